@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+export TRACKER_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/tracker.db
+
+.PHONY: run serve test lint format install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+
+## make run: set up, migrate an SQLite database, load the demo if empty, serve on :5000.
+run: $(STAMP)
+	mkdir -p instance
+	$(BIN)/tracker db upgrade
+	$(BIN)/tracker demo --if-empty
+	$(BIN)/python -m tracker.serve
+
+## make test: set up with the test extras and run every test.
+test: $(TEST_STAMP)
+	$(BIN)/pytest -q
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance/tracker.db* .pytest_cache

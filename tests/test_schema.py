@@ -1,0 +1,85 @@
+"""The migrations build exactly the schema the models describe, on every backend."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from tests.conftest import PG_URL, make_app
+from tracker.extensions import db
+
+
+def _fresh_url(backend: str, tmp_path) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/migrated.db", None
+    name = f"tracker_mig_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_URL).set(database=name)
+    return url.render_as_string(hide_password=False), (admin, name)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_migrations_match_models(backend_name: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if backend_name == "postgresql" and not PG_URL:
+        pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL server to test on")
+    url, cleanup = _fresh_url(backend_name, tmp_path)
+    app = make_app(url, "sqlite", tmp_path / "instance")  # no schema override
+    try:
+        with app.app_context():
+            upgrade()
+            with db.engine.connect() as conn:
+                context = MigrationContext.configure(
+                    conn, opts={"compare_type": True, "render_as_batch": True}
+                )
+                diff = compare_metadata(context, db.metadata)
+            assert diff == [], f"models and migrations differ: {diff}"
+            downgrade(revision="base")
+            with db.engine.connect() as conn:
+                tables = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+            assert tables == set()
+            db.engine.dispose()
+    finally:
+        if cleanup is not None:
+            admin, name = cleanup
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def test_wsgi_module_builds_the_app(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
+    import importlib
+
+    import wsgi
+
+    module = importlib.reload(wsgi)
+    assert module.app.config["SQLALCHEMY_DATABASE_URI"].endswith("w.db")
+    assert module.app.template_folder.endswith("templates")
+
+
+def test_production_requires_a_secret_key(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tracker import create_app
+
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="TRACKER_SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_key_is_generated_once(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tracker import create_app
+
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRACKER_ENV", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert oct(os.stat(tmp_path / "secret_key").st_mode)[-3:] == "600"

@@ -1,0 +1,58 @@
+"""Meeting-conclusion task tracker: turns a meeting's conclusions into tasks and chases them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides the settings read from the environment."""
+    from tracker.config import load_config
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(
+            Path(config["INSTANCE_PATH"])
+            if config and "INSTANCE_PATH" in config
+            else ROOT / "instance"
+        ),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    from tracker import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True
+    )
+    extensions.csrf.init_app(app)
+
+    from tracker.core import database, i18n, web
+
+    database.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from tracker.auth import views as auth_views
+    from tracker.meetings import views as meeting_views
+    from tracker.tasks import views as task_views
+    from tracker.units import views as unit_views
+
+    auth_views.init_app(app)
+    unit_views.init_app(app)
+    meeting_views.init_app(app)
+    task_views.init_app(app)
+
+    logging.getLogger("tracker").setLevel(logging.INFO)
+    return app

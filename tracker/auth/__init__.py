@@ -1,0 +1,1 @@
+"""Logging in, users, roles and API tokens."""

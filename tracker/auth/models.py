@@ -1,0 +1,95 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.models import TimestampMixin
+from tracker.core.time import UTCDateTime
+from tracker.extensions import db
+
+if TYPE_CHECKING:
+    from tracker.units.models import Unit
+
+
+class Role(enum.StrEnum):
+    """What a user does in the tracker."""
+
+    UNIT = "unit"  # member of a department or commune: reports on its tasks
+    CHAIR = "chair"  # Chủ tịch / Phó Chủ tịch UBND: assigns and confirms
+    OFFICE = "office"  # Văn phòng HĐND và UBND: enters notices, follows up for the chair
+    ADMIN = "admin"  # manages the directory of units and users
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person who logs in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.UNIT.value)
+    locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
+    is_active_user: Mapped[bool] = mapped_column("is_active", default=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Bumped on password change and deactivation: every session carrying the old value ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_user
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_chair(self) -> bool:
+        return self.role == Role.CHAIR
+
+    @property
+    def is_office(self) -> bool:
+        return self.role == Role.OFFICE
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def sees_all_tasks(self) -> bool:
+        """Chairs, the office and admins see every unit's tasks."""
+        return self.role in (Role.CHAIR, Role.OFFICE, Role.ADMIN)
+
+    @property
+    def manages_tasks(self) -> bool:
+        """Chairs and the office create meetings and tasks, confirm and decide."""
+        return self.role in (Role.CHAIR, Role.OFFICE, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(100), default="")
+    last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

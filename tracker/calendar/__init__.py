@@ -1,0 +1,1 @@
+"""The working-day calendar as the admin adjusts it (swapped Saturdays, bridge days off)."""

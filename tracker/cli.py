@@ -1,0 +1,156 @@
+"""The `tracker` command line: every Flask command plus the tracker's own."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from tracker import create_app
+
+
+def _create_app() -> object:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Meeting-conclusion task tracker."""
+
+
+@main.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when data exists.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load demo data (Vân Hồ district, spring 2017) into an empty database."""
+    from tracker.demo import DEMO_PASSWORD, database_is_empty, load_demo
+    from tracker.extensions import db
+
+    try:
+        empty = database_is_empty()
+    except sa.exc.OperationalError as error:
+        raise click.ClickException(
+            "The database has no tables yet: run `tracker db upgrade` first."
+        ) from error
+    if not empty and if_empty:
+        click.echo("The database already holds data; demo not loaded.")
+        return
+    if not empty:
+        raise click.ClickException(
+            "The database already holds data; the demo is loaded only into an empty database."
+        )
+    logins = load_demo()
+    db.session.commit()
+    click.echo("Demo data loaded. Logins (password for all: %s):" % DEMO_PASSWORD)
+    for username, role, unit in logins:
+        click.echo(f"  {username:<14} {role:<7} {unit}")
+    click.echo(f"Open {current_app.config['TRACKER_BASE_URL']}/login")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--unit", "unit_name", help="The user's unit, by name, short name or alias.")
+@click.option(
+    "--role",
+    type=click.Choice(["unit", "chair", "office", "admin"]),
+    default="unit",
+    show_default=True,
+)
+@click.option("--full-name", default="", help="Full name (default: the username).")
+@click.option("--email", default=None)
+@click.option("--locale", type=click.Choice(["vi", "en"]), default="vi")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(
+    username: str,
+    unit_name: str | None,
+    role: str,
+    full_name: str,
+    email: str | None,
+    locale: str,
+    password_stdin: bool,
+) -> None:
+    """Create a user."""
+    from tracker.auth.operations import create_user
+    from tracker.core.errors import ValidationError
+    from tracker.extensions import db
+    from tracker.units.operations import find_unit
+
+    unit = None
+    if unit_name:
+        unit = find_unit(unit_name)
+        if unit is None:
+            raise click.ClickException(f"Unknown unit: {unit_name}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            username=username,
+            full_name=full_name or username,
+            password=password,
+            role=role,
+            unit=unit,
+            email=email,
+            locale=locale,
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(error.errors.values())) from error
+    db.session.commit()
+    click.echo(f"Created {user.username} ({role}{', ' + unit.name if unit else ''}).")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List users."""
+    from tracker.auth.models import User
+    from tracker.extensions import db
+
+    for user in db.session.scalars(sa.select(User).order_by(User.username)):
+        state = "active" if user.is_active_user else "inactive"
+        unit = user.unit.name if user.unit else "-"
+        click.echo(f"{user.username:<16} {user.role:<7} {state:<8} {unit} <{user.email or ''}>")
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--label", default="cli")
+@with_appcontext
+def users_token(username: str, label: str) -> None:
+    """Print a new API token for USERNAME (shown once; only its hash is stored)."""
+    from tracker.auth.models import User
+    from tracker.auth.operations import create_api_token
+    from tracker.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"Unknown user: {username}")
+    token = create_api_token(user, label)
+    db.session.commit()
+    click.echo(token)
+
+
+def _register_optional_commands() -> None:
+    # The notice reader's command needs no database and no app.
+    try:
+        from tracker.notices.cli import extract_command
+    except ImportError:  # pragma: no cover - the reader is part of the package
+        return
+    main.add_command(extract_command)
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

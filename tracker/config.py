@@ -1,0 +1,61 @@
+"""Settings read from TRACKER_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _generated_secret_key(instance_path: str) -> str:
+    # Development only: a key generated once and kept in the instance folder, so sessions
+    # survive restarts without anyone having to invent a secret.
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Build the Flask configuration from the environment."""
+    env = os.environ
+    development = env.get("TRACKER_ENV", "development") != "production"
+    database_url = env.get("TRACKER_DATABASE_URL") or f"sqlite:///{instance_path}/tracker.db"
+    secret_key = env.get("TRACKER_SECRET_KEY")
+    if not secret_key:
+        if not development:
+            raise RuntimeError("TRACKER_SECRET_KEY must be set when TRACKER_ENV=production")
+        secret_key = _generated_secret_key(instance_path)
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TRACKER_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "TRACKER_BASE_URL": env.get("TRACKER_BASE_URL", "http://127.0.0.1:5000"),
+        "TRACKER_UPLOAD_DIR": env.get("TRACKER_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+        "TRACKER_MAX_UPLOAD_MB": int(env.get("TRACKER_MAX_UPLOAD_MB", "20")),
+        "TRACKER_DUE_SOON_DAYS": int(env.get("TRACKER_DUE_SOON_DAYS", "3")),
+        "TRACKER_MAIL_URL": env.get("TRACKER_MAIL_URL", ""),
+        "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM", "tracker@vanho.example"),
+        # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form
+        # error rather than by the server dropping the connection.
+        "MAX_CONTENT_LENGTH": int(env.get("TRACKER_MAX_REQUEST_MB", "25")) * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": int(env.get("TRACKER_MAX_REQUEST_MB", "25")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("TRACKER_SECURE_COOKIES")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
+    }

@@ -1,0 +1,1 @@
+"""Shared building blocks: database base, time, working-day calendar, text, permissions."""

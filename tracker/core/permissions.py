@@ -1,0 +1,116 @@
+"""Who may see and do what: the one place every view, API endpoint and export asks."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+    from tracker.meetings.models import Meeting
+    from tracker.tasks.models import Task
+
+
+class Action(enum.StrEnum):
+    """Things a user may do with a task."""
+
+    VIEW = "view"
+    REPORT = "report"  # post progress, move the work status up to "submitted" (lead unit)
+    CONTRIBUTE = "contribute"  # comment, attach (lead and coordinating units)
+    EDIT = "edit"  # change content, units, deadline (chair, office)
+    DECIDE = "decide"  # confirm, return, pause, cancel, reopen, decide extensions
+    REQUEST_EXTENSION = "request_extension"  # lead unit
+
+
+class PermissionDenied(Exception):
+    """The user may see the object but not do this with it (HTTP 403)."""
+
+
+class NotVisible(Exception):
+    """The user may not even know the object exists (HTTP 404)."""
+
+
+def is_lead_member(user: User, task: Task) -> bool:
+    """True when the user belongs to the task's lead unit."""
+    return user.unit_id is not None and user.unit_id == task.lead_unit_id
+
+
+def is_coordinating_member(user: User, task: Task) -> bool:
+    """True when the user belongs to one of the task's coordinating units."""
+    return user.unit_id is not None and any(u.id == user.unit_id for u in task.coordinating_units)
+
+
+def can(user: User | None, action: Action, task: Task) -> bool:
+    """Whether `user` may do `action` with `task`."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.sees_all_tasks:
+        if action in (Action.REPORT, Action.REQUEST_EXTENSION):
+            # The office may report on a unit's behalf only when it leads the task itself.
+            return is_lead_member(user, task)
+        return True
+    lead = is_lead_member(user, task)
+    coordinating = not lead and is_coordinating_member(user, task)
+    if action == Action.VIEW:
+        return lead or coordinating
+    if action in (Action.REPORT, Action.REQUEST_EXTENSION):
+        return lead
+    if action == Action.CONTRIBUTE:
+        return lead or coordinating
+    return False
+
+
+def require(user: User | None, action: Action, task: Task) -> None:
+    """Raise NotVisible when the user may not see the task, PermissionDenied when they may
+    see it but not do `action`."""
+    if not can(user, Action.VIEW, task):
+        raise NotVisible
+    if action != Action.VIEW and not can(user, action, task):
+        raise PermissionDenied
+
+
+def visible_tasks_clause(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause selecting the tasks `user` may see, for list queries."""
+    from tracker.tasks.models import Task, task_coordinating_units
+
+    if user.sees_all_tasks:
+        return sa.true()
+    if user.unit_id is None:
+        return sa.false()
+    coordinated = sa.select(task_coordinating_units.c.task_id).where(
+        task_coordinating_units.c.unit_id == user.unit_id
+    )
+    return sa.or_(Task.lead_unit_id == user.unit_id, Task.id.in_(coordinated))
+
+
+def can_manage_meetings(user: User | None) -> bool:
+    """Chairs, the office and admins record meetings and assign tasks."""
+    return bool(user and user.is_authenticated and user.is_active and user.manages_tasks)
+
+
+def can_view_meeting(user: User | None, meeting: Meeting) -> bool:
+    """Managers see every meeting; a unit member sees a meeting its unit attended or has a
+    task in."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.sees_all_tasks:
+        return True
+    if user.unit_id is None:
+        return False
+    if any(u.id == user.unit_id for u in meeting.attending_units):
+        return True
+    from tracker.tasks.models import Task
+
+    query = (
+        sa.select(Task.id).where(Task.meeting_id == meeting.id, visible_tasks_clause(user)).limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def can_administer(user: User | None) -> bool:
+    """Only admins manage units, users and settings."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_admin)

@@ -1,0 +1,204 @@
+"""Web plumbing shared by the blueprints: login, error pages, template filters, guards."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
+
+from tracker.core.permissions import can_administer, can_manage_meetings
+from tracker.core.time import request_today, to_local
+from tracker.extensions import db, login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Any:
+    """The user of a session, if the session is still valid (see `User.session_version`)."""
+    from tracker.auth.models import User
+
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or str(user.session_version) != raw_version or not user.is_active:
+        return None
+    return user
+
+
+def manager_required(view: F) -> F:
+    """Only chairs, the office and admins."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not can_manage_meetings(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def admin_required(view: F) -> F:
+    """Only admins."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not can_administer(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def format_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, as Vietnamese offices write dates."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return to_local(value).strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+def relative_deadline(deadline: date | None, today: date | None = None) -> str:
+    """ "còn 3 ngày", "hôm nay", "quá hạn 5 ngày"."""
+    if deadline is None:
+        return _("không thời hạn")
+    days = (deadline - (today or request_today())).days
+    if days == 0:
+        return _("hạn hôm nay")
+    if days > 0:
+        return ngettext("còn %(num)d ngày", "còn %(num)d ngày", days)
+    return ngettext("quá hạn %(num)d ngày", "quá hạn %(num)d ngày", -days)
+
+
+def format_number(value: int | float) -> str:
+    """Numbers with Vietnamese separators: 1.234,5."""
+    text = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def nl2br(value: str) -> Markup:
+    """Keep the line breaks of a note, escaping everything else."""
+    return Markup("<br>").join(escape(line) for line in (value or "").split("\n"))
+
+
+ERROR_TITLES = {
+    400: _l("Yêu cầu không hợp lệ"),
+    403: _l("Bạn không có quyền thực hiện thao tác này"),
+    404: _l("Không tìm thấy trang"),
+    405: _l("Thao tác không được hỗ trợ"),
+    409: _l("Dữ liệu đã thay đổi"),
+    413: _l("Dữ liệu gửi lên quá lớn"),
+    429: _l("Quá nhiều yêu cầu, vui lòng thử lại sau"),
+    500: _l("Đã có lỗi xảy ra"),
+    503: _l("Hệ thống tạm thời không sẵn sàng"),
+}
+
+
+def _error_page(code: int, message: str | None = None) -> tuple[str, int]:
+    title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Attach login, error pages, filters and template globals."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return _error_page(
+            400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=error.name, message=error.description), error.code
+        if error.code == 413:
+            return _error_page(413, _("Tệp hoặc nội dung gửi lên vượt quá giới hạn cho phép."))
+        return _error_page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> Any:
+        app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error="Internal Server Error", message="unexpected error"), 500
+        return _error_page(500)
+
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["relative"] = relative_deadline
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["nl2br"] = nl2br
+
+    from tracker.tasks.operations import status_label
+    from tracker.tasks.views import TIMELINESS_LABELS, timeliness_of
+
+    # Globals rather than context variables, so imported macros see them too.
+    app.jinja_env.globals.update(
+        status_label=status_label, timeliness_labels=TIMELINESS_LABELS, timeliness_of=timeliness_of
+    )
+
+    @app.context_processor
+    def globals_for_templates() -> dict[str, Any]:
+        return {
+            "today": request_today(),
+            "can_manage": can_manage_meetings(current_user),
+            "can_administer": can_administer(current_user),
+        }
+
+    @app.route("/")
+    def index() -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        if can_manage_meetings(current_user):
+            return redirect(url_for("tasks.overview"))
+        return redirect(url_for("tasks.my_tasks"))
+
+
+def flash_errors(errors: dict[str, str]) -> None:
+    """Show operation errors that belong to no form field."""
+    for message in errors.values():
+        flash(message, "error")
+
+
+def apply_errors(form: Any, errors: dict[str, str]) -> None:
+    """Attach operation errors to the form's fields; the rest become flashed messages."""
+    for field_name, message in errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), message]
+        else:
+            flash(message, "error")
+
+
+def back_or(default_endpoint: str, **values: Any) -> Any:
+    """Redirect to a safe same-site `next` parameter, else to `default_endpoint`."""
+    target = request.args.get("next") or request.form.get("next")
+    if target and target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))

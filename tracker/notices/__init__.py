@@ -1,0 +1,1 @@
+"""Reading conclusion notices: text in, proposed tasks out."""

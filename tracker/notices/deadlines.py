@@ -1,0 +1,237 @@
+"""Deadline phrases of Vietnamese directives ("trước ngày 20/5/2024", "trong quý II") as dates."""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+
+from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
+
+__all__ = ["DeadlineMatch", "find_deadlines", "parse_deadline"]
+
+
+@dataclass(frozen=True)
+class DeadlineMatch:
+    """One deadline phrase found in a text, with the date it stands for (None when it has none)."""
+
+    text: str
+    start: int
+    end: int
+    deadline: date | None
+    recurring: bool = False
+    # Strong phrases ("trước ngày ...", "trong 10 ngày làm việc") are deadlines wherever they
+    # stand; weak ones ("trong tháng 6") only at the edge of a task or after "hoàn thành".
+    strong: bool = True
+    warning: str | None = None
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+# Pieces of the patterns; the text is NFC and matched case-insensitively.
+_DAY_MONTH = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})(?:\s*[/.\-]\s*(?P<y>\d{4}))?(?![\d/])"
+_DAY_MONTH_WORDS = (
+    r"(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s*(?:,\s*)?năm\s+(?P<y2>\d{4}))?(?!\d)"
+)
+_CLOCK = r"(?:\d{1,2}\s*(?:giờ|h|g)\s*(?:\d{1,2}\s*(?:phút|')?)?\s*(?:\d{1,2}\s*)?,?\s*)"
+_DATE_PREFIX = (
+    r"(?:chậm\s+nhất\s+(?:là\s+)?(?:trước\s+|vào\s+|đến\s+)?|trước\s+|hạn\s+chót\s*:?\s*"
+    r"|hạn\s+cuối\s*:?\s*|thời\s+hạn(?:\s+hoàn\s+thành)?\s*:?\s*(?:trước\s+)?|không\s+quá\s+"
+    r"|không\s+muộn\s+hơn\s+|xong\s+trước\s+|trong\s+ngày\s+(?=\d)|vào\s+ngày\s+(?=\d)"
+    r"|đến\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
+)
+_DATE_RE = re.compile(
+    rf"(?<!\w){_DATE_PREFIX}(?:{_CLOCK})?(?:ngày\s+)?(?:{_DAY_MONTH_WORDS}|{_DAY_MONTH})"
+    r"(?:\s+(?:này|tới|sắp\s+tới))?",
+    re.IGNORECASE,
+)
+_MONTH_RE = re.compile(
+    r"(?<!\w)(?P<pre>trong\s+cả\s+|trong\s+|trước\s+|cuối\s+|đến\s+hết\s+|hết\s+|ngay\s+trong\s+)"
+    r"tháng\s+(?P<m>\d{1,2})(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?![\d/])",
+    re.IGNORECASE,
+)
+_QUARTER_RE = re.compile(
+    r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+)?quý\s+(?P<q>iv|i{1,3}|[1-4])"
+    r"(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?!\w)",
+    re.IGNORECASE,
+)
+_YEAR_RE = re.compile(
+    r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+(?:trong\s+)?)"
+    r"năm\s+(?P<y>\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+_RELATIVE_RE = re.compile(
+    r"(?<!\w)(?:trong\s+(?:thời\s+hạn\s+|thời\s+gian\s+|vòng\s+)?|sau\s+|không\s+quá\s+)"
+    r"(?P<n>\d{1,3})\s+(?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)"
+    r"(?:\s*,?\s*(?:kể\s+)?từ\s+ngày\s+(?:nhận|ban\s+hành|ký)[^,;.\n]{0,60})?",
+    re.IGNORECASE,
+)
+_TET_RE = re.compile(
+    r"(?<!\w)trước\s+(?:dịp\s+)?tết\s+(?P<kind>nguyên\s+đán|âm\s+lịch|dương\s+lịch|cổ\s+truyền)?"
+    r"(?:\s+(?:năm\s+)?(?:[A-ZĐÂĂÊÔƠƯ]\w+\s+[A-ZĐÂĂÊÔƠƯ]\w+\s+)?(?P<y>\d{4}))?",
+    re.IGNORECASE,
+)
+_RECURRING_RE = re.compile(
+    r"(?<!\w)(?:thường\s+xuyên|định\s+kỳ|hằng\s+ngày|hàng\s+ngày|hằng\s+tuần|hàng\s+tuần"
+    r"|hằng\s+tháng|hàng\s+tháng|hằng\s+quý|hàng\s+quý|hằng\s+năm|hàng\s+năm|liên\s+tục)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, _calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+
+
+def _lunar_new_year(year: int) -> date | None:
+    for day, name in holidays.country_holidays("VN", years=year).items():
+        if name == "Lunar New Year":
+            return day
+    return None
+
+
+def _resolve_year(
+    day: int, month: int, year: str | None, issued_on: date | None
+) -> tuple[date | None, str | None]:
+    """The date for day/month(/year); a missing year is the notice's (None when unknown)."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None, None
+    if year:
+        try:
+            result = date(int(year), month, day)
+        except ValueError:
+            return None, f"ngày không tồn tại: {day}/{month}/{year}"
+        if issued_on and result < issued_on:
+            # Kept as written (the clerk decides), but flagged.
+            return result, f"thời hạn {result:%d/%m/%Y} sớm hơn ngày ban hành {issued_on:%d/%m/%Y}"
+        return result, None
+    if issued_on is None:
+        return None, None
+    try:
+        result = date(issued_on.year, month, day)
+    except ValueError:
+        return None, f"ngày không tồn tại: {day}/{month}"
+    # "trước ngày 15/1" in a December notice means next January.
+    if result < issued_on - timedelta(days=60):
+        try:
+            result = date(issued_on.year + 1, month, day)
+        except ValueError:
+            return None, None
+    return result, None
+
+
+def find_deadlines(
+    text: str, issued_on: date | None = None, calendar: WorkingCalendar | None = None
+) -> list[DeadlineMatch]:
+    """Every deadline phrase in `text`, in order of position, overlapping ones removed."""
+    calendar = calendar or DEFAULT_CALENDAR
+    found: list[DeadlineMatch] = []
+
+    for m in _DATE_RE.finditer(text):
+        day = int(m.group("d") or m.group("d2"))
+        month = int(m.group("m") or m.group("m2"))
+        year = m.group("y") or m.group("y2")
+        deadline, warning = _resolve_year(day, month, year, issued_on)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        found.append(
+            DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, False, True, warning)
+        )
+
+    for m in _RELATIVE_RE.finditer(text):
+        count, unit = int(m.group("n")), " ".join(m.group("unit").lower().split())
+        deadline = None
+        if issued_on is not None and count > 0:
+            if unit == "ngày làm việc":
+                deadline = calendar.add_working_days(issued_on, count)
+            elif unit == "ngày":
+                deadline = calendar.add_days(issued_on, count)
+            elif unit == "tuần":
+                deadline = calendar.add_days(issued_on, 7 * count)
+            else:
+                deadline = calendar.next_working_day(_add_months(issued_on, count))
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline))
+
+    for m in _MONTH_RE.finditer(text):
+        month = int(m.group("m"))
+        if not 1 <= month <= 12:
+            continue
+        year = int(m.group("y")) if m.group("y") else (issued_on.year if issued_on else None)
+        deadline = None
+        if year is not None:
+            if m.group("pre").strip().lower() == "trước":
+                deadline = _month_end(year, month) - timedelta(days=_month_end(year, month).day)
+            else:
+                deadline = _month_end(year, month)
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, strong=False))
+
+    for m in _QUARTER_RE.finditer(text):
+        quarter_text = m.group("q").lower()
+        quarter = _ROMAN.get(quarter_text) or int(quarter_text)
+        year = int(m.group("y")) if m.group("y") else (issued_on.year if issued_on else None)
+        deadline = None
+        if year is not None:
+            if (m.group("pre") or "").strip().lower() == "trước":
+                deadline = _month_end(year, 3 * quarter - 2) - timedelta(
+                    days=_month_end(year, 3 * quarter - 2).day
+                )
+            else:
+                deadline = _month_end(year, 3 * quarter)
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, strong=False))
+
+    for m in _YEAR_RE.finditer(text):
+        year = int(m.group("y"))
+        pre = m.group("pre").strip().lower()
+        deadline = date(year - 1, 12, 31) if pre == "trước" else date(year, 12, 31)
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, strong=False))
+
+    for m in _TET_RE.finditer(text):
+        kind = " ".join((m.group("kind") or "nguyên đán").lower().split())
+        year = int(m.group("y")) if m.group("y") else None
+        deadline = None
+        if kind == "dương lịch":
+            if year is None and issued_on is not None:
+                year = issued_on.year + 1
+            deadline = date(year, 1, 1) if year else None
+        elif year is not None:
+            deadline = _lunar_new_year(year)
+        elif issued_on is not None:
+            deadline = _lunar_new_year(issued_on.year)
+            if deadline is not None and deadline < issued_on:
+                deadline = _lunar_new_year(issued_on.year + 1)
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline))
+
+    for m in _RECURRING_RE.finditer(text):
+        found.append(
+            DeadlineMatch(m.group(0), m.start(), m.end(), None, recurring=True, strong=False)
+        )
+
+    # Keep the longest of overlapping matches ("trước ngày 30/6/2024" over "tháng 6").
+    found.sort(key=lambda match: (match.start, -(match.end - match.start)))
+    result: list[DeadlineMatch] = []
+    for match in found:
+        if result and match.start < result[-1].end:
+            if match.end - match.start > result[-1].end - result[-1].start:
+                result[-1] = match
+            continue
+        result.append(match)
+    return result
+
+
+def parse_deadline(
+    text: str, issued_on: date | None = None, calendar: WorkingCalendar | None = None
+) -> DeadlineMatch | None:
+    """The last deadline phrase in `text` (the one a directive usually ends with), or None."""
+    matches = [m for m in find_deadlines(text, issued_on, calendar) if not m.recurring]
+    if matches:
+        return matches[-1]
+    recurring = find_deadlines(text, issued_on, calendar)
+    return recurring[-1] if recurring else None

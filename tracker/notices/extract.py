@@ -1,0 +1,1015 @@
+"""Read a conclusion notice or directive letter: its header and the tasks it assigns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
+from tracker.notices.deadlines import DeadlineMatch, find_deadlines
+from tracker.notices.units import (
+    TRIGGERS,
+    Lexicon,
+    Token,
+    UnitSpan,
+    is_verb_at,
+    match_key,
+    parse_unit_list,
+    tokenize,
+)
+
+__all__ = ["NoticeHeader", "NoticeReadError", "NoticeReading", "ProposedTask", "read_notice"]
+
+
+class NoticeReadError(Exception):
+    """The notice cannot be read; `message` is a Vietnamese sentence for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class NoticeHeader:
+    """What the notice says about itself: its number, date of issue and signer."""
+
+    number: str | None = None
+    issued_on: date | None = None
+    signer: str | None = None
+
+
+@dataclass
+class ProposedTask:
+    """A task as the reader understood it, for a clerk to confirm."""
+
+    lead: str  # chủ trì
+    coordinating: list[str]  # phối hợp
+    task: str
+    deadline_text: str | None
+    deadline: date | None
+    recurring: bool
+    source: str
+    source_start: int  # offsets of `source` in NoticeReading.text
+    source_end: int
+    confidence: float
+    lead_is_group: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The task as JSON-ready data (the `tracker extract` format)."""
+        return {
+            "lead": self.lead,
+            "coordinating": list(self.coordinating),
+            "task": self.task,
+            "deadline_text": self.deadline_text,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "recurring": self.recurring,
+            "source": self.source,
+            "confidence": round(self.confidence, 2),
+        }
+
+
+@dataclass
+class NoticeReading:
+    """The result of reading a notice; `text` is the normalised text the offsets refer to."""
+
+    notice: NoticeHeader
+    tasks: list[ProposedTask]
+    text: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"notice": {...}, "tasks": [...]}` as printed by `tracker extract`."""
+        return {
+            "notice": {
+                "number": self.notice.number,
+                "issued_on": self.notice.issued_on.isoformat() if self.notice.issued_on else None,
+                "signer": self.notice.signer,
+            },
+            "tasks": [task.to_dict() for task in self.tasks],
+        }
+
+
+NO_TASKS_MESSAGE = "Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này."
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation
+
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+_VIETNAMESE_CHARS = set(
+    "àáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ"
+)
+_TONED = set("àáảãạắằẳẵặấầẩẫậèéẻẽẹếềểễệìíỉĩịòóỏõọốồổỗộớờởỡợùúủũụứừửữựỳýỷỹỵ")
+_FOLD_TABLE = str.maketrans(
+    "àáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ",
+    "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd",
+)
+_SYLLABLE_RE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?"
+    r"(?:uye|uya|uyu|uoi|uou|oai|oay|oao|oeo|uay|uai|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi"
+    r"|oo|ua|ue|ui|uo|uu|uy|ye|ya|a|e|i|o|u|y)(?:ng|nh|ch|[cmnpt])?"
+)
+_GLUED_RE = re.compile(r"(?<![\w])[^\W\d_]{5,}(?![\w])")
+
+
+def is_vietnamese_syllable(word: str) -> bool:
+    """True when `word` could be one Vietnamese syllable (spelling only, tone marks ignored)."""
+    lower = word.lower()
+    if sum(ch in _TONED for ch in lower) > 1:
+        return False
+    return _SYLLABLE_RE.fullmatch(lower.translate(_FOLD_TABLE)) is not None
+
+
+def _split_glued(word: str) -> str:
+    """"kiểmtra" -> "kiểm tra": words glued by a PDF text layer, split into two syllables."""
+    if is_vietnamese_syllable(word):
+        return word
+    if not any(ch in _VIETNAMESE_CHARS for ch in word.lower()):
+        return word  # foreign words and codes are left alone
+    # A capital inside a word marks the join ("tỉnhLào").
+    for i in range(1, len(word)):
+        if word[i].isupper() and word[i - 1].islower():
+            left, right = word[:i], word[i:]
+            if is_vietnamese_syllable(left):
+                return left + " " + _split_glued(right)
+    for i in range(1, len(word)):
+        left, right = word[:i], word[i:]
+        if is_vietnamese_syllable(left) and is_vietnamese_syllable(right):
+            return left + " " + right
+    return word
+
+
+_MARKER_RE = re.compile(
+    r"^(?P<marker>(?:[IVXL]+[.)]|\d+(?:\.\d+)+\.?|\d+[.)]|[a-zđ][)]|[a-zđ]\.(?=\s)|\(\d+\)"
+    r"|\([a-zđ]\)|[-–—•·*+])\s*)"
+)
+
+
+def _line_level(line: str) -> tuple[int | None, int]:
+    """(outline level, length of the item marker) of a line; level None for plain text."""
+    m = _MARKER_RE.match(line)
+    if not m:
+        return None, 0
+    marker = m.group("marker").strip()
+    if re.fullmatch(r"[IVXL]+[.)]", marker):
+        level = 1
+    elif re.fullmatch(r"\d+(?:\.\d+)+\.?", marker):
+        level = 2 + marker.rstrip(".").count(".")
+    elif re.fullmatch(r"\d+[.)]", marker):
+        level = 2
+    elif marker in {"-", "–", "—", "•", "·", "*"}:
+        level = 6
+    elif marker == "+":
+        level = 7
+    else:
+        level = 5
+    return level, m.end()
+
+
+def normalise(raw: str) -> str:
+    """NFC, one kind of space and line break, glued words split, and lines a PDF wrapped in the
+    middle of a sentence joined again. Offsets of the reading refer to this text."""
+    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE_RE.sub("", text)
+    text = _SPACES_RE.sub(" ", text)
+    text = _GLUED_RE.sub(lambda m: _split_glued(m.group(0)), text)
+    lines = [line.strip() for line in text.split("\n")]
+    joined: list[str] = []
+    for line in lines:
+        if joined and line and joined[-1]:
+            previous = joined[-1]
+            wrapped = (
+                previous[-1] not in ".;:!?…”\"')]"
+                and not _line_level(line)[0]
+                and (line[0].islower() or (len(previous) >= 60 and not line.isupper()))
+                and not previous.isupper()
+            )
+            if wrapped:
+                joined[-1] = previous + " " + line
+                continue
+        joined.append(line)
+    return "\n".join(joined)
+
+
+# ---------------------------------------------------------------------------------------------
+# The header
+
+_NUMBER_RE = re.compile(r"^\s*Số\s*:?\s*(\d+[\w]*\s*/\s*[\w\-–&.]+(?:\s*/\s*[\w\-–&.]+)*)", re.M)
+_NUMBER_IN_TEXT_RE = re.compile(
+    r"(?:ban hành|phát đi|Theo|theo)\s+(?:Công văn|Văn bản|Thông báo(?: kết luận)?|Kế hoạch|"
+    r"công văn|văn bản|thông báo)\s+(?:số\s+)?(\d+\s*/\s*[\w\-–&.]+(?:/[\w\-–&.]+)*)"
+)
+_PLACE_DATE_RE = re.compile(
+    r"^[^\n,;:]{2,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.M | re.I
+)
+_LONE_DATE_RE = re.compile(
+    r"^\s*(?:ngày\s+)?(?:(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})|(\d{1,2})/(\d{1,2})/(\d{4}))"
+    r"\s*$",
+    re.M | re.I,
+)
+_ISSUED_IN_TEXT_RE = re.compile(
+    r"(?:^|\n)\s*(?:Sáng|Chiều|Tối|Trưa)?\s*[Nn]gày\s+(\d{1,2})/(\d{1,2})/(\d{4}),?\s+[^.\n]{0,120}?"
+    r"(?:ban hành|phát đi|ký|có)\s+(?:Công văn|Văn bản|Thông báo|Kế hoạch|công văn|văn bản|"
+    r"thông báo)"
+)
+_THEO_DATE_RE = re.compile(
+    r"\((?:Theo|theo)\s[^)]*?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
+)
+_POSTED_RE = re.compile(r"đăng\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.I)
+_SIGN_TITLE_RE = re.compile(
+    r"^(?:(?:KT|TL|TM|TUQ|Q)\s*\.\s*)?(?:PHÓ\s+)?(?:CHỦ\s+TỊCH|GIÁM\s+ĐỐC|CHÁNH\s+VĂN\s+PHÒNG|"
+    r"TRƯỞNG\s+PHÒNG|TRƯỞNG\s+BAN|BỘ\s+TRƯỞNG|CHỦ\s+NHIỆM|THỦ\s+TƯỚNG|VĂN\s+PHÒNG|ỦY\s+BAN|"
+    r"UỶ\s+BAN|TRƯỞNG\s+ĐOÀN|BÍ\s+THƯ|CHÁNH\s+THANH\s+TRA|CỤC\s+TRƯỞNG|THƯ\s+KÝ)\b",
+)
+_PERSON_NAME_RE = re.compile(
+    r"^(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]*|[A-ZĐÀ-Ỹ]+)(?:\s+(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]*|[A-ZĐÀ-Ỹ]+)){1,5}$"
+)
+
+
+def _safe_date(year: str, month: str, day: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def read_header(text: str) -> NoticeHeader:
+    """Number, date of issue and signer, from the header and signature block where present."""
+    head = text[:3000]
+    header = NoticeHeader()
+    m = _NUMBER_RE.search(head)
+    if m is None:
+        m = _NUMBER_IN_TEXT_RE.search(head)
+    if m is not None:
+        header.number = re.sub(r"\s+", "", m.group(1)).replace("–", "-")
+    for pattern in (_PLACE_DATE_RE,):
+        m = pattern.search(head)
+        if m:
+            header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
+    if header.issued_on is None:
+        first_lines = "\n".join(head.split("\n")[:6])
+        m = _LONE_DATE_RE.search(first_lines)
+        if m:
+            if m.group(3):
+                header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
+            else:
+                header.issued_on = _safe_date(m.group(6), m.group(5), m.group(4))
+    for pattern in (_ISSUED_IN_TEXT_RE, _THEO_DATE_RE, _POSTED_RE):
+        if header.issued_on is None:
+            m = pattern.search(text if pattern is _THEO_DATE_RE else head)
+            if m:
+                header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
+    header.signer = _read_signer(text)
+    return header
+
+
+def _read_signer(text: str) -> str | None:
+    lines = [line.strip() for line in text.split("\n")]
+    tail = lines[-40:]
+    for i, line in enumerate(tail):
+        if _SIGN_TITLE_RE.match(line) and line.upper() == line:
+            for candidate in tail[i + 1 : i + 6]:
+                cleaned = re.sub(r"[\[(](?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu)[\])]", "",
+                                 candidate, flags=re.I).strip()
+                if not cleaned or cleaned.upper() == cleaned and _SIGN_TITLE_RE.match(cleaned):
+                    continue
+                if _PERSON_NAME_RE.match(cleaned) and not cleaned.startswith(("Nơi", "Lưu")):
+                    return cleaned
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The body: lines, sentences
+
+_HEADER_LINE_RE = re.compile(
+    r"^(?:CỘNG\s+HÒA|CỘNG\s+HOÀ|Độc\s+lập|-{3,}|_{3,}|Số\s*:|V/v|Về\s+việc\s*:|Kính\s+gửi|"
+    r"\[Nguồn|T/hiện|Nguồn\s*:)",
+    re.I,
+)
+_END_RE = re.compile(r"^(?:Nơi\s+nhận|Nơi\s+gửi)\s*:?", re.I)
+_ABBREVIATION_END_RE = re.compile(r"(?:\b(?:TP|Tp|TX|TT|Q|P|ThS|TS|PGS|GS|BS|St|v\.v|Th\.S)|\d)$")
+_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+")
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    line_no: int
+    first_in_line: bool
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans in text[start:end]; "TP. Hồ Chí Minh" and "1.170" do not end one."""
+    spans = []
+    cursor = start
+    for m in _SENTENCE_END_RE.finditer(text, start, end):
+        nxt = m.end()
+        if nxt >= end:
+            break
+        following = text[nxt]
+        if not (following.isupper() or following in "“\"'(["):
+            continue
+        before = text[cursor : m.start()]
+        if _ABBREVIATION_END_RE.search(before) and text[m.start()] == ".":
+            if not before[-1:].isdigit() or following.isupper() is False:
+                continue
+        spans.append((cursor, m.start() + len(m.group(0).rstrip())))
+        cursor = nxt
+    if cursor < end:
+        spans.append((cursor, end))
+    # A runaway "sentence" (a 5 MB line) is cut so that no step sees more than a page at once.
+    result = []
+    for s, e in spans:
+        while e - s > 4000:
+            cut = text.rfind(" ", s, s + 4000)
+            cut = cut if cut > s else s + 4000
+            result.append((s, cut))
+            s = cut
+        result.append((s, e))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Directives inside a sentence
+
+_INTRO = Lexicon(
+    "cụ thể|theo đó|trong đó|ngoài ra|đồng thời|bên cạnh đó|mặt khác|riêng|trước mắt|sau đó|"
+    "tiếp đó|về|đối với|với|để|nhằm|trên cơ sở|căn cứ|tại|qua|sau khi|kết luận|phát biểu kết luận|"
+    "trước|chậm nhất|cũng tại|tuy nhiên|mặt khác|do đó|vì vậy|vì thế|như vậy|nay|thời gian tới|"
+    "trong thời gian tới|bên cạnh|cùng với đó|đặc biệt|nhất là|lưu ý".split("|")
+)
+_NARRATIVE = Lexicon(
+    "ngày|sáng|chiều|tối|trưa|hôm|năm|tháng|vừa qua|hiện nay|đến nay|thời gian qua|tuần qua|"
+    "từ đầu năm|hiện tại|trước đó|báo cáo của|theo báo cáo|trong năm|trong tháng|qua|tính đến".split(
+        "|"
+    )
+)
+_STATUS = Lexicon(
+    "đã|đang|vừa|sẽ|chưa|dự kiến|cho biết|cho rằng|nhận được|có ý kiến|kết luận|thông báo|"
+    "ban hành|phát đi|đạt|là|không|vẫn|mới|cũng|được|có|xin|đề xuất|báo cáo|trình bày|nêu|"
+    "chủ trì cuộc họp|chủ trì hội nghị|chủ trì buổi|chủ trì phiên|tham dự|dự|phát biểu|"
+    "tổ chức hội nghị|tổ chức cuộc họp|thống nhất|đồng ý|nhất trí|ghi nhận|đánh giá cao|"
+    "biểu dương|đề nghị|yêu cầu|giao|chỉ đạo|tổ chức lấy ý kiến|xếp|gồm|bao gồm".split("|")
+)
+_STRONG = Lexicon(
+    "phải|cần|cần phải|khẩn trương|có trách nhiệm|chịu trách nhiệm|chủ trì|phối hợp|được giao|"
+    "tiếp tục|chủ động|sớm|tập trung|cùng|có nhiệm vụ|nghiêm túc|kịp thời|làm chủ nhiệm|"
+    "là đơn vị chủ trì|làm đầu mối|là đầu mối|khẩn trương".split("|")
+)
+_DROP_MODALS = Lexicon(
+    "có trách nhiệm|được giao|được giao nhiệm vụ|có nhiệm vụ|phải|cần|cần phải|là đơn vị chủ trì|"
+    "làm đầu mối|là đầu mối|được phân công".split("|")
+)
+_CONTINUATION = Lexicon("báo cáo|gửi|trình|hoàn thành|hoàn thiện|gửi về|xong".split("|"))
+_NON_TASK_OPENERS = Lexicon(
+    "thống nhất|đồng ý|nhất trí|ghi nhận|biểu dương|đánh giá cao|cơ bản thống nhất|"
+    "chấp thuận|trong đó|đã|đang|sẽ".split("|")
+)
+_ADJUNCTS = Lexicon("trên cơ sở|căn cứ|theo chức năng|theo chức năng, nhiệm vụ|căn cứ vào".split("|"))
+_NOT_BEFORE_TRIGGER = {"theo", "xét", "được", "các", "những", "có", "đúng", "bàn", "của", "với",
+                       "hiện", "thực", "nội", "ý", "kiến", "chấp", "thuận", "đồng"}
+_PASSIVE_VERBS = Lexicon("chủ trì|thực hiện|phụ trách|chịu trách nhiệm|làm chủ trì|đảm nhận".split(
+    "|"))
+
+
+@dataclass
+class _Claim:
+    kind: str  # trigger, subject, passive, heading, inherited
+    leads: list[UnitSpan]
+    coordinating: list[UnitSpan]
+    cut: int  # token index where the text before stops belonging to the previous claim
+    task_start: int
+    task_end: int | None = None  # passive claims know their task's end
+    explicit: bool = False  # "chủ trì" was written
+    confidence: float = 0.8
+    intro: tuple[int, int] | None = None  # token range of an intro that may hold a deadline
+
+
+def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
+    if i < n and toks[i].text in {"-", "+", "•", "–", "*"}:
+        return i + 1
+    if i + 2 < n and toks[i].text == "(" and toks[i + 2].text == ")" and len(toks[i + 1].text) <= 2:
+        return i + 3
+    if i + 1 < n and toks[i + 1].text == ")" and len(toks[i].text) <= 2:
+        return i + 2
+    return i
+
+
+class _SentenceReader:
+    """Finds the directives of one sentence and cuts its text into tasks."""
+
+    def __init__(self, text: str, toks: list[Token]) -> None:
+        self.text = text
+        self.toks = toks
+        self.n = len(toks)
+
+    def units(self, i: int) -> tuple[list[UnitSpan], int]:
+        return parse_unit_list(self.toks, i, self.n, self.text)
+
+    def after_lead(self, j: int, claim: _Claim) -> None:
+        """Read "chủ trì", "phối hợp với ..." after the lead; set where the work starts."""
+        toks, n = self.toks, self.n
+        for _ in range(4):
+            while j < n and toks[j].text in {",", ":", "-"}:
+                j += 1
+            if j >= n:
+                break
+            key = toks[j].key
+            if key == "chủ" and j + 1 < n and toks[j + 1].key == "trì":
+                claim.explicit = True
+                j += 2
+                continue
+            m = _DROP_MODALS.match(toks, j, n)
+            if m:
+                j += m
+                continue
+            if key == "phối" and j + 1 < n and toks[j + 1].key == "hợp":
+                k = j + 2
+                if k < n and toks[k].key in {"với", "cùng"}:
+                    k += 1
+                units, after = self.units(k)
+                if units:
+                    claim.coordinating.extend(units)
+                    j = after
+                    continue
+                break
+            if key == "cùng":
+                k = j + 1
+                if k < n and toks[k].key == "với":
+                    k += 1
+                units, after = self.units(k)
+                if units:
+                    claim.coordinating.extend(units)
+                    j = after
+                    continue
+                break
+            m = _ADJUNCTS.match(toks, j, n)
+            if m:
+                # "theo chức năng, nhiệm vụ được giao," / "trên cơ sở ...," is not the work.
+                k = j + m
+                while k < n and not (
+                    toks[k].text == "," and k + 1 < n and is_verb_at(toks, k + 1, n)
+                ):
+                    if toks[k].text in {";", ":"}:
+                        break
+                    k += 1
+                if k < n and toks[k].text == ",":
+                    j = k + 1
+                    continue
+                break
+            break
+        claim.task_start = j
+
+    def try_trigger(self, i: int) -> _Claim | None:
+        toks, n = self.toks, self.n
+        m = TRIGGERS.match(toks, i, n)
+        if not m:
+            return None
+        if i > 0:
+            prev = toks[i - 1].key
+            prev2 = f"{toks[i - 2].key} {prev}" if i > 1 else prev
+            if prev in _NOT_BEFORE_TRIGGER or prev2 in {"đồng ý", "chấp thuận", "ý kiến"}:
+                return None
+        j = i + m
+        while j < n and toks[j].text in {":", "cho"}:
+            j += 1
+        if j < n and toks[j].key in {"của", "về"}:
+            return None
+        leads, after = self.units(j)
+        if not leads:
+            return None
+        claim = _Claim("trigger", leads, [], i, after, confidence=0.85)
+        self.after_lead(after, claim)
+        if claim.explicit:
+            claim.confidence = 0.9
+        return claim
+
+    def try_subject(self, i: int, strong_only: bool) -> _Claim | None:
+        toks, n = self.toks, self.n
+        if i >= n or not toks[i].is_word:
+            return None
+        leads, j = self.units(i)
+        if not leads:
+            return None
+        k = j
+        while k < n and toks[k].text == ",":
+            k += 1
+        if k >= n:
+            return None
+        if toks[k].text == ":":
+            claim = _Claim("heading", leads, [], i, k + 1, confidence=0.8)
+            self.after_lead(k + 1, claim)
+            return claim
+        strong = _STRONG.match(toks, k, n)
+        if not strong:
+            if _STATUS.match(toks, k, n) or TRIGGERS.match(toks, k, n):
+                return None
+            if strong_only or not is_verb_at(toks, k, n):
+                return None
+        claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
+        self.after_lead(k, claim)
+        return claim
+
+    def try_passive(self, i: int, segment_start: int) -> _Claim | None:
+        toks, n = self.toks, self.n
+        if toks[i].key != "do" or i <= segment_start:
+            return None
+        leads, j = self.units(i + 1)
+        if not leads or not _PASSIVE_VERBS.match(toks, j, n):
+            return None
+        claim = _Claim("passive", leads, [], segment_start, j, task_end=i, confidence=0.7)
+        claim.explicit = True
+        j += _PASSIVE_VERBS.match(toks, j, n)
+        self.after_lead(j, claim)
+        claim.task_start = segment_start
+        claim.intro = None
+        claim.passive_after = self._passive_after(j)  # type: ignore[attr-defined]
+        return claim
+
+    def _passive_after(self, j: int) -> int:
+        toks, n = self.toks, self.n
+        while j < n and toks[j].text == ",":
+            j += 1
+        if j + 1 < n and toks[j].key == "phối" and toks[j + 1].key == "hợp":
+            k = j + 2 + (1 if j + 2 < n and toks[j + 2].key in {"với", "cùng"} else 0)
+            _units, j = self.units(k)
+        if j < n and toks[j].key == "thực" and j + 1 < n and toks[j + 1].key == "hiện":
+            j += 2
+        return j
+
+    def skip_intro(self, i: int) -> tuple[int, bool]:
+        """Index after connective phrases ("Cụ thể, ", "Về ..., ") and whether the clause opens
+        like a narrative ("Ngày 4/4, ...")."""
+        toks, n = self.toks, self.n
+        narrative = False
+        for _ in range(3):
+            if i >= n:
+                break
+            if _NARRATIVE.match(toks, i, n) and not _INTRO.match(toks, i, n):
+                narrative = True
+                break
+            if not _INTRO.match(toks, i, n):
+                break
+            k = i
+            while k < n and k - i < 30 and toks[k].text not in {",", ";", ":"}:
+                k += 1
+            if k < n and toks[k].text == ",":
+                i = k + 1
+            else:
+                break
+        return i, narrative
+
+    def claims(self, context: list[_Claim] | None) -> list[_Claim]:
+        toks, n = self.toks, self.n
+        found: list[_Claim] = []
+        i = 0
+        clause_start = True
+        segment_start = 0
+        narrative_sentence = False
+        first_clause = True
+        while i < n:
+            token = toks[i]
+            if token.text in {";", ":"}:
+                clause_start = True
+                segment_start = i + 1
+                i += 1
+                continue
+            if clause_start:
+                clause_start = False
+                k = _skip_item_marker(toks, i, n)
+                body, narrative = self.skip_intro(k)
+                if first_clause and narrative:
+                    narrative_sentence = True
+                if not narrative_sentence or not first_clause:
+                    claim = self.try_subject(body, strong_only=False)
+                    if claim is None and body != k:
+                        claim = self.try_subject(k, strong_only=False)
+                    if claim is not None:
+                        claim.cut = k
+                        if body != k:
+                            claim.intro = (k, body)
+                        found.append(claim)
+                        i = max(claim.task_start, i + 1)
+                        segment_start = claim.task_start
+                        first_clause = False
+                        continue
+                if first_clause and context and not found and is_verb_at(
+                    toks, k, n, allow_capital=True
+                ) and not _NON_TASK_OPENERS.match(toks, k, n):
+                    parent = context[-1]
+                    claim = _Claim("inherited", parent.leads, list(parent.coordinating), k, k,
+                                   explicit=parent.explicit, confidence=0.8)
+                    self.after_lead(k, claim)
+                    found.append(claim)
+                    i = max(claim.task_start, i + 1)
+                    first_clause = False
+                    continue
+                first_clause = False
+                if k != i:
+                    i = k
+                    continue
+            if token.text == "," and i + 1 < n:
+                claim = self.try_subject(i + 1, strong_only=True)
+                if claim is not None and not narrative_sentence:
+                    claim.cut = i
+                    found.append(claim)
+                    i = max(claim.task_start, i + 1)
+                    continue
+            claim = self.try_trigger(i)
+            if claim is None:
+                claim = self.try_passive(i, segment_start)
+                if claim is not None:
+                    found.append(claim)
+                    i = max(claim.passive_after, i + 1)  # type: ignore[attr-defined]
+                    segment_start = i
+                    while segment_start < n and toks[segment_start].text in {",", "và"}:
+                        segment_start += 1
+                    continue
+            if claim is not None:
+                # The issuer before the verb ("UBND tỉnh giao") is cut off at the last separator.
+                k = i - 1
+                while k >= 0 and i - k < 15 and toks[k].text not in {",", ";", ":"}:
+                    k -= 1
+                claim.cut = k if k >= 0 and i - k < 15 else i
+                if found and claim.cut < found[-1].task_start:
+                    claim.cut = i
+                found.append(claim)
+                i = max(claim.task_start, i + 1)
+                continue
+            i += 1
+        return found
+
+
+# ---------------------------------------------------------------------------------------------
+# From claims to tasks
+
+_PAREN_NOTE_RE = re.compile(r"\s*\((?=[^()]*(?:kèm theo|[Ss]ao gửi|đính kèm))[^()]*\)")
+_LEADING_JUNK_RE = re.compile(r"^[\s,;:.\-–+•)]+")
+_TRAILING_JUNK_RE = re.compile(r"[\s,;:.\-–/…\[\]”“\"]+$")
+_COMPLETION_BEFORE_RE = re.compile(
+    r"(?:[,;]\s*(?:và\s+)?(?:phải\s+)?(?:hoàn\s+thành(?:\s+xong)?|xong|thực\s+hiện\s+xong|"
+    r"kết\s+thúc|hoàn\s+tất)?|\s+(?:hoàn\s+thành(?:\s+xong)?|xong|thực\s+hiện\s+xong))\s*$",
+    re.I,
+)
+_COMPLETION_NEAR_RE = re.compile(
+    r"(?:hoàn\s+thành|xong|hoàn\s+tất|phấn\s+đấu|kết\s+thúc|thực\s+hiện|báo\s+cáo[^,;]{0,40})\s*$",
+    re.I,
+)
+
+
+def _clean_task(text: str) -> str:
+    text = _PAREN_NOTE_RE.sub("", text)
+    text = " ".join(text.split())
+    text = _LEADING_JUNK_RE.sub("", text)
+    text = _TRAILING_JUNK_RE.sub("", text)
+    text = text.replace(" ,", ",").replace(" ;", ";")
+    return text.strip("“”\" ")
+
+
+def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch | None:
+    """The deadline of a task among the phrases in its text: strong ones anywhere, weak ones
+    only at the end or start of the task or right after "hoàn thành"."""
+    stripped_end = len(_TRAILING_JUNK_RE.sub("", segment))
+    accepted = []
+    recurring = []
+    for m in matches:
+        if m.recurring:
+            recurring.append(m)
+            continue
+        if m.strong:
+            accepted.append(m)
+            continue
+        at_end = m.end >= stripped_end - 1
+        at_start = not segment[: m.start].strip(" ,;:")
+        near = _COMPLETION_NEAR_RE.search(segment[max(0, m.start - 60) : m.start]) is not None
+        if at_end or at_start or near:
+            accepted.append(m)
+    if accepted:
+        return accepted[-1]
+    return recurring[0] if recurring else None
+
+
+@dataclass
+class _Built:
+    tasks: list[ProposedTask]
+    last_group: list[ProposedTask]
+
+
+def _strip_leading_modals(toks: Sequence[Token], i: int, end: int) -> int:
+    for _ in range(3):
+        while i < end and toks[i].text in {",", ":", "-"}:
+            i += 1
+        m = _DROP_MODALS.match(toks, i, end)
+        if not m:
+            break
+        i += m
+    return i
+
+
+class _TaskBuilder:
+    def __init__(self, text: str, issued_on: date | None, calendar: WorkingCalendar) -> None:
+        self.text = text
+        self.issued_on = issued_on
+        self.calendar = calendar
+        self.warnings: list[str] = []
+
+    def make(
+        self,
+        claim: _Claim,
+        toks: Sequence[Token],
+        start: int,
+        end: int,
+        sentence: tuple[int, int],
+        extra_deadline_range: tuple[int, int] | None = None,
+        task_end: int | None = None,
+    ) -> list[ProposedTask]:
+        """Tasks (one per lead) for the work in tokens [start, end)."""
+        start = _strip_leading_modals(toks, start, end)
+        if start >= end and task_end is None:
+            return []
+        seg_start = toks[start].start if start < len(toks) else sentence[1]
+        seg_end = toks[end - 1].end if end - 1 < len(toks) and end > start else seg_start
+        if task_end is not None:
+            seg_end = max(seg_end, toks[task_end - 1].end if task_end > 0 else seg_start)
+        segment = self.text[seg_start:seg_end]
+        matches = find_deadlines(segment, self.issued_on, self.calendar)
+        chosen = _pick_deadline(segment, matches)
+        work_end = len(segment)
+        if task_end is not None:
+            work_end = (toks[task_end - 1].end if task_end > start else seg_start) - seg_start
+        work = segment[:work_end]
+        if chosen is not None and not chosen.recurring and chosen.start < len(work):
+            before = _COMPLETION_BEFORE_RE.sub("", work[: chosen.start])
+            after = work[chosen.end :]
+            if not before.strip():
+                after = after.lstrip(" ,;:")
+            work = before + (" " if before and after and not after.startswith((",", ";")) else "")
+            work += after
+        if chosen is None and extra_deadline_range is not None:
+            a, b = extra_deadline_range
+            intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
+            intro_matches = [m for m in find_deadlines(intro_text, self.issued_on, self.calendar)
+                             if m.strong and not m.recurring]
+            if intro_matches:
+                chosen = intro_matches[-1]
+        task_text = _clean_task(work)
+        if not task_text or not any(ch.isalpha() for ch in task_text):
+            return []
+        words = task_text.split()
+        if len(words) < 2:
+            return []
+        confidence = claim.confidence
+        if len(words) < 4:
+            confidence -= 0.15
+        if chosen is not None and chosen.deadline is None and not chosen.recurring:
+            confidence -= 0.1
+        if chosen is not None and chosen.warning:
+            confidence -= 0.15
+            self.warnings.append(f"Nhiệm vụ “{task_text[:60]}”: {chosen.warning}.")
+        tasks = []
+        for lead in claim.leads:
+            lead_confidence = confidence
+            if lead.is_group:
+                lead_confidence -= 0.05
+            if len(lead.text.split()) > 9:
+                lead_confidence -= 0.15
+            tasks.append(
+                ProposedTask(
+                    lead=lead.text,
+                    coordinating=[u.text for u in claim.coordinating if u.text != lead.text],
+                    task=task_text,
+                    deadline_text=chosen.text if chosen else None,
+                    deadline=chosen.deadline if chosen else None,
+                    recurring=bool(chosen and chosen.recurring),
+                    source=self.text[sentence[0] : sentence[1]].strip(),
+                    source_start=sentence[0],
+                    source_end=sentence[1],
+                    confidence=max(0.05, min(0.99, lead_confidence)),
+                    lead_is_group=lead.is_group,
+                )
+            )
+        return tasks
+
+
+def _split_region(
+    toks: Sequence[Token], start: int, end: int
+) -> list[tuple[str, int, int]]:
+    """Cut a task region at ";": ("task" | "more" | "new", start, end) parts. A clause that
+    reports or sends ("; báo cáo UBND tỉnh") belongs to the task before it; one that opens with
+    another verb is a new task for the same lead; anything else ends the region."""
+    parts: list[tuple[str, int, int]] = []
+    k = start
+    part_start = start
+    kind = "task"
+    while k < end:
+        if toks[k].text == ";":
+            parts.append((kind, part_start, k))
+            j = _skip_item_marker(toks, k + 1, end)
+            if j >= end:
+                return parts
+            if _CONTINUATION.match(toks, j, end):
+                kind = "more"
+            elif is_verb_at(toks, j, end, allow_capital=True) and not _NON_TASK_OPENERS.match(
+                toks, j, end
+            ):
+                kind = "new"
+            else:
+                return parts
+            part_start = j
+        k += 1
+    parts.append((kind, part_start, end))
+    return parts
+
+
+def _read_sentence(
+    builder: _TaskBuilder,
+    text: str,
+    span: tuple[int, int],
+    context: list[_Claim] | None,
+) -> tuple[list[ProposedTask], list[ProposedTask], list[_Claim]]:
+    """(all tasks, tasks of the last directive, claims) of one sentence."""
+    toks = tokenize(text[span[0] : span[1]], span[0])
+    reader = _SentenceReader(text, toks)
+    claims = reader.claims(context)
+    tasks: list[ProposedTask] = []
+    last_group: list[ProposedTask] = []
+    for index, claim in enumerate(claims):
+        region_end = claims[index + 1].cut if index + 1 < len(claims) else len(toks)
+        if claim.kind == "passive":
+            task_end = claim.task_end or claim.task_start
+            after = getattr(claim, "passive_after", task_end)
+            tail_end = max(region_end, after)
+            group = builder.make(claim, toks, claim.task_start, tail_end, span, None, task_end)
+            tasks.extend(group)
+            last_group = group
+            continue
+        if claim.task_start >= region_end:
+            last_group = []
+            continue
+        parts = _split_region(toks, claim.task_start, region_end)
+        # The lead of a new "; <verb> ..." clause: the latest plain directive (without
+        # coordinating units) of the sentence, as in "yêu cầu A ...; đề nghị B chủ trì,
+        # phối hợp C ...; tiếp tục ...".
+        plain = [c for c in claims[: index + 1] if not c.coordinating and c.kind != "passive"]
+        heir = plain[-1] if plain else claim
+        current_start, current_end = parts[0][1], parts[0][2]
+        groups: list[tuple[_Claim, int, int]] = []
+        for kind, a, b in parts[1:]:
+            if kind == "more":
+                current_end = b
+            else:
+                groups.append((claim, current_start, current_end))
+                claim = _Claim("inherited", heir.leads, list(heir.coordinating), a, a,
+                               confidence=0.6)
+                current_start, current_end = a, b
+        groups.append((claim, current_start, current_end))
+        for g_claim, a, b in groups:
+            group = builder.make(g_claim, toks, a, b, span, g_claim.intro)
+            tasks.extend(group)
+            if group:
+                last_group = group
+    return tasks, last_group, claims
+
+
+def _is_header_line(line: str, in_recipients: bool) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _HEADER_LINE_RE.match(stripped) or _PLACE_DATE_RE.match(stripped):
+        return True
+    if _LONE_DATE_RE.match(stripped):
+        return True
+    letters = [ch for ch in stripped if ch.isalpha()]
+    if letters and all(ch.isupper() for ch in letters) and len(stripped) < 200:
+        return True  # titles: "THÔNG BÁO", "KẾT LUẬN CỦA CHỦ TỊCH ..."
+    return in_recipients and stripped.startswith(("-", "+", "•"))
+
+
+def _check_text(text: str) -> None:
+    from tracker.notices.files import check_legacy_encoding
+
+    check_legacy_encoding(text)
+
+
+def read_notice(
+    text: str, issued_on: date | None = None, calendar: WorkingCalendar | None = None
+) -> NoticeReading:
+    """Read a notice's text: its header and one proposed task per directive and lead.
+
+    `issued_on` overrides the date read from the notice; it anchors dates without a year and
+    "trong N ngày làm việc" (counted on `calendar`, the default Vietnamese one)."""
+    if text is None or not text.strip():
+        raise NoticeReadError("Văn bản trống: không có nội dung nào để đọc.")
+    _check_text(text)
+    calendar = calendar or DEFAULT_CALENDAR
+    normalised = normalise(text)
+    header = read_header(normalised)
+    if issued_on is not None:
+        header.issued_on = issued_on
+    builder = _TaskBuilder(normalised, header.issued_on, calendar)
+    tasks: list[ProposedTask] = []
+    last_group: list[ProposedTask] = []
+    contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
+    in_recipients = False
+    offset = 0
+    for line_no, line in enumerate(normalised.split("\n")):
+        line_start = offset
+        offset += len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            in_recipients = False
+            continue
+        if _END_RE.match(stripped):
+            break
+        if stripped.lower().startswith("kính gửi"):
+            in_recipients = True
+            continue
+        if _is_header_line(stripped, in_recipients):
+            continue
+        in_recipients = False
+        level, marker_len = _line_level(line)
+        effective_level = level if level is not None else 99
+        parent = [claim for lvl, claim in contexts if lvl < effective_level]
+        content_start = line_start + marker_len
+        sentences = _sentences(normalised, content_start, line_start + len(line))
+        line_claims: list[_Claim] = []
+        for s_index, span in enumerate(sentences):
+            sentence_tasks, group, claims = _read_sentence(
+                builder, normalised, span, parent if s_index == 0 else None
+            )
+            line_claims.extend(claims)
+            if sentence_tasks:
+                tasks.extend(sentence_tasks)
+                last_group = group
+                continue
+            if claims:
+                last_group = []
+                continue
+            last_group = _attach_follow_up(builder, normalised, span, last_group)
+        # A line that names units and ends with ":" heads the items below it.
+        if (
+            line_claims
+            and stripped.endswith(":")
+            and line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
+        ):
+            head_level = level if level is not None else 0
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < head_level]
+            contexts.append((head_level, line_claims[-1]))
+        elif level is not None:
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+    tasks = _deduplicate(tasks)
+    reading = NoticeReading(header, tasks, normalised, builder.warnings)
+    if not tasks:
+        reading.warnings.append(NO_TASKS_MESSAGE)
+    return reading
+
+
+def _attach_follow_up(
+    builder: _TaskBuilder, text: str, span: tuple[int, int], last_group: list[ProposedTask]
+) -> list[ProposedTask]:
+    """A sentence without a directive that only sets a deadline ("Báo cáo gửi về Sở ... trước
+    ngày 23/5/2019.") gives it to the tasks of the directive just before."""
+    if not last_group:
+        return []
+    sentence = text[span[0] : span[1]]
+    chosen = _pick_deadline(sentence, find_deadlines(sentence, builder.issued_on,
+                                                     builder.calendar))
+    if chosen is None or chosen.recurring:
+        return []
+    for task in last_group:
+        if task.deadline_text is None:
+            task.deadline_text = chosen.text
+            task.deadline = chosen.deadline
+            task.source = text[task.source_start : span[1]].strip()
+            task.source_end = span[1]
+            task.confidence = max(0.05, task.confidence - 0.05)
+    return []
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
+    if not ta or not tb:
+        return 0.0
+    pool = list(tb)
+    common = 0
+    for word in ta:
+        if word in pool:
+            pool.remove(word)
+            common += 1
+    return 2 * common / (len(ta) + len(tb))
+
+
+def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
+    """Drop restatements: a later task with the same lead and (nearly) the same work."""
+    kept: list[ProposedTask] = []
+    for task in tasks:
+        lead = match_key(task.lead)
+        if any(match_key(k.lead) == lead and _overlap(k.task, task.task) >= 0.9 for k in kept):
+            continue
+        kept.append(task)
+    return kept

@@ -1,0 +1,642 @@
+"""Unit names in directives: the gazetteer, list splitting, and matching names to the directory."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from tracker.core.text import fold
+
+__all__ = [
+    "GroupMatch",
+    "Token",
+    "UnitMatch",
+    "UnitMatcher",
+    "UnitSpan",
+    "key_of",
+    "parse_unit_list",
+    "split_units",
+    "tokenize",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or punctuation mark with its offsets; `key` is the lower-cased comparison form."""
+
+    text: str
+    start: int
+    end: int
+    key: str
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalnum()
+
+    @property
+    def is_capital(self) -> bool:
+        return self.text[0].isupper()
+
+
+# Words keep inner "-", "/", ".", "&" ("LĐ-TB&XH", "TP.HCM", "05/12/2017") but not trailing ones.
+_TOKEN_RE = re.compile(r"\w(?:[\w&]|[.\-/–'](?=\w))*|[^\w\s]")
+
+# Old and new placement of the tone mark on oa/oe/uy ("hoá" / "hóa", "Uỷ" / "Ủy").
+_TONE_MOVES = {
+    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}  # fmt: skip
+_TONE_RE = re.compile("|".join(_TONE_MOVES))
+
+
+def key_of(word: str) -> str:
+    """Comparison form of a word: lower case, NFC, tone marks in the modern place."""
+    text = unicodedata.normalize("NFC", word).lower().replace("–", "-")
+    # "thuỷ" and "quý" keep their forms in both spellings; only a vowel after the pair moves it.
+    return _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], text) if _TONE_RE.search(text) else text
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Split `text` into tokens whose offsets are relative to `offset`."""
+    return [
+        Token(m.group(0), m.start() + offset, m.end() + offset, key_of(m.group(0)))
+        for m in _TOKEN_RE.finditer(text)
+    ]
+
+
+class Lexicon:
+    """Multi-word phrases matched on token keys, longest first."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            keys = tuple(key_of(t.text) for t in tokenize(phrase))
+            if keys:
+                self._by_first.setdefault(keys[0], []).append(keys)
+        for entries in self._by_first.values():
+            entries.sort(key=len, reverse=True)
+
+    def match(self, tokens: Sequence[Token], i: int, end: int | None = None) -> int:
+        """Number of tokens of the longest phrase starting at `i` (0 when none)."""
+        end = len(tokens) if end is None else end
+        if i >= end:
+            return 0
+        for keys in self._by_first.get(tokens[i].key, ()):
+            n = len(keys)
+            if i + n <= end and all(tokens[i + k].key == keys[k] for k in range(1, n)):
+                return n
+        return 0
+
+    def __contains__(self, key: str) -> bool:
+        return (key,) in self._by_first.get(key, ())
+
+
+# ---------------------------------------------------------------------------------------------
+# The gazetteer
+
+# Head nouns that open a named unit; written with a capital ("Sở Y tế", "Ban Chỉ huy Quân sự").
+NAMED_HEADS = Lexicon(
+    """
+ủy ban nhân dân|ủy ban mặt trận tổ quốc|ủy ban mttq|ủy ban|ubnd|ubmttq|mttq|mặt trận tổ quốc
+hội đồng nhân dân|hđnd|hội đồng|văn phòng|vp|vpubnd|sở|bộ|phòng|ban|bcđ|bql|bqlda|bch|bchqs
+ban chỉ huy quân sự|ban chỉ đạo|ban quản lý|công an|trung tâm|ttyt|chi cục|cục|tổng cục|viện
+kho bạc|kho bạc nhà nước|kbnn|bảo hiểm xã hội|bhxh|thanh tra|đài|bệnh viện|trường|hội|đoàn
+liên đoàn|liên đoàn lao động|huyện đoàn|tỉnh đoàn|thành đoàn|huyện ủy|tỉnh ủy|thành ủy|đảng ủy
+ngân hàng|chi nhánh|công ty|tổng công ty|tập đoàn|hạt kiểm lâm|quỹ|tòa án|viện kiểm sát|đội
+trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn quốc gia|thường trực|tổ công tác|ban qlda
+lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
+""".replace("\n", "|").split("|")
+)
+
+# Generic nouns that name a kind of unit and may be written in lower case ("các sở, ban, ngành").
+GENERIC_HEADS = Lexicon(
+    """
+sở|ban|ngành|phòng|cơ quan|đơn vị|địa phương|xã|huyện|phường|thị trấn|thị xã|thành phố|quận|tỉnh
+trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|thành viên|phòng ban|ban ngành|nhà trường
+cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
+""".replace("\n", "|").split("|")
+)
+
+# Generic nouns that may stand alone in lower case, without "các" ("đơn vị tư vấn").
+_BARE_GENERIC = {"đơn vị", "cơ quan", "chủ đầu tư", "địa phương", "ngành", "xã", "huyện", "phường"}
+
+# Determiners that make a group ("các xã", "tất cả các đơn vị").
+DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các", "từng"])
+
+# Job titles dropped in front of the unit ("Giám đốc Sở Y tế" is "Sở Y tế").
+TITLES = Lexicon(
+    """
+lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch|thủ trưởng|trưởng|phó trưởng|chánh
+chánh văn phòng|chỉ huy trưởng|hiệu trưởng|bí thư|tổng giám đốc|viện trưởng|cục trưởng
+chi cục trưởng|người đứng đầu|chủ nhiệm|giám đốc, thủ trưởng|thủ trưởng, người đứng đầu
+""".replace("\n", "|").split("|")
+)
+
+# Names that contain "và", "," or a verb and must stay whole after their head noun.
+PROTECTED_NAMES = Lexicon(
+    """
+văn hóa, thể thao và du lịch|văn hóa - thể thao và du lịch|văn hóa, thông tin và thể thao
+văn hóa, thể thao và truyền thông|văn hóa - thông tin - thể thao|văn hóa và thể thao
+văn hóa - thông tin|văn hóa và thông tin|văn hóa, thông tin|văn hóa - thể thao|văn hóa thông tin
+kế hoạch và đầu tư|tài nguyên và môi trường|tài chính - kế hoạch|tài chính kế hoạch
+kinh tế và hạ tầng|kinh tế - hạ tầng|kinh tế hạ tầng|lao động - thương binh và xã hội
+lao động, thương binh và xã hội|lao động thương binh và xã hội|giáo dục và đào tạo
+nông nghiệp và phát triển nông thôn|nông nghiệp và ptnt|nông nghiệp và môi trường
+khoa học và công nghệ|thông tin và truyền thông|giao thông vận tải|giao thông - vận tải
+xây dựng|quản lý đô thị|quản lý dự án|quản lý dự án đầu tư xây dựng|phát triển quỹ đất
+hđnd và ubnd|hội đồng nhân dân và ủy ban nhân dân|đăng ký đất đai|kinh tế|tổ chức|chỉ đạo
+chỉ huy quân sự|dân vận|tuyên giáo|kiểm tra|thi đua - khen thưởng|tiếp công dân
+bồi thường, hỗ trợ và tái định cư|bồi thường, giải phóng mặt bằng|giải phóng mặt bằng
+phòng, chống thiên tai và tìm kiếm cứu nạn|phòng, chống thiên tai|dịch vụ công ích
+phát thanh - truyền hình|truyền thanh - truyền hình|văn hóa - thể thao và truyền thông
+nội vụ|tư pháp|y tế|công thương|tài chính|dân tộc|ngoại vụ|kế hoạch - tài chính
+""".replace("\n", "|").split("|")
+)
+
+# Person markers: a sentence whose subject is a person names no unit.
+PERSONS = Lexicon(["ông", "bà", "đồng chí", "đ/c", "các đồng chí", "anh", "chị", "cán bộ"])
+
+# Words that belong to a unit name although they are lower case.
+_NAME_WORDS = Lexicon(
+    """
+liên quan|có liên quan|thuộc|trực thuộc|chuyên môn|chuyên ngành|huyện|tỉnh|xã|thị xã|thị trấn
+thành phố|phường|quận|các|và|tư vấn|thuộc tỉnh|thuộc huyện|trên địa bàn|cấp|nhà nước|chức năng
+""".replace("\n", "|").split("|")
+)
+
+
+def _lexicon_lines(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("\n", "|").split("|") if p.strip()]
+
+
+# Action verbs and modals: the first of them ends the unit names and starts the work.
+VERBS = Lexicon(
+    _lexicon_lines("""
+kiểm tra|rà soát|rà|báo cáo|tham mưu|xây dựng|triển khai|tổ chức|thực hiện|hoàn thành|hoàn thiện
+hoàn tất|hoàn chỉnh|chỉ đạo|đôn đốc|hướng dẫn|tuyên truyền|phối hợp|tập trung|đẩy nhanh|giải quyết
+giải trình|tổng hợp|trình|gửi|lập|phê duyệt|thẩm định|thẩm tra|đề xuất|chuẩn bị|bố trí|sắp xếp
+thành lập|ban hành|cung cấp|điều chỉnh|bổ sung|theo dõi|quản lý|nghiên cứu|tiếp thu|tiếp nhận
+chịu trách nhiệm|có trách nhiệm|chủ trì|khẩn trương|tiếp tục|chủ động|cần|phải|sớm|nên|được giao
+đánh giá|xác định|xác minh|xử lý|khắc phục|tăng cường|nâng cao|đảm bảo|bảo đảm|duy trì|củng cố
+vận động|khuyến khích|hỗ trợ|phân bổ|cân đối|thanh toán|giải ngân|quyết toán|thu hồi|cấp|cấp phát
+lựa chọn|khảo sát|đo đạc|kê khai|thống kê|cập nhật|công khai|niêm yết|phổ biến|quán triệt
+thông báo|trả lời|làm việc|làm rõ|góp ý|tham gia|dự thảo|soạn thảo|sửa đổi|thay đổi|phân công
+rút kinh nghiệm|nghiêm túc|kịp thời|ngăn chặn|phòng, chống|phòng chống|chấn chỉnh|tháo gỡ
+vận hành|sửa chữa|nạo vét|di dời|giải phóng|bàn giao|nộp|đăng ký|liên hệ|tạm dừng|đình chỉ
+xử phạt|cưỡng chế|tuần tra|kiểm soát|giám sát|kiểm kê|sơ kết|tổng kết|kiểm định|tập huấn
+bồi dưỡng|đào tạo|tuyển dụng|tuyển sinh|cử|điều động|huy động|sử dụng|mua sắm|lắp đặt|thi công
+nghiệm thu|chăm lo|thăm hỏi|chi trả|cứu trợ|ứng phó|đối thoại|bảo vệ|bảo quản|tu sửa|cải tạo
+nâng cấp|chỉnh trang|dọn dẹp|thu gom|điều tra|nắm bắt|lấy ý kiến|thu thập|công bố|kiện toàn
+sáp nhập|chuyển giao|phúc đáp|lưu ý|quan tâm|chú trọng|ưu tiên|phát huy|phát động|đẩy mạnh
+làm tốt|thúc đẩy|kiến nghị|xin ý kiến|mời|tham dự|xem xét|tìm hiểu|trực|sẵn sàng|khai thác
+tiến hành|ra soát|tích cực|quyết liệt|nghiêm|giải phóng mặt bằng|tháo dỡ|hoàn trả|thẩm định
+bàn bạc|thống nhất|làm|là|đã|đang|sẽ|vừa|chưa|được|có ý kiến|thành|tạo điều kiện|chủ trương
+chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
+""")
+    + [
+        "theo",
+        "trên cơ sở",
+        "căn cứ",
+        "để",
+        "nhằm",
+        "về việc",
+        "tại",
+        "đối với",
+        "trong",
+        "từ",
+        "khi",
+    ]
+)
+
+# Verbs after which the unit is the issuer, not the lead ("UBND tỉnh giao ...").
+TRIGGERS = Lexicon(
+    _lexicon_lines("""
+giao|giao cho|giao nhiệm vụ cho|giao trách nhiệm cho|giao nhiệm vụ|yêu cầu|đề nghị|chỉ đạo
+phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho
+""")
+)
+
+# ---------------------------------------------------------------------------------------------
+# Unit lists
+
+
+@dataclass
+class UnitSpan:
+    """A unit as written (job title dropped), with the token range it covers."""
+
+    text: str
+    first: int  # token index of the unit's head (or determiner)
+    last: int  # token index after the unit
+    is_group: bool = False
+    head: str = ""  # the head noun as written ("sở", "UBND")
+    distributive: bool = False  # "các sở QHKT, Xây dựng": the head is shared by the next names
+
+
+def _is_lower_word(token: Token) -> bool:
+    return token.is_word and not token.text[0].isupper()
+
+
+def is_verb_at(tokens: Sequence[Token], i: int, end: int, allow_capital: bool = False) -> int:
+    """Length of the verb phrase starting at `i`, or 0. Capitalised words are names, not verbs."""
+    if i >= end or not tokens[i].is_word:
+        return 0
+    if tokens[i].text[0].isupper() and not allow_capital:
+        return 0
+    return VERBS.match(tokens, i, end)
+
+
+def _head_at(tokens: Sequence[Token], i: int, end: int, after_title: bool) -> tuple[int, bool]:
+    """(length, is_generic) of a head noun at `i`, or (0, False)."""
+    if i >= end or not tokens[i].is_word:
+        return 0, False
+    token = tokens[i]
+    n = NAMED_HEADS.match(tokens, i, end)
+    capital = token.text[0].isupper()
+    if n and (capital or after_title):
+        # "Hội nghị", "Hội thảo" are meetings; "Đoàn" before a lower-case verb is not a unit.
+        if token.key == "hội" and i + 1 < end and tokens[i + 1].key in {"nghị", "thảo", "nghi"}:
+            return 0, False
+        if token.key == "bộ" and i + 1 < end and tokens[i + 1].key in {"luật", "phận", "máy"}:
+            return 0, False
+        return n, False
+    g = GENERIC_HEADS.match(tokens, i, end)
+    if g and (capital or after_title):
+        return g, True
+    return 0, False
+
+
+def _generic_lower_at(tokens: Sequence[Token], i: int, end: int) -> int:
+    if i >= end or not _is_lower_word(tokens[i]):
+        return 0
+    return GENERIC_HEADS.match(tokens, i, end)
+
+
+def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[UnitSpan | None, int]:
+    """Parse one unit at `i`: optional title, optional determiner, head, name words."""
+    j = i
+    title = TITLES.match(tokens, j, end)
+    after_title = False
+    if title:
+        j += title
+        after_title = True
+        if j < end and tokens[j].text in {",", "và"}:  # "Giám đốc, Thủ trưởng"
+            more = TITLES.match(tokens, j + 1, end)
+            if more:
+                j += 1 + more
+    if PERSONS.match(tokens, j, end):
+        return None, i
+    first = j
+    is_group = False
+    det = DETERMINERS.match(tokens, j, end)
+    if det:
+        j += det
+        n = NAMED_HEADS.match(tokens, j, end) or GENERIC_HEADS.match(tokens, j, end)
+        if not n:
+            return None, i
+        head_len, generic = n, True
+        is_group = True
+    else:
+        head_len, generic = _head_at(tokens, j, end, after_title)
+        if not head_len:
+            if (
+                _generic_lower_at(tokens, j, end)
+                and " ".join(t.key for t in tokens[j : j + _generic_lower_at(tokens, j, end)])
+                in _BARE_GENERIC
+            ):
+                head_len, generic = _generic_lower_at(tokens, j, end), True
+            else:
+                return None, i
+    head_first = j
+    j += head_len
+    head_text = " ".join(t.text for t in tokens[head_first:j])
+    # A protected tail keeps "Sở Văn hóa, Thể thao và Du lịch" whole.
+    protected = PROTECTED_NAMES.match(tokens, j, end)
+    if protected:
+        j += protected
+    name_words = 0
+    while j < end:
+        token = tokens[j]
+        if token.text in {"-", "&"}:
+            if j + 1 < end and tokens[j + 1].is_word and not is_verb_at(tokens, j + 1, end):
+                j += 2
+                continue
+            break
+        if not token.is_word:
+            break
+        if token.key == "và":
+            # "Kế hoạch và Đầu tư": a capitalised non-head word continues the name.
+            if (
+                j + 1 < end
+                and tokens[j + 1].is_capital
+                and not _head_at(tokens, j + 1, end, False)[0]
+                and not TITLES.match(tokens, j + 1, end)
+                and not is_group
+            ):
+                j += 2
+                continue
+            break
+        if token.key == "có":
+            n = _NAME_WORDS.match(tokens, j, end)
+            if n:
+                j += n
+                continue
+            break
+        if (name_words or protected or det) and is_verb_at(tokens, j, end):
+            break
+        if not name_words and not protected and not det and is_verb_at(tokens, j, end):
+            # The first word after a head is part of the name ("Ban quản lý"), unless the head
+            # is generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
+            if generic or tokens[head_first].key in {"ubnd", "hđnd"}:
+                break
+        if token.is_capital and TITLES.match(tokens, j, end) and name_words:
+            break
+        if token.is_capital and name_words and _head_at(tokens, j, end, False)[0]:
+            # "UBND huyện Triệu Phong" keeps going, but a second head starts a new unit only
+            # after a separator; inside a name ("Văn phòng UBND huyện") it is part of it.
+            pass
+        j += 1
+        name_words += 1
+        if name_words > 14:
+            break
+    if any(t.key in {"các", "những"} for t in tokens[head_first:j]):
+        is_group = True  # "UBND các huyện" names a group, continued by ", thành phố"
+    if generic and not det and not name_words and not after_title and not protected:
+        if tokens[head_first].is_capital and head_text.lower() in {"sở", "phòng", "ban", "bộ"}:
+            return None, i  # "Sở" alone is not a unit
+    if name_words > 14:
+        # No verb found: keep the capitalised run only, the rest is the work.
+        k = head_first + head_len + protected
+        while k < j and (
+            tokens[k].is_capital or not tokens[k].is_word or _NAME_WORDS.match(tokens, k, j)
+        ):
+            k += 1
+        j = k
+    span_text = text[tokens[first].start : tokens[j - 1].end]
+    if after_title and span_text[:1].islower() and not det:
+        span_text = span_text[0].upper() + span_text[1:]
+    return UnitSpan(" ".join(span_text.split()), first, j, is_group or generic, head_text), j
+
+
+def parse_unit_list(
+    tokens: Sequence[Token], i: int, end: int, text: str
+) -> tuple[list[UnitSpan], int]:
+    """Units named side by side at `i` ("Sở Y tế, Sở GD&ĐT và UBND các huyện"), and the index
+    after them. Groups stay whole ("các sở, ban, ngành"); a shared plural head is distributed
+    ("các sở QHKT, Xây dựng" gives "Sở QHKT" and "Sở Xây dựng"). Token offsets index `text`."""
+    units: list[UnitSpan] = []
+    unit, j = _unit_at(tokens, i, end, text)
+    if unit is None:
+        return [], i
+    unit = _distribute_first(unit, tokens, text)
+    units.append(unit)
+    while j < end:
+        sep = tokens[j]
+        if sep.text not in {",", ";", "và", "/"}:
+            break
+        k = j + 1
+        if k >= end:
+            break
+        current = units[-1]
+        nxt = tokens[k]
+        # A lower-case generic noun (or "các ...") continues a group: "các sở, ban, ngành".
+        generic_len = _generic_lower_at(tokens, k, end)
+        det_len = DETERMINERS.match(tokens, k, end) if nxt.key == "các" else 0
+        if (
+            current.is_group
+            and sep.text in {",", "và"}
+            and (generic_len or (det_len and sep.text == ","))
+        ):
+            if sep.text == "và" and det_len:
+                pass
+            else:
+                m = k + (det_len or 0)
+                m += GENERIC_HEADS.match(tokens, m, end) or NAMED_HEADS.match(tokens, m, end)
+                if m == k:
+                    break
+                # name words after the group member ("các ngành có liên quan", "thành phố")
+                while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+                    if tokens[m].key in {"và"}:
+                        break
+                    if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
+                        break
+                    if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
+                        break
+                    m += 1
+                current.last = m
+                current.text = " ".join(
+                    text[tokens[current.first].start : tokens[m - 1].end].split()
+                )
+                j = m
+                continue
+        # A capitalised name without its head shares the previous plural head.
+        if (
+            nxt.is_capital
+            and not _head_at(tokens, k, end, False)[0]
+            and not TITLES.match(tokens, k, end)
+            and current.distributive
+            and sep.text in {",", "và"}
+        ):
+            m = k
+            while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+                if tokens[m].key == "và" or (m > k and tokens[m].key in {"các"}):
+                    break
+                m += 1
+            name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+            head = current.head[0].upper() + current.head[1:]
+            units.append(UnitSpan(f"{head} {name}", k, m, False, current.head, True))
+            j = m
+            continue
+        unit, m = _unit_at(tokens, k, end, text)
+        if unit is None:
+            break
+        units.append(_distribute_first(unit, tokens, text))
+        j = m
+    return units, j
+
+
+def _distribute_first(unit: UnitSpan, tokens: Sequence[Token], text: str) -> UnitSpan:
+    """ "các sở QHKT" names one unit, "Sở QHKT", whose head the next names share."""
+    first = tokens[unit.first]
+    if first.key in {"các", "những"} and unit.last - unit.first >= 3:
+        head = tokens[unit.first + 1]
+        name = tokens[unit.first + 2]
+        if (
+            head.key in {"sở", "bộ", "phòng", "ban", "cục", "chi cục", "trung tâm", "hội"}
+            and name.is_capital
+            and not _head_at(tokens, unit.first + 2, unit.last, False)[0]
+        ):
+            rest = text[head.start : tokens[unit.last - 1].end]
+            name = " ".join((rest[0].upper() + rest[1:]).split())
+            return UnitSpan(name, unit.first, unit.last, False, head.text, True)
+    return unit
+
+
+def split_units(names: str) -> list[str]:
+    """The unit names in a comma/"và" separated list, as written ("Sở TN&MT, Sở GTVT và các đơn
+    vị liên quan" gives three names)."""
+    tokens = tokenize(names)
+    units, _ = parse_unit_list(tokens, 0, len(tokens), names)
+    return [u.text for u in units]
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching names to the unit directory
+
+# Spelled-out names and their abbreviations, folded (no diacritics); both sides of a comparison
+# are rewritten to the short form.
+_ABBREVIATIONS = [
+    ("uy ban nhan dan", "ubnd"),
+    ("hoi dong nhan dan", "hdnd"),
+    ("uy ban mat tran to quoc viet nam", "ubmttq"),
+    ("uy ban mat tran to quoc", "ubmttq"),
+    ("mat tran to quoc viet nam", "mttq"),
+    ("mat tran to quoc", "mttq"),
+    ("tai nguyen va moi truong", "tnmt"),
+    ("tai nguyen - moi truong", "tnmt"),
+    ("tai chinh - ke hoach", "tckh"),
+    ("tai chinh ke hoach", "tckh"),
+    ("ke hoach va dau tu", "khdt"),
+    ("kinh te va ha tang", "ktht"),
+    ("kinh te - ha tang", "ktht"),
+    ("lao dong - thuong binh va xa hoi", "ldtbxh"),
+    ("lao dong, thuong binh va xa hoi", "ldtbxh"),
+    ("lao dong thuong binh va xa hoi", "ldtbxh"),
+    ("giao duc va dao tao", "gddt"),
+    ("giao duc - dao tao", "gddt"),
+    ("nong nghiep va phat trien nong thon", "nnptnt"),
+    ("nong nghiep va ptnt", "nnptnt"),
+    ("van hoa, the thao va du lich", "vhttdl"),
+    ("van hoa - the thao va du lich", "vhttdl"),
+    ("van hoa va thong tin", "vhtt"),
+    ("van hoa - thong tin", "vhtt"),
+    ("van hoa thong tin", "vhtt"),
+    ("thong tin va truyen thong", "tttt"),
+    ("khoa hoc va cong nghe", "khcn"),
+    ("giao thong van tai", "gtvt"),
+    ("giao thong - van tai", "gtvt"),
+    ("chi huy quan su", "chqs"),
+    ("quan ly du an", "qlda"),
+    ("bao hiem xa hoi", "bhxh"),
+    ("kho bac nha nuoc", "kbnn"),
+    ("van phong", "vp"),
+    ("thanh pho", "tp"),
+    ("thi xa", "tx"),
+    ("thi tran", "tt"),
+]
+_COMPACT_RE = re.compile(r"\b([a-z]{1,4})\s*[&\-,]\s*(?=[a-z]{1,4}\b)")
+
+
+def _compact(folded: str) -> str:
+    for long, short in _ABBREVIATIONS:
+        folded = folded.replace(long, short)
+    # "tc-kh", "tn&mt", "ld-tb&xh" -> "tckh", "tnmt", "ldtbxh"
+    previous = None
+    while previous != folded:
+        previous = folded
+        folded = _COMPACT_RE.sub(r"\1", folded)
+    folded = re.sub(r"[^\w\s]", " ", folded)
+    return " ".join(folded.split())
+
+
+def match_key(name: str) -> str:
+    """Comparison key of a unit name: folded, abbreviations unified, punctuation dropped."""
+    return _compact(fold(key_of(name or "")))
+
+
+# Group references: a key fragment and the kind of group it names.
+_GROUPS = [
+    (re.compile(r"\b(ubnd )?cac (xa|phuong|thi tran)"), "communes"),
+    (re.compile(r"\bcac (huyen|tx|tp|quan)"), "districts"),
+    (re.compile(r"\bcac phong( ban)? chuyen mon|\bcac phong\b|\bcac phong ban"), "departments"),
+    (re.compile(r"\bcac (so|bo)\b|\bcac so nganh|\bso ban nganh"), "provincial_departments"),
+    (
+        re.compile(r"\bcac (don vi|co quan|nganh|dia phuong|hoi|doan the|truong|to chuc)"),
+        "related_units",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """The directory unit that best fits a name, with a 0..100 score."""
+
+    unit_id: object
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class GroupMatch:
+    """A name that refers to a group of units ("UBND các xã"), not to one unit."""
+
+    kind: str  # communes, districts, departments, provincial_departments, related_units
+    name: str
+
+
+class UnitMatcher:
+    """Matches a unit name as written in a notice against the unit directory, tolerant of case,
+    diacritics, Ủy/Uỷ, spelled-out or abbreviated names (UBND, HĐND, TN&MT, TC-KH ...)."""
+
+    def __init__(
+        self,
+        units: Iterable[tuple[object, str, str | None, Iterable[str] | None]],
+        threshold: float = 80.0,
+    ) -> None:
+        self.threshold = threshold
+        self._choices: list[str] = []
+        self._owners: list[tuple[object, str]] = []
+        for unit_id, name, short_name, aliases in units:
+            for variant in [name, short_name, *(aliases or ())]:
+                if variant:
+                    self._choices.append(match_key(variant))
+                    self._owners.append((unit_id, name))
+
+    @staticmethod
+    def group_of(name: str) -> GroupMatch | None:
+        """The group a name refers to ("UBND các xã" -> communes), or None for a single unit."""
+        key = match_key(name)
+        for pattern, kind in _GROUPS:
+            if pattern.search(key):
+                return GroupMatch(kind, name)
+        return None
+
+    def match(self, name: str) -> UnitMatch | GroupMatch | None:
+        """The best matching unit (score >= threshold), a GroupMatch for group references, or
+        None when nothing fits."""
+        group = self.group_of(name)
+        if group is not None:
+            return group
+        best = self.best(name)
+        if best is None or best.score < self.threshold:
+            return None
+        return best
+
+    def best(self, name: str) -> UnitMatch | None:
+        """The closest unit whatever its score (None only for an empty directory)."""
+        if not self._choices:
+            return None
+        key = match_key(name)
+        exact = [i for i, choice in enumerate(self._choices) if choice == key]
+        if exact:
+            unit_id, unit_name = self._owners[exact[0]]
+            return UnitMatch(unit_id, unit_name, 100.0)
+        result = process.extractOne(key, self._choices, scorer=_score)
+        if result is None:
+            return None
+        _choice, score, index = result
+        unit_id, unit_name = self._owners[index]
+        return UnitMatch(unit_id, unit_name, float(score))
+
+
+def _score(a: str, b: str, **_kwargs: object) -> float:
+    # token_sort_ratio tolerates word order; ratio keeps "Phòng Y tế" from matching
+    # "Trung tâm Y tế" as well as it matches itself.
+    return 0.6 * fuzz.ratio(a, b) + 0.4 * fuzz.token_sort_ratio(a, b)

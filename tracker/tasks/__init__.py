@@ -1,0 +1,1 @@
+"""Tasks: the conclusions assigned to units, their progress and history."""

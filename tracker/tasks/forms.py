@@ -1,0 +1,69 @@
+"""Forms for assigning a task, reporting progress and deciding."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, TextAreaField
+
+from tracker.core.forms import (
+    CheckboxListField,
+    DateInput,
+    Select,
+    WholeNumber,
+    max_length,
+    optional,
+    percent,
+    required,
+)
+from tracker.tasks.operations import MAX_CONTENT_CHARS, MAX_NOTE_CHARS
+
+
+class TaskForm(FlaskForm):
+    content = TextAreaField(
+        _l("Nội dung nhiệm vụ"),
+        validators=[required(), max_length(MAX_CONTENT_CHARS)],
+        render_kw={"rows": 4},
+    )
+    lead_unit_id = Select(_l("Đơn vị chủ trì"), coerce=int)
+    coordinating_unit_ids = CheckboxListField(_l("Đơn vị phối hợp"), coerce=int)
+    responsible_id = Select(_l("Người phụ trách (thuộc đơn vị chủ trì)"), coerce=int)
+    deadline = DateInput(_l("Thời hạn"), validators=[optional()])
+    is_recurring = BooleanField(_l("Không thời hạn / thực hiện thường xuyên"))
+    reason = TextAreaField(
+        _l("Lý do điều chỉnh"), validators=[optional(), max_length(2000)], render_kw={"rows": 2}
+    )
+    version = HiddenField()
+
+
+class ProgressForm(FlaskForm):
+    note = TextAreaField(
+        _l("Nội dung báo cáo"),
+        validators=[required(), max_length(MAX_NOTE_CHARS)],
+        render_kw={"rows": 4},
+    )
+    progress = WholeNumber(
+        _l("Tiến độ (%)"),
+        validators=[optional(), percent()],
+        render_kw={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"},
+    )
+    status = Select(_l("Trạng thái"))
+    version = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    note = TextAreaField(
+        _l("Ý kiến, đóng góp"),
+        validators=[required(), max_length(MAX_NOTE_CHARS)],
+        render_kw={"rows": 3},
+    )
+
+
+class DecisionForm(FlaskForm):
+    action = HiddenField(validators=[required()])
+    reason = TextAreaField(
+        _l("Lý do / ý kiến"),
+        validators=[optional(), max_length(MAX_NOTE_CHARS)],
+        render_kw={"rows": 2},
+    )
+    version = HiddenField()

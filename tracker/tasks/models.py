@@ -1,0 +1,178 @@
+"""Tasks (nhiệm vụ) assigned by a meeting, and everything that happens to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.models import TimestampMixin
+from tracker.core.text import fold
+from tracker.core.time import UTCDateTime, now_utc
+from tracker.extensions import db
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+    from tracker.meetings.models import Meeting
+    from tracker.units.models import Unit
+
+
+class Status(enum.StrEnum):
+    """Work status of a task."""
+
+    NEW = "new"  # chưa thực hiện
+    IN_PROGRESS = "in_progress"  # đang thực hiện
+    SUBMITTED = "submitted"  # chờ xác nhận
+    DONE = "done"  # hoàn thành (đã xác nhận)
+    RETURNED = "returned"  # thực hiện lại
+    PAUSED = "paused"  # tạm hoãn
+    CANCELLED = "cancelled"  # huỷ
+
+
+STATUS_VALUES = frozenset(s.value for s in Status)
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.SUBMITTED, Status.RETURNED)
+CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+
+
+class Timeliness(enum.StrEnum):
+    """The classes official reports count (QĐ 42/2014/QĐ-TTg), plus two for the screen."""
+
+    DONE_ON_TIME = "done_on_time"  # hoàn thành đúng hạn
+    DONE_LATE = "done_late"  # hoàn thành quá hạn
+    OPEN_ON_TIME = "open_on_time"  # chưa hoàn thành, trong hạn
+    OPEN_OVERDUE = "open_overdue"  # chưa hoàn thành, quá hạn
+    DUE_SOON = "due_soon"  # sắp đến hạn
+    NO_DEADLINE = "no_deadline"  # không thời hạn
+
+
+task_coordinating_units = sa.Table(
+    "task_coordinating_units",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_task_coordinating_units_unit_id", "unit_id"),
+)
+
+
+class Task(TimestampMixin, db.Model):
+    """One directive: one lead unit (chủ trì), coordinating units (phối hợp), a deadline."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        sa.Index("ix_tasks_lead_unit_status_deadline", "lead_unit_id", "status", "deadline"),
+        sa.Index("ix_tasks_status_deadline", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    content: Mapped[str] = mapped_column(sa.Text)
+    # Diacritic-free copy of the content for search ("noi vu" finds "Nội vụ").
+    content_folded: Mapped[str] = mapped_column(sa.Text, default="")
+    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    deadline: Mapped[date | None] = mapped_column()  # local calendar date; None: ongoing
+    original_deadline: Mapped[date | None] = mapped_column()
+    is_recurring: Mapped[bool] = mapped_column(default=False)  # "thường xuyên"
+    status: Mapped[str] = mapped_column(sa.String(16), default=Status.NEW.value)
+    progress: Mapped[int] = mapped_column(default=0)
+    # The date the lead unit submitted the result that was confirmed (ngày hoàn thành).
+    completed_on: Mapped[date | None] = mapped_column()
+    submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[str] = mapped_column(sa.Text, default="")
+    source_text: Mapped[str] = mapped_column(sa.Text, default="")  # sentence of the notice
+    extension_count: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    last_activity_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="tasks")
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+    coordinating_units: Mapped[list[Unit]] = relationship(
+        secondary=task_coordinating_units, order_by="Unit.name_folded"
+    )
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    events: Mapped[list[TaskEvent]] = relationship(
+        back_populates="task",
+        order_by="TaskEvent.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.content_folded = fold(self.content or "")
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done (not confirmed, not cancelled, not paused)."""
+        return self.status in OPEN_STATUSES
+
+    def timeliness(
+        self, today: date, due_soon_days: int = 3, calendar: object = None
+    ) -> str | None:
+        """The timeliness class of the task on `today` (None when paused or cancelled)."""
+        from tracker.tasks.timeliness import classify
+
+        return classify(
+            status=self.status,
+            deadline=self.deadline,
+            completed_on=self.completed_on,
+            today=today,
+            due_soon_days=due_soon_days,
+            calendar=calendar,  # type: ignore[arg-type]
+        )
+
+    def days_left(self, today: date) -> int | None:
+        """Calendar days until the deadline (negative when overdue), None without deadline."""
+        if self.deadline is None:
+            return None
+        return (self.deadline - today).days
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} {self.status}>"
+
+
+@sa.event.listens_for(Task.content, "set")
+def _refold_task_content(target: Task, value: str, _old: object, _initiator: object) -> None:
+    target.content_folded = fold(value or "")
+
+
+class EventKind(enum.StrEnum):
+    """What happened to a task."""
+
+    CREATED = "created"
+    CHANGED = "changed"  # a field changed (field, old_value, new_value)
+    PROGRESS = "progress"  # a progress report (note, progress, maybe a status change)
+    STATUS = "status"  # a status change by a decision (confirm, return, pause, ...)
+    COMMENT = "comment"  # a contribution of a coordinating unit
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_DECIDED = "extension_decided"
+
+
+class TaskEvent(db.Model):
+    """One entry of a task's history: who, when, what from, what to, why."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    field: Mapped[str | None] = mapped_column(sa.String(40))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    progress: Mapped[int | None] = mapped_column()
+
+    task: Mapped[Task] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,442 @@
+"""The business rules of tasks: creating, editing, reporting progress and moving the status.
+
+Operations change objects and flush; they never commit (the request or the job does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.models import User
+from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.permissions import Action, require, visible_tasks_clause
+from tracker.core.text import normalize
+from tracker.core.time import local_zone, now_utc
+from tracker.extensions import db
+from tracker.meetings.models import Meeting
+from tracker.tasks.models import STATUS_VALUES, EventKind, Status, Task, TaskEvent
+from tracker.units.models import Unit
+
+MAX_CONTENT_CHARS = 20_000
+MAX_NOTE_CHARS = 20_000
+
+STATUS_LABELS = {
+    Status.NEW: _l("Chưa thực hiện"),
+    Status.IN_PROGRESS: _l("Đang thực hiện"),
+    Status.SUBMITTED: _l("Chờ xác nhận"),
+    Status.DONE: _l("Hoàn thành"),
+    Status.RETURNED: _l("Thực hiện lại"),
+    Status.PAUSED: _l("Tạm hoãn"),
+    Status.CANCELLED: _l("Đã huỷ"),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A move of the work status: from which statuses, to which, by whom, whether a reason
+    must be given."""
+
+    name: str
+    sources: frozenset[Status]
+    target: Status
+    action: Action
+    needs_reason: bool = False
+
+
+_OPEN = frozenset({Status.NEW, Status.IN_PROGRESS, Status.SUBMITTED, Status.RETURNED})
+
+# The lifecycle as offices run it: the lead unit works and submits; the chair or the office
+# confirms, returns, pauses, cancels or reopens.
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition("start", frozenset({Status.NEW}), Status.IN_PROGRESS, Action.REPORT),
+        Transition(
+            "submit",
+            frozenset({Status.NEW, Status.IN_PROGRESS, Status.RETURNED}),
+            Status.SUBMITTED,
+            Action.REPORT,
+        ),
+        Transition("confirm", frozenset({Status.SUBMITTED}), Status.DONE, Action.DECIDE),
+        Transition("return", frozenset({Status.SUBMITTED}), Status.RETURNED, Action.DECIDE, True),
+        Transition("pause", _OPEN, Status.PAUSED, Action.DECIDE, True),
+        Transition("resume", frozenset({Status.PAUSED}), Status.IN_PROGRESS, Action.DECIDE),
+        Transition("cancel", _OPEN | {Status.PAUSED}, Status.CANCELLED, Action.DECIDE, True),
+        Transition(
+            "reopen",
+            frozenset({Status.DONE, Status.CANCELLED}),
+            Status.IN_PROGRESS,
+            Action.DECIDE,
+            True,
+        ),
+    )
+}
+
+# Statuses a lead unit may set in a progress report, and the transition each means.
+REPORTABLE_STATUSES = {
+    Status.IN_PROGRESS: "start",
+    Status.SUBMITTED: "submit",
+}
+
+
+def status_label(status: str) -> str:
+    """The status as users read it, in their language."""
+    try:
+        return str(STATUS_LABELS[Status(status)])
+    except ValueError:
+        return status
+
+
+def _event(task: Task, actor: User | None, kind: EventKind, **fields: object) -> TaskEvent:
+    event = TaskEvent(task=task, actor=actor, kind=kind.value, created_dt=now_utc(), **fields)
+    db.session.add(event)
+    return event
+
+
+def _check_version(task: Task, seen_version: int | None) -> None:
+    if seen_version is None or seen_version == task.version:
+        return
+    last = db.session.scalar(
+        sa.select(TaskEvent)
+        .where(TaskEvent.task_id == task.id)
+        .order_by(TaskEvent.id.desc())
+        .limit(1)
+    )
+    who = last.actor.full_name if last and last.actor else "?"
+    raise StaleVersion(who, last.created_dt if last else None, task.version)
+
+
+def _check_task_fields(
+    *,
+    meeting: Meeting,
+    content: str,
+    lead_unit: Unit | None,
+    coordinating_units: list[Unit],
+    responsible: User | None,
+    deadline: date | None,
+) -> None:
+    errors: dict[str, str] = {}
+    if not content:
+        errors["content"] = _("Vui lòng nhập nội dung nhiệm vụ.")
+    elif len(content) > MAX_CONTENT_CHARS:
+        errors["content"] = _(
+            "Nội dung nhiệm vụ quá dài (tối đa %(n)s ký tự).", n=f"{MAX_CONTENT_CHARS:,}"
+        )
+    if lead_unit is None:
+        errors["lead_unit"] = _("Vui lòng chọn đơn vị chủ trì.")
+    elif any(u.id == lead_unit.id for u in coordinating_units):
+        errors["coordinating_units"] = _(
+            "Đơn vị chủ trì (%(unit)s) không thể đồng thời là đơn vị phối hợp.",
+            unit=lead_unit.name,
+        )
+    if responsible is not None and (lead_unit is None or responsible.unit_id != lead_unit.id):
+        errors["responsible"] = _("Người phụ trách phải thuộc đơn vị chủ trì.")
+    if deadline is not None and meeting.held_on and deadline < meeting.held_on:
+        errors["deadline"] = _(
+            "Thời hạn không thể trước ngày họp (%(day)s).", day=f"{meeting.held_on:%d/%m/%Y}"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_task(
+    meeting: Meeting,
+    *,
+    actor: User,
+    content: str,
+    lead_unit: Unit | None,
+    coordinating_units: list[Unit] | None = None,
+    responsible: User | None = None,
+    deadline: date | None = None,
+    is_recurring: bool = False,
+    source_text: str = "",
+) -> Task:
+    """Assign a new task of `meeting`."""
+    content = normalize(content)
+    coordinating = _unique(coordinating_units or [])
+    _check_task_fields(
+        meeting=meeting,
+        content=content,
+        lead_unit=lead_unit,
+        coordinating_units=coordinating,
+        responsible=responsible,
+        deadline=deadline,
+    )
+    task = Task(
+        meeting=meeting,
+        content=content,
+        lead_unit=lead_unit,
+        coordinating_units=coordinating,
+        responsible=responsible,
+        deadline=deadline,
+        original_deadline=deadline,
+        is_recurring=is_recurring,
+        source_text=source_text,
+        created_by=actor,
+        status=Status.NEW.value,
+        progress=0,
+        last_activity_dt=now_utc(),
+    )
+    db.session.add(task)
+    _event(task, actor, EventKind.CREATED)
+    db.session.flush()
+    return task
+
+
+def _unique(units: list[Unit]) -> list[Unit]:
+    seen: dict[int, Unit] = {}
+    for unit in units:
+        seen.setdefault(unit.id, unit)
+    return list(seen.values())
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Unit | User):
+        return value.name if isinstance(value, Unit) else value.full_name
+    if isinstance(value, list):
+        return ", ".join(_describe(v) for v in value)
+    return str(value)
+
+
+def edit_task(
+    task: Task,
+    *,
+    actor: User,
+    seen_version: int | None,
+    content: str,
+    lead_unit: Unit | None,
+    coordinating_units: list[Unit],
+    responsible: User | None,
+    deadline: date | None,
+    is_recurring: bool = False,
+    reason: str = "",
+) -> Task:
+    """Change what was assigned (chair and office only); every changed field goes to history."""
+    require(actor, Action.EDIT, task)
+    _check_version(task, seen_version)
+    content = normalize(content)
+    coordinating = _unique(coordinating_units)
+    _check_task_fields(
+        meeting=task.meeting,
+        content=content,
+        lead_unit=lead_unit,
+        coordinating_units=coordinating,
+        responsible=responsible,
+        deadline=deadline,
+    )
+    changes = {
+        "content": (task.content, content),
+        "lead_unit": (task.lead_unit, lead_unit),
+        "coordinating_units": (
+            sorted(task.coordinating_units, key=lambda u: u.id),
+            sorted(coordinating, key=lambda u: u.id),
+        ),
+        "responsible": (task.responsible, responsible),
+        "deadline": (task.deadline, deadline),
+        "is_recurring": (task.is_recurring, is_recurring),
+    }
+    changed = False
+    for field, (old, new) in changes.items():
+        if _describe(old) == _describe(new):
+            continue
+        changed = True
+        _event(
+            task,
+            actor,
+            EventKind.CHANGED,
+            field=field,
+            old_value=_describe(old),
+            new_value=_describe(new),
+            note=reason,
+        )
+    if not changed:
+        return task
+    if task.original_deadline is None and task.deadline is None:
+        task.original_deadline = deadline
+    task.content = content
+    task.lead_unit = lead_unit  # type: ignore[assignment]
+    task.coordinating_units = coordinating
+    task.responsible = responsible
+    task.deadline = deadline
+    task.is_recurring = is_recurring
+    task.last_activity_dt = now_utc()
+    db.session.flush()
+    return task
+
+
+def post_progress(
+    task: Task,
+    *,
+    actor: User,
+    note: str,
+    progress: int | None = None,
+    status: str | None = None,
+    seen_version: int | None = None,
+) -> Task:
+    """A progress report by the lead unit: a note, the percentage done, maybe a new status."""
+    require(actor, Action.REPORT, task)
+    _check_version(task, seen_version)
+    note = (note or "").strip()
+    errors: dict[str, str] = {}
+    if not note:
+        errors["note"] = _("Vui lòng nhập nội dung báo cáo tiến độ.")
+    elif len(note) > MAX_NOTE_CHARS:
+        errors["note"] = _("Nội dung quá dài (tối đa %(n)s ký tự).", n=f"{MAX_NOTE_CHARS:,}")
+    if progress is not None and not 0 <= progress <= 100:
+        errors["progress"] = _("Tiến độ phải từ 0 đến 100%.")
+    transition: Transition | None = None
+    if status and status != task.status:
+        name = REPORTABLE_STATUSES.get(Status(status)) if status in STATUS_VALUES else None
+        candidate = TRANSITIONS.get(name) if name else None
+        if candidate is None or Status(task.status) not in candidate.sources:
+            errors["status"] = _(
+                "Không thể chuyển từ “%(old)s” sang “%(new)s”.",
+                old=status_label(task.status),
+                new=status_label(status),
+            )
+        else:
+            transition = candidate
+    elif task.status in (Status.PAUSED, Status.CANCELLED, Status.DONE):
+        errors["status"] = _(
+            "Nhiệm vụ đang ở trạng thái “%(status)s”, không nhận báo cáo tiến độ.",
+            status=status_label(task.status),
+        )
+    if errors:
+        raise ValidationError(errors)
+    old_status = task.status
+    if transition is None and task.status == Status.NEW and (progress or 0) > 0:
+        transition = TRANSITIONS["start"]
+    if transition is not None:
+        _apply(task, transition, actor)
+    if transition is not None and transition.target == Status.SUBMITTED:
+        task.result = note
+        progress = 100
+    if progress is not None:
+        task.progress = progress
+    task.last_activity_dt = now_utc()
+    _event(
+        task,
+        actor,
+        EventKind.PROGRESS,
+        note=note,
+        progress=task.progress,
+        old_value=old_status if task.status != old_status else None,
+        new_value=task.status if task.status != old_status else None,
+        field="status" if task.status != old_status else None,
+    )
+    db.session.flush()
+    return task
+
+
+def _apply(task: Task, transition: Transition, actor: User) -> None:
+    task.status = transition.target.value
+    if transition.target == Status.SUBMITTED:
+        task.submitted_dt = now_utc()
+    elif transition.target == Status.DONE:
+        submitted = task.submitted_dt or now_utc()
+        # The completion date is the day the confirmed result was submitted, not the day of
+        # the chair's confirmation.
+        task.completed_on = submitted.astimezone(local_zone()).date()
+        task.progress = 100
+    elif transition.name in ("return", "reopen"):
+        task.completed_on = None
+
+
+def change_status(
+    task: Task,
+    *,
+    actor: User,
+    transition_name: str,
+    reason: str = "",
+    seen_version: int | None = None,
+) -> Task:
+    """A decision of the chair or office: confirm, return, pause, resume, cancel, reopen."""
+    transition = TRANSITIONS.get(transition_name)
+    if transition is None:
+        raise ValidationError({"action": _("Thao tác không hợp lệ.")})
+    require(actor, transition.action, task)
+    _check_version(task, seen_version)
+    reason = (reason or "").strip()
+    if Status(task.status) not in transition.sources:
+        raise ValidationError(
+            {
+                "action": _(
+                    "Không thể thực hiện thao tác này khi nhiệm vụ đang ở trạng thái “%(status)s”.",
+                    status=status_label(task.status),
+                )
+            }
+        )
+    if transition.needs_reason and not reason:
+        raise ValidationError({"reason": _("Vui lòng nêu lý do.")})
+    if len(reason) > MAX_NOTE_CHARS:
+        raise ValidationError({"reason": _("Lý do quá dài.")})
+    old_status = task.status
+    _apply(task, transition, actor)
+    task.last_activity_dt = now_utc()
+    _event(
+        task,
+        actor,
+        EventKind.STATUS,
+        field="status",
+        old_value=old_status,
+        new_value=task.status,
+        note=reason,
+    )
+    db.session.flush()
+    return task
+
+
+def add_comment(task: Task, *, actor: User, note: str) -> TaskEvent:
+    """A contribution of a lead or coordinating unit that does not move the status."""
+    require(actor, Action.CONTRIBUTE, task)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Vui lòng nhập nội dung ý kiến.")})
+    if len(note) > MAX_NOTE_CHARS:
+        raise ValidationError(
+            {"note": _("Nội dung quá dài (tối đa %(n)s ký tự).", n=MAX_NOTE_CHARS)}
+        )
+    event = _event(task, actor, EventKind.COMMENT, note=note)
+    db.session.flush()
+    return event
+
+
+def task_query_options() -> list[object]:
+    """Eager loads for task lists, so a page costs a constant number of queries."""
+    return [
+        selectinload(Task.lead_unit),
+        selectinload(Task.coordinating_units),
+        selectinload(Task.meeting),
+    ]
+
+
+def unit_task_lists(user: User) -> tuple[list[Task], list[Task]]:
+    """The open and recent tasks a unit member's unit leads, then those it coordinates.
+
+    Soonest deadline first; tasks without a deadline last.
+    """
+    if user.unit_id is None:
+        return [], []
+    order = (Task.deadline.is_(None), Task.deadline, Task.id)
+    base = sa.select(Task).options(*task_query_options()).where(visible_tasks_clause(user))
+    led = db.session.scalars(
+        base.where(Task.lead_unit_id == user.unit_id).order_by(
+            sa.case((Task.status.in_([Status.DONE, Status.CANCELLED]), 1), else_=0), *order
+        )
+    ).all()
+    coordinated = db.session.scalars(
+        base.where(Task.lead_unit_id != user.unit_id).order_by(
+            sa.case((Task.status.in_([Status.DONE, Status.CANCELLED]), 1), else_=0), *order
+        )
+    ).all()
+    return list(led), list(coordinated)

@@ -1,0 +1,84 @@
+"""Timeliness classes of a task on a given day, as official reports count them, in Python and
+as SQL conditions (so lists and reports count in the database)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
+from tracker.tasks.models import OPEN_STATUSES, Status, Task, Timeliness
+
+
+def due_soon_limit(today: date, due_soon_days: int, calendar: WorkingCalendar | None) -> date:
+    """The last deadline that is still "due soon" on `today`: at most `due_soon_days` working
+    days ahead."""
+    calendar = calendar or DEFAULT_CALENDAR
+    return calendar.add_working_days(today, due_soon_days + 1) - timedelta(days=1)
+
+
+def classify(
+    *,
+    status: str,
+    deadline: date | None,
+    completed_on: date | None,
+    today: date,
+    due_soon_days: int = 3,
+    calendar: WorkingCalendar | None = None,
+) -> str | None:
+    """Return the `Timeliness` value of a task, or None for paused and cancelled tasks, which
+    reports do not count.
+
+    A task is done when the chair confirmed it; its completion date is the day the lead unit
+    submitted the confirmed result. "Trước ngày X" includes X, so a task done on its deadline
+    is on time, and an open task becomes overdue the day after its deadline.
+    """
+    if status == Status.DONE:
+        if deadline is None or completed_on is None or completed_on <= deadline:
+            return Timeliness.DONE_ON_TIME
+        return Timeliness.DONE_LATE
+    if status not in OPEN_STATUSES:
+        return None
+    if deadline is None:
+        return Timeliness.NO_DEADLINE
+    if today > deadline:
+        return Timeliness.OPEN_OVERDUE
+    if deadline <= due_soon_limit(today, due_soon_days, calendar):
+        return Timeliness.DUE_SOON
+    return Timeliness.OPEN_ON_TIME
+
+
+def timeliness_clause(
+    kind: str,
+    today: date,
+    due_soon_days: int = 3,
+    calendar: WorkingCalendar | None = None,
+) -> sa.ColumnElement[bool]:
+    """A WHERE condition selecting the tasks of one timeliness class on `today`.
+
+    `open_on_time` includes the tasks that are also `due_soon`, as official reports count
+    them ("chưa hoàn thành trong hạn"); `due_soon` is the narrower screen class.
+    """
+    is_open = Task.status.in_([s.value for s in OPEN_STATUSES])
+    if kind == Timeliness.DONE_ON_TIME:
+        return sa.and_(
+            Task.status == Status.DONE,
+            sa.or_(
+                Task.deadline.is_(None),
+                Task.completed_on.is_(None),
+                Task.completed_on <= Task.deadline,
+            ),
+        )
+    if kind == Timeliness.DONE_LATE:
+        return sa.and_(Task.status == Status.DONE, Task.completed_on > Task.deadline)
+    if kind == Timeliness.OPEN_OVERDUE:
+        return sa.and_(is_open, Task.deadline < today)
+    if kind == Timeliness.OPEN_ON_TIME:
+        return sa.and_(is_open, Task.deadline >= today)
+    if kind == Timeliness.DUE_SOON:
+        limit = due_soon_limit(today, due_soon_days, calendar)
+        return sa.and_(is_open, Task.deadline >= today, Task.deadline <= limit)
+    if kind == Timeliness.NO_DEADLINE:
+        return sa.and_(is_open, Task.deadline.is_(None))
+    raise ValueError(kind)

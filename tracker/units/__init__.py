@@ -1,0 +1,1 @@
+"""The directory of units: departments, communes, the office and outside bodies."""
