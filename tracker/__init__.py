@@ -10,6 +10,19 @@ from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# One folder per domain; each has views.init_app(app), and may have models.py and commands.py.
+DOMAINS = (
+    "auth",
+    "units",
+    "meetings",
+    "tasks",
+    "calendar",
+    "notices",
+    "api",
+    "reminders",
+    "reports",
+)
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides the settings read from the environment."""
@@ -44,15 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
 
-    from tracker.auth import views as auth_views
-    from tracker.meetings import views as meeting_views
-    from tracker.tasks import views as task_views
-    from tracker.units import views as unit_views
+    import importlib
 
-    auth_views.init_app(app)
-    unit_views.init_app(app)
-    meeting_views.init_app(app)
-    task_views.init_app(app)
+    for domain in DOMAINS:
+        importlib.import_module(f"tracker.{domain}.views").init_app(app)
 
     logging.getLogger("tracker").setLevel(logging.INFO)
     return app

@@ -141,16 +141,26 @@ def users_token(username: str, label: str) -> None:
     click.echo(token)
 
 
-def _register_optional_commands() -> None:
+def _register_domain_commands() -> None:
+    # Each domain may offer `commands` (a list of click commands) in its commands.py.
+    import importlib
+    import importlib.util
+
+    from tracker import DOMAINS
+
+    for domain in DOMAINS:
+        name = f"tracker.{domain}.commands"
+        if importlib.util.find_spec(name) is not None:
+            for command in importlib.import_module(name).commands:
+                main.add_command(command)
     # The notice reader's command needs no database and no app.
-    try:
+    if importlib.util.find_spec("tracker.notices.cli") is not None:
         from tracker.notices.cli import extract_command
-    except ImportError:  # pragma: no cover - the reader is part of the package
-        return
-    main.add_command(extract_command)
+
+        main.add_command(extract_command)
 
 
-_register_optional_commands()
+_register_domain_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

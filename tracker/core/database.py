@@ -13,11 +13,15 @@ from tracker.extensions import db
 
 def import_models() -> None:
     """Import every model module so the metadata is complete (for Alembic and create_all)."""
-    import tracker.auth.models
-    import tracker.calendar.models
-    import tracker.meetings.models
-    import tracker.tasks.models
-    import tracker.units.models  # noqa: F401
+    import importlib
+    import importlib.util
+
+    from tracker import DOMAINS
+
+    for domain in DOMAINS:
+        name = f"tracker.{domain}.models"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -160,7 +160,10 @@ def init_app(app: Flask) -> None:
 
     # Globals rather than context variables, so imported macros see them too.
     app.jinja_env.globals.update(
-        status_label=status_label, timeliness_labels=TIMELINESS_LABELS, timeliness_of=timeliness_of
+        status_label=status_label,
+        timeliness_labels=TIMELINESS_LABELS,
+        timeliness_of=timeliness_of,
+        has_endpoint=lambda name: name in app.view_functions,
     )
 
     @app.context_processor

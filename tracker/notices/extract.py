@@ -391,6 +391,8 @@ class _Claim:
 
 
 def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
+    while i < n and toks[i].text in {"“", '"', "‘", "'"}:
+        i += 1
     if i < n and toks[i].text in {"-", "+", "•", "–", "*"}:
         return i + 1
     if i + 2 < n and toks[i].text == "(" and toks[i + 2].text == ")" and len(toks[i + 1].text) <= 2:
@@ -837,7 +839,7 @@ def _read_sentence(
     reader = _SentenceReader(text, toks)
     claims = reader.claims(context)
     tasks: list[ProposedTask] = []
-    last_group: list[ProposedTask] = []
+    per_claim: list[list[ProposedTask]] = []
     for index, claim in enumerate(claims):
         region_end = claims[index + 1].cut if index + 1 < len(claims) else len(toks)
         if claim.kind == "passive":
@@ -846,10 +848,10 @@ def _read_sentence(
             tail_end = max(region_end, after)
             group = builder.make(claim, toks, claim.task_start, tail_end, span, None, task_end)
             tasks.extend(group)
-            last_group = group
+            per_claim.append(group)
             continue
         if claim.task_start >= region_end:
-            last_group = []
+            per_claim.append([])
             continue
         parts = _split_region(toks, claim.task_start, region_end)
         # The lead of a new "; <verb> ..." clause: the latest plain directive (without
@@ -868,12 +870,27 @@ def _read_sentence(
                                confidence=0.6)
                 current_start, current_end = a, b
         groups.append((claim, current_start, current_end))
+        made: list[ProposedTask] = []
         for g_claim, a, b in groups:
             group = builder.make(g_claim, toks, a, b, span, g_claim.intro)
             tasks.extend(group)
             if group:
-                last_group = group
-    return tasks, last_group, claims
+                made = group
+        per_claim.append(made)
+    return tasks, _group_of_last(claims, per_claim), claims
+
+
+def _group_of_last(claims: list[_Claim], per_claim: list[list[ProposedTask]]) -> list[ProposedTask]:
+    """Tasks of the last directive; a run of "A do X chủ trì, B do Y chủ trì" counts as one."""
+    if not claims:
+        return []
+    group = list(per_claim[-1])
+    if claims[-1].kind == "passive":
+        k = len(claims) - 2
+        while k >= 0 and claims[k].kind == "passive":
+            group = per_claim[k] + group
+            k -= 1
+    return group
 
 
 def _is_header_line(line: str, in_recipients: bool) -> bool:
@@ -922,7 +939,6 @@ def read_notice(
         offset += len(line) + 1
         stripped = line.strip()
         if not stripped:
-            in_recipients = False
             continue
         if _END_RE.match(stripped):
             break

@@ -129,7 +129,7 @@ cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức n
 _BARE_GENERIC = {"đơn vị", "cơ quan", "chủ đầu tư", "địa phương", "ngành", "xã", "huyện", "phường"}
 
 # Determiners that make a group ("các xã", "tất cả các đơn vị").
-DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các", "từng"])
+DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các"])
 
 # Job titles dropped in front of the unit ("Giám đốc Sở Y tế" is "Sở Y tế").
 TITLES = Lexicon(
@@ -263,6 +263,8 @@ def _head_at(tokens: Sequence[Token], i: int, end: int, after_title: bool) -> tu
     if n and (capital or after_title):
         # "Hội nghị", "Hội thảo" are meetings; "Đoàn" before a lower-case verb is not a unit.
         if token.key == "hội" and i + 1 < end and tokens[i + 1].key in {"nghị", "thảo", "nghi"}:
+            return 0, False
+        if token.key == "báo" and i + 1 < end and tokens[i + 1].key in {"cáo", "chí"}:
             return 0, False
         if token.key == "bộ" and i + 1 < end and tokens[i + 1].key in {"luật", "phận", "máy"}:
             return 0, False

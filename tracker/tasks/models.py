@@ -176,3 +176,36 @@ class TaskEvent(db.Model):
 
     task: Mapped[Task] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class ExtensionStatus(enum.StrEnum):
+    """Where an extension request stands."""
+
+    PENDING = "pending"  # chờ quyết định
+    APPROVED = "approved"  # đồng ý gia hạn
+    REFUSED = "refused"  # không đồng ý
+
+
+class ExtensionRequest(db.Model):
+    """A lead unit's request for a later deadline (gia hạn), and the decision on it."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    old_deadline: Mapped[date | None] = mapped_column()
+    requested_deadline: Mapped[date] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(
+        sa.String(16), default=ExtensionStatus.PENDING.value, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_deadline: Mapped[date | None] = mapped_column()
+    decision_comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    task: Mapped[Task] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,0 +1,1 @@
+"""Reports: dashboard, per-unit scoring, Excel/Word/CSV exports, imports, calendar feeds."""
