@@ -25,6 +25,13 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _score_against(value: str | None) -> str:
+    value = (value or "current").strip().lower()
+    if value not in {"current", "original"}:
+        raise RuntimeError("TRACKER_SCORE_AGAINST must be 'current' or 'original'")
+    return value
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Build the Flask configuration from the environment."""
     env = os.environ
@@ -44,6 +51,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_UPLOAD_DIR": env.get("TRACKER_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "TRACKER_MAX_UPLOAD_MB": int(env.get("TRACKER_MAX_UPLOAD_MB", "20")),
         "TRACKER_DUE_SOON_DAYS": int(env.get("TRACKER_DUE_SOON_DAYS", "3")),
+        # Timeliness in reports counts against the current (approved) deadline or the original.
+        "TRACKER_SCORE_AGAINST": _score_against(env.get("TRACKER_SCORE_AGAINST")),
         "TRACKER_MAIL_URL": env.get("TRACKER_MAIL_URL", ""),
         "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM", "tracker@vanho.example"),
         # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form

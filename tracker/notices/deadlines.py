@@ -54,7 +54,7 @@ _MONTH_RE = re.compile(
     re.IGNORECASE,
 )
 _QUARTER_RE = re.compile(
-    r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+)?quý\s+(?P<q>iv|i{1,3}|[1-4])"
+    r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+)quý\s+(?P<q>iv|i{1,3}|[1-4])"
     r"(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?!\w)",
     re.IGNORECASE,
 )

@@ -269,7 +269,9 @@ def read_header(text: str) -> NoticeHeader:
 
 def _read_signer(text: str) -> str | None:
     lines = [line.strip() for line in text.split("\n")]
-    tail = lines[-40:]
+    ends = [i for i, line in enumerate(lines) if _END_RE.match(line)]
+    # The signature follows the body; without "Nơi nhận" only the last lines are looked at.
+    tail = lines[ends[-1] :] if ends else lines[-15:]
     for i, line in enumerate(tail):
         if _SIGN_TITLE_RE.match(line) and line.upper() == line:
             for candidate in tail[i + 1 : i + 6]:
@@ -277,7 +279,11 @@ def _read_signer(text: str) -> str | None:
                                  candidate, flags=re.I).strip()
                 if not cleaned or cleaned.upper() == cleaned and _SIGN_TITLE_RE.match(cleaned):
                     continue
-                if _PERSON_NAME_RE.match(cleaned) and not cleaned.startswith(("Nơi", "Lưu")):
+                if (
+                    _PERSON_NAME_RE.match(cleaned)
+                    and cleaned.upper() != cleaned
+                    and not cleaned.startswith(("Nơi", "Lưu"))
+                ):
                     return cleaned
     return None
 
@@ -388,6 +394,25 @@ class _Claim:
     explicit: bool = False  # "chủ trì" was written
     confidence: float = 0.8
     intro: tuple[int, int] | None = None  # token range of an intro that may hold a deadline
+    resume: int = 0  # where the search for the next directive goes on
+
+
+_ISSUER_HEADS = {"ubnd", "ủy", "hđnd", "hội", "văn", "vp", "vpubnd", "thường", "tỉnh", "huyện",
+                 "thành", "chính", "thủ", "ban"}
+
+
+def _is_issuer(unit: UnitSpan) -> bool:
+    """A committee, council or office that issues directives rather than receiving them."""
+    words = unit.text.split()
+    if unit.is_group or not words:
+        return False
+    first = words[0].lower()
+    if first in {"ubnd", "hđnd", "vp", "vpubnd"} or unit.text.lower().startswith(
+        ("ủy ban nhân dân", "uỷ ban nhân dân", "hội đồng nhân dân", "văn phòng", "thường trực",
+         "ban thường vụ", "tỉnh ủy", "huyện ủy", "thành ủy")
+    ):
+        return True
+    return False
 
 
 def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
@@ -508,6 +533,15 @@ class _SentenceReader:
             self.after_lead(k + 1, claim)
             return claim
         strong = _STRONG.match(toks, k, n)
+        if (
+            toks[k].key == "chỉ"
+            and k + 1 < n
+            and toks[k + 1].key == "đạo"
+            and not any(_is_issuer(lead) for lead in leads)
+        ):
+            # "Giám đốc Sở Y tế chỉ đạo các bệnh viện ...": the department leads, directing
+            # is its work; only the issuing committee's "chỉ đạo X" makes X the lead.
+            return _Claim("subject", leads, [], i, k, confidence=0.7, resume=k + 2)
         if not strong:
             if _STATUS.match(toks, k, n) or TRIGGERS.match(toks, k, n):
                 return None
@@ -596,7 +630,7 @@ class _SentenceReader:
                         if body != k:
                             claim.intro = (k, body)
                         found.append(claim)
-                        i = max(claim.task_start, i + 1)
+                        i = max(claim.task_start, claim.resume, i + 1)
                         segment_start = claim.task_start
                         first_clause = False
                         continue
@@ -620,7 +654,7 @@ class _SentenceReader:
                 if claim is not None and not narrative_sentence:
                     claim.cut = i
                     found.append(claim)
-                    i = max(claim.task_start, i + 1)
+                    i = max(claim.task_start, claim.resume, i + 1)
                     continue
             claim = self.try_trigger(i)
             if claim is None:
@@ -660,6 +694,13 @@ _COMPLETION_BEFORE_RE = re.compile(
 )
 _COMPLETION_NEAR_RE = re.compile(
     r"(?:hoàn\s+thành|xong|hoàn\s+tất|phấn\s+đấu|kết\s+thúc|thực\s+hiện|báo\s+cáo[^,;]{0,40})\s*$",
+    re.I,
+)
+
+
+_TRAILING_RECURRING_RE = re.compile(
+    r"[,;]\s*(?:thực\s+hiện|làm|tiến\s+hành|báo\s+cáo)?\s*(?:thường\s+xuyên|định\s+kỳ|hằng\s+"
+    r"(?:tháng|quý|năm|tuần)|hàng\s+(?:tháng|quý|năm|tuần))[\s.;,/]*$",
     re.I,
 )
 
@@ -752,6 +793,8 @@ class _TaskBuilder:
                 after = after.lstrip(" ,;:")
             work = before + (" " if before and after and not after.startswith((",", ";")) else "")
             work += after
+        elif chosen is not None and chosen.recurring:
+            work = _TRAILING_RECURRING_RE.sub("", work)
         if chosen is None and extra_deadline_range is not None:
             a, b = extra_deadline_range
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
@@ -798,8 +841,11 @@ class _TaskBuilder:
         return tasks
 
 
+_CONNECTIVES = Lexicon("đồng thời|và|đồng thời,|ngoài ra|bên cạnh đó|sau đó|tiếp tục".split("|"))
+
+
 def _split_region(
-    toks: Sequence[Token], start: int, end: int
+    text: str, toks: Sequence[Token], start: int, end: int
 ) -> list[tuple[str, int, int]]:
     """Cut a task region at ";": ("task" | "more" | "new", start, end) parts. A clause that
     reports or sends ("; báo cáo UBND tỉnh") belongs to the task before it; one that opens with
@@ -812,9 +858,16 @@ def _split_region(
         if toks[k].text == ";":
             parts.append((kind, part_start, k))
             j = _skip_item_marker(toks, k + 1, end)
+            j += _CONNECTIVES.match(toks, j, end)
+            while j < end and toks[j].text == ",":
+                j += 1
             if j >= end:
                 return parts
-            if _CONTINUATION.match(toks, j, end):
+            clause_end = next((m for m in range(j, end) if toks[m].text == ";"), end)
+            clause = text[toks[j].start : toks[clause_end - 1].end]
+            if _CONTINUATION.match(toks, j, end) or (
+                clause_end - j <= 8 and find_deadlines(clause)
+            ):
                 kind = "more"
             elif is_verb_at(toks, j, end, allow_capital=True) and not _NON_TASK_OPENERS.match(
                 toks, j, end
@@ -853,7 +906,7 @@ def _read_sentence(
         if claim.task_start >= region_end:
             per_claim.append([])
             continue
-        parts = _split_region(toks, claim.task_start, region_end)
+        parts = _split_region(text, toks, claim.task_start, region_end)
         # The lead of a new "; <verb> ..." clause: the latest plain directive (without
         # coordinating units) of the sentence, as in "yêu cầu A ...; đề nghị B chủ trì,
         # phối hợp C ...; tiếp tục ...".
@@ -901,10 +954,26 @@ def _is_header_line(line: str, in_recipients: bool) -> bool:
         return True
     if _LONE_DATE_RE.match(stripped):
         return True
-    letters = [ch for ch in stripped if ch.isalpha()]
-    if letters and all(ch.isupper() for ch in letters) and len(stripped) < 200:
+    if len(stripped) < 200 and stripped.upper() == stripped and any(ch.isalpha() for ch in stripped):
         return True  # titles: "THÔNG BÁO", "KẾT LUẬN CỦA CHỦ TỊCH ..."
     return in_recipients and stripped.startswith(("-", "+", "•"))
+
+
+# No notice assigns thousands of tasks; past this the text is not a notice and reading stops.
+MAX_TASKS = 2000
+# A sentence without any of these words (first syllables of triggers, modals and unit head
+# nouns) assigns no work. A set test, because a long regex alternation is slow on 5 MB.
+_INTEREST_WORDS = frozenset(
+    "giao yêu đề chỉ phân chủ phối trách phải cần khẩn tiếp sớm tập cùng do sở phòng ban ubnd ủy "
+    "uỷ công trung chi cục văn kho bảo thanh đài bệnh trường hội đoàn mặt mttq hđnd bcđ viện bộ "
+    "các những tổng ngân quỹ huyện tỉnh xã".split()
+)
+_WORD_RE = re.compile(r"\w+")
+
+
+def _may_assign(text: str, start: int, end: int) -> bool:
+    chunk = text[start:end]
+    return ":" in chunk or not _INTEREST_WORDS.isdisjoint(_WORD_RE.findall(chunk.lower()))
 
 
 def _check_text(text: str) -> None:
@@ -955,6 +1024,12 @@ def read_notice(
         sentences = _sentences(normalised, content_start, line_start + len(line))
         line_claims: list[_Claim] = []
         for s_index, span in enumerate(sentences):
+            if len(tasks) >= MAX_TASKS:
+                break
+            if not (parent and s_index == 0) and not _may_assign(normalised, span[0], span[1]):
+                # Nothing here can assign work; it may still set the last directive's deadline.
+                last_group = _attach_follow_up(builder, normalised, span, last_group)
+                continue
             sentence_tasks, group, claims = _read_sentence(
                 builder, normalised, span, parent if s_index == 0 else None
             )
@@ -969,8 +1044,8 @@ def read_notice(
             last_group = _attach_follow_up(builder, normalised, span, last_group)
         # A line that names units and ends with ":" heads the items below it.
         if (
-            line_claims
-            and stripped.endswith(":")
+            stripped.endswith(":")
+            and line_claims
             and line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
         ):
             head_level = level if level is not None else 0
@@ -978,6 +1053,10 @@ def read_notice(
             contexts.append((head_level, line_claims[-1]))
         elif level is not None:
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+    if len(tasks) >= MAX_TASKS:
+        builder.warnings.append(
+            f"Văn bản quá dài: chỉ đọc {MAX_TASKS} nhiệm vụ đầu tiên, phần còn lại bị bỏ qua."
+        )
     tasks = _deduplicate(tasks)
     reading = NoticeReading(header, tasks, normalised, builder.warnings)
     if not tasks:
@@ -1023,9 +1102,18 @@ def _overlap(a: str, b: str) -> float:
 def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
     """Drop restatements: a later task with the same lead and (nearly) the same work."""
     kept: list[ProposedTask] = []
+    by_lead: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
     for task in tasks:
         lead = match_key(task.lead)
-        if any(match_key(k.lead) == lead and _overlap(k.task, task.task) >= 0.9 for k in kept):
+        if (lead, task.task) in seen:
             continue
+        same_lead = by_lead.setdefault(lead, [])
+        # Near-duplicates are looked for among the last few only: restatements are close by,
+        # and a 5 MB paste must not make this quadratic.
+        if any(_overlap(other, task.task) >= 0.9 for other in same_lead[-20:]):
+            continue
+        seen.add((lead, task.task))
+        same_lead.append(task.task)
         kept.append(task)
     return kept

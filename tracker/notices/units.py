@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -57,6 +58,7 @@ _TONE_MOVES = {
 _TONE_RE = re.compile("|".join(_TONE_MOVES))
 
 
+@lru_cache(maxsize=65536)
 def key_of(word: str) -> str:
     """Comparison form of a word: lower case, NFC, tone marks in the modern place."""
     text = unicodedata.normalize("NFC", word).lower().replace("–", "-")
@@ -446,7 +448,7 @@ def parse_unit_list(
             and current.distributive
             and sep.text in {",", "và"}
         ):
-            m = k
+            m = k + PROTECTED_NAMES.match(tokens, k, end)
             while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
                 if tokens[m].key == "và" or (m > k and tokens[m].key in {"các"}):
                     break
@@ -548,6 +550,7 @@ def _compact(folded: str) -> str:
     return " ".join(folded.split())
 
 
+@lru_cache(maxsize=8192)
 def match_key(name: str) -> str:
     """Comparison key of a unit name: folded, abbreviations unified, punctuation dropped."""
     return _compact(fold(key_of(name or "")))

@@ -90,8 +90,17 @@ class Task(TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     last_activity_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # An occurrence of a recurring directive ("báo cáo hằng tháng"): its series and period.
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("task_series.id", ondelete="SET NULL"), index=True
+    )
+    period_start: Mapped[date | None] = mapped_column()
+    period_label: Mapped[str] = mapped_column(sa.String(40), default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="tasks")
+    series: Mapped[TaskSeries | None] = relationship(
+        foreign_keys=[series_id], back_populates="occurrences"
+    )
     lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
     coordinating_units: Mapped[list[Unit]] = relationship(
         secondary=task_coordinating_units, order_by="Unit.name_folded"
@@ -209,3 +218,71 @@ class ExtensionRequest(db.Model):
     task: Mapped[Task] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Frequency(enum.StrEnum):
+    """How often a recurring directive comes due."""
+
+    MONTHLY = "monthly"  # hằng tháng
+    QUARTERLY = "quarterly"  # hằng quý
+    YEARLY = "yearly"  # hằng năm
+
+
+class TaskSeries(TimestampMixin, db.Model):
+    """The rule of a recurring directive ("định kỳ báo cáo hằng tháng trước ngày 25"); each
+    period is an ordinary task (an occurrence) created ahead of time from the template task."""
+
+    __tablename__ = "task_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The task whose content and units each new occurrence copies (the first occurrence).
+    # use_alter: tasks and series refer to each other.
+    template_task_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tasks.id", ondelete="SET NULL", use_alter=True)
+    )
+    frequency: Mapped[str] = mapped_column(sa.String(16))
+    # Monthly: day of the month; quarterly: day of the quarter's last month; yearly: day of
+    # `month`. Clamped to the month's length (31 means "the last day").
+    day: Mapped[int] = mapped_column()
+    month: Mapped[int | None] = mapped_column()  # yearly only
+    # When set, the deadline is this many days after the period ends instead of `day`
+    # ("báo cáo quý trước ngày 15 của tháng đầu quý sau": 15).
+    offset_days: Mapped[int | None] = mapped_column()
+    start_on: Mapped[date] = mapped_column()
+    end_on: Mapped[date | None] = mapped_column()
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    template_task: Mapped[Task | None] = relationship(foreign_keys=[template_task_id])
+    occurrences: Mapped[list[Task]] = relationship(
+        foreign_keys=[Task.series_id], back_populates="series", order_by="Task.period_start"
+    )
+    created_by: Mapped[User | None] = relationship()
+
+
+# Running the occurrence job twice must not create a period twice.
+sa.Index("uq_tasks_series_period", Task.series_id, Task.period_start, unique=True)
+
+
+class TaskAttachment(db.Model):
+    """A file attached to a task (a report, a result, a contribution), stored under a random
+    name in the upload folder."""
+
+    __tablename__ = "task_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # The history entry (progress report, submission, comment) the file came with.
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("task_events.id", ondelete="SET NULL"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    content_type: Mapped[str] = mapped_column(sa.String(127))
+
+    task: Mapped[Task] = relationship()
+    event: Mapped[TaskEvent | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()

@@ -1,0 +1,203 @@
+"""The notice reader on the project's own notices and on one pattern at a time."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import date
+
+import pytest
+
+from tracker.core.workdays import WorkingCalendar
+from tracker.notices.evaluate import score_notice
+from tracker.notices.extract import NO_TASKS_MESSAGE, NoticeReadError, read_notice
+
+
+def only(text: str, **kwargs: object):
+    tasks = read_notice(text, **kwargs).tasks
+    assert len(tasks) == 1, [t.to_dict() for t in tasks]
+    return tasks[0]
+
+
+@pytest.mark.parametrize("stem", ["tb-01", "tb-02"])
+def test_own_notices_read_as_expected(data_dir, stem):
+    expected = json.loads((data_dir / f"{stem}.expected.json").read_text(encoding="utf-8"))
+    reading = read_notice((data_dir / f"{stem}.txt").read_text(encoding="utf-8"))
+    score = score_notice(reading.to_dict()["tasks"], expected).summary()
+    assert score["task_f1"] == 1.0
+    assert score["lead_accuracy"] == 1.0
+    assert score["deadline_accuracy"] == 1.0
+
+
+def test_header_number_date_and_signer(data_dir):
+    notice = read_notice((data_dir / "tb-01.txt").read_text(encoding="utf-8")).notice
+    assert notice.number == "112/TB-UBND"
+    assert notice.issued_on == date(2024, 3, 12)
+    assert notice.signer == "Lê Thị Hạnh"
+
+
+def test_lead_with_chu_tri_and_coordinating_units_split():
+    task = only(
+        "Giao UBND huyện Minh Sơn chủ trì, phối hợp với Sở Tài nguyên và Môi trường, Sở Giao thông "
+        "vận tải và các đơn vị liên quan kiểm tra hiện trạng tuyến đê; hoàn thành trước ngày "
+        "20/5/2024./."
+    )
+    assert task.lead == "UBND huyện Minh Sơn"
+    assert task.coordinating == [
+        "Sở Tài nguyên và Môi trường",
+        "Sở Giao thông vận tải",
+        "các đơn vị liên quan",
+    ]
+    assert task.task == "kiểm tra hiện trạng tuyến đê"
+    assert (task.deadline_text, task.deadline) == ("trước ngày 20/5/2024", date(2024, 5, 20))
+
+
+def test_heading_lead_applies_to_each_item():
+    text = (
+        "Minh Sơn, ngày 02 tháng 4 năm 2024\n"
+        "2. Giao Sở Y tế:\n"
+        "a) Chủ trì, phối hợp với Sở Tài chính lập dự toán mua vắc xin; hoàn thành trong quý "
+        "II/2024.\n"
+        "b) Hướng dẫn các bệnh viện tuyến huyện rà soát trang thiết bị, báo cáo trước ngày 15/5.\n"
+        "3. Về công tác giáo dục:\n"
+        "- Tiếp tục theo dõi sĩ số học sinh.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.lead for t in tasks] == ["Sở Y tế", "Sở Y tế"]
+    assert tasks[0].coordinating == ["Sở Tài chính"]
+    assert tasks[0].deadline == date(2024, 6, 30)
+    assert tasks[1].deadline == date(2024, 5, 15)
+
+
+def test_passive_do_x_chu_tri():
+    task = only(
+        "Việc lập quy hoạch chung xã Tân Lập do Phòng Kinh tế và Hạ tầng chủ trì, phối hợp với "
+        "UBND xã Tân Lập thực hiện, hoàn thành trong tháng 9/2024."
+    )
+    assert task.lead == "Phòng Kinh tế và Hạ tầng"
+    assert task.coordinating == ["UBND xã Tân Lập"]
+    assert "lập quy hoạch chung" in task.task
+    assert task.deadline == date(2024, 9, 30)
+
+
+def test_deadline_before_the_task():
+    task = only("Trước ngày 30/3/2024, Phòng Tư pháp thẩm định dự thảo quy chế.")
+    assert task.lead == "Phòng Tư pháp"
+    assert task.deadline == date(2024, 3, 30)
+    assert task.task == "thẩm định dự thảo quy chế"
+
+
+def test_date_without_year_takes_the_notice_year_or_none():
+    text = "Đề nghị Phòng Nội vụ rà soát biên chế năm 2024, báo cáo trước ngày 15/4."
+    assert only(text, issued_on=date(2024, 4, 2)).deadline == date(2024, 4, 15)
+    assert only(text).deadline is None
+
+
+def test_working_days_skip_tet():
+    text = "Giao Sở Công Thương kiểm tra giá cả thị trường, báo cáo trong 10 ngày làm việc."
+    task = only(text, issued_on=date(2024, 2, 5))
+    # Tết Giáp Thìn: 8-14/02/2024 off, so the tenth working day is 26/02.
+    assert task.deadline == date(2024, 2, 26)
+    swapped = only(text, issued_on=date(2024, 2, 5),
+                   calendar=WorkingCalendar(extra_working_days=[date(2024, 2, 17)]))
+    assert swapped.deadline == date(2024, 2, 23)
+
+
+def test_several_leads_without_chu_tri_give_one_task_each():
+    tasks = read_notice(
+        "Giao Phòng Y tế, Phòng Giáo dục và Đào tạo, UBND các xã tăng cường phòng, chống dịch "
+        "sốt xuất huyết; thực hiện thường xuyên."
+    ).tasks
+    assert [t.lead for t in tasks] == ["Phòng Y tế", "Phòng Giáo dục và Đào tạo", "UBND các xã"]
+    assert {t.task for t in tasks} == {"tăng cường phòng, chống dịch sốt xuất huyết"}
+    assert all(t.recurring and t.deadline is None for t in tasks)
+    assert tasks[2].lead_is_group
+
+
+def test_group_leads_stay_whole_and_titles_are_dropped():
+    tasks = read_notice(
+        "Chủ tịch UBND huyện yêu cầu thủ trưởng các phòng, ban, cơ quan, đơn vị và Chủ tịch UBND "
+        "các xã, thị trấn tập trung rà soát thủ tục hành chính."
+    ).tasks
+    assert [t.lead for t in tasks] == ["các phòng, ban, cơ quan, đơn vị", "UBND các xã, thị trấn"]
+    assert only("Giám đốc Sở Y tế có trách nhiệm kiểm tra an toàn thực phẩm.").lead == "Sở Y tế"
+
+
+def test_shared_head_noun_is_distributed():
+    task = only(
+        "Giao Sở Giao thông vận tải chủ trì, phối hợp với các sở Xây dựng, Tài chính và Kế hoạch "
+        "và Đầu tư rà soát dự án."
+    )
+    assert task.coordinating == ["Sở Xây dựng", "Sở Tài chính", "Sở Kế hoạch và Đầu tư"]
+
+
+def test_object_of_a_verb_is_not_coordinating():
+    task = only("Giao Sở Nội vụ hướng dẫn UBND các huyện sắp xếp thôn, tổ dân phố, báo cáo UBND "
+                "tỉnh trước ngày 10/6/2024.")
+    assert task.coordinating == []
+    assert task.lead == "Sở Nội vụ"
+
+
+def test_status_sentences_and_closings_are_not_tasks():
+    reading = read_notice(
+        "Ngày 04/4/2024, UBND huyện tổ chức hội nghị sơ kết quý I. Phòng Nội vụ đã hoàn thành "
+        "việc rà soát hồ sơ. Văn phòng HĐND và UBND huyện thông báo để các cơ quan, đơn vị biết, "
+        "thực hiện./."
+    )
+    assert reading.tasks == []
+    assert NO_TASKS_MESSAGE in reading.warnings
+
+
+def test_source_offsets_point_into_the_normalised_text():
+    reading = read_notice("Mở đầu.\nĐề nghị Công an huyện bảo đảm an ninh dịp lễ hội.")
+    task = reading.tasks[0]
+    assert reading.text[task.source_start : task.source_end] == task.source
+    assert task.source.startswith("Đề nghị Công an huyện")
+    assert 0 < task.confidence <= 1
+
+
+def test_nfd_and_nfc_read_the_same():
+    text = "Giao Ủy ban nhân dân xã Tân Lập khẩn trương hoàn thành hồ sơ trước ngày 20/5/2024."
+    nfc = read_notice(text).to_dict()
+    nfd = read_notice(unicodedata.normalize("NFD", text)).to_dict()
+    assert nfc == nfd
+    assert nfc["tasks"][0]["lead"] == "Ủy ban nhân dân xã Tân Lập"
+
+
+def test_words_glued_by_a_pdf_layer_are_split():
+    task = only("2. Ủy ban nhân dântỉnh Lào Cai kiểmtra, xác định mốc giới khu vực mỏ.")
+    assert task.lead == "Ủy ban nhân dân tỉnh Lào Cai"
+    assert task.task.startswith("kiểm tra")
+
+
+def test_follow_up_sentence_gives_the_deadline():
+    tasks = read_notice(
+        "Giao các phòng chuyên môn báo cáo kết quả cải cách hành chính quý I. Báo cáo gửi về "
+        "Phòng Nội vụ trước ngày 05/4/2024."
+    ).tasks
+    assert tasks[0].deadline == date(2024, 4, 5)
+
+
+def test_empty_text_is_refused():
+    with pytest.raises(NoticeReadError):
+        read_notice("  \n ")
+
+
+def test_to_dict_has_exactly_the_documented_keys():
+    data = read_notice("Đề nghị Công an huyện bảo đảm an ninh trật tự dịp Tết.").to_dict()
+    assert set(data) == {"notice", "tasks"}
+    assert set(data["notice"]) == {"number", "issued_on", "signer"}
+    assert set(data["tasks"][0]) == {
+        "lead", "coordinating", "task", "deadline_text", "deadline", "recurring", "source",
+        "confidence",
+    }
+
+
+def test_five_megabytes_finish_quickly():
+    import time
+
+    text = ("Giao Phòng Nội vụ rà soát hồ sơ cán bộ xã; báo cáo trước ngày 20/5/2024.\n" * 70000)
+    started = time.perf_counter()
+    reading = read_notice(text[:5_000_000], issued_on=date(2024, 5, 1))
+    assert time.perf_counter() - started < 10
+    assert reading.tasks[0].lead == "Phòng Nội vụ"

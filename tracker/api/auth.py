@@ -1,0 +1,48 @@
+"""Bearer-token authentication for the JSON API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, jsonify, request
+
+from tracker.auth.models import User
+from tracker.auth.operations import user_for_token
+from tracker.core.time import now_utc
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def api_error(status: int, message: str, errors: dict[str, str] | None = None) -> Any:
+    """A JSON error response: {"error": message, "errors": {field: message}}."""
+    body: dict[str, Any] = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+def token_required(view: F) -> F:
+    """Refuse requests without a valid `Authorization: Bearer <token>` (401); the user is in
+    `g.api_user`."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        if user is None:
+            response, status = api_error(401, "missing, invalid or revoked token")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+            return response, status
+        g.api_user = user
+        g.api_request_dt = now_utc()
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def api_user() -> User:
+    """The user of the current API request."""
+    return g.api_user
