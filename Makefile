@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export TRACKER_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/tracker.db
 
-.PHONY: run serve test lint format install clean
+.PHONY: run serve test lint format install clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,9 @@ format: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) instance/tracker.db* .pytest_cache
+
+## make translations: refresh the English catalogue from the Vietnamese source strings.
+translations: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel compile -d tracker/translations

@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True
     )
     extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
 
     from tracker.core import database, i18n, web
 

@@ -65,6 +65,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Login throttling: in memory by default (one process), Redis for several workers.
+        "RATELIMIT_STORAGE_URI": env.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "TRACKER_LOGIN_LIMIT_ACCOUNT": env.get("TRACKER_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "TRACKER_LOGIN_LIMIT_ADDRESS": env.get("TRACKER_LOGIN_LIMIT_ADDRESS", "30 per 5 minutes"),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
     }

@@ -60,3 +60,9 @@ def make_text_pdf(lines: list[str]) -> bytes:
 def data_dir() -> Path:
     """The folder of the project's own test notices (NN.txt + NN.expected.json)."""
     return DATA
+
+
+@pytest.fixture
+def text_pdf():
+    """make_text_pdf, for tests that need a PDF with a text layer."""
+    return make_text_pdf

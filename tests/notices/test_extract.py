@@ -19,7 +19,7 @@ def only(text: str, **kwargs: object):
     return tasks[0]
 
 
-@pytest.mark.parametrize("stem", ["tb-01", "tb-02"])
+@pytest.mark.parametrize("stem", ["tb-01", "tb-02", "tb-03"])
 def test_own_notices_read_as_expected(data_dir, stem):
     expected = json.loads((data_dir / f"{stem}.expected.json").read_text(encoding="utf-8"))
     reading = read_notice((data_dir / f"{stem}.txt").read_text(encoding="utf-8"))
@@ -98,8 +98,11 @@ def test_working_days_skip_tet():
     task = only(text, issued_on=date(2024, 2, 5))
     # Tết Giáp Thìn: 8-14/02/2024 off, so the tenth working day is 26/02.
     assert task.deadline == date(2024, 2, 26)
-    swapped = only(text, issued_on=date(2024, 2, 5),
-                   calendar=WorkingCalendar(extra_working_days=[date(2024, 2, 17)]))
+    swapped = only(
+        text,
+        issued_on=date(2024, 2, 5),
+        calendar=WorkingCalendar(extra_working_days=[date(2024, 2, 17)]),
+    )
     assert swapped.deadline == date(2024, 2, 23)
 
 
@@ -132,8 +135,10 @@ def test_shared_head_noun_is_distributed():
 
 
 def test_object_of_a_verb_is_not_coordinating():
-    task = only("Giao Sở Nội vụ hướng dẫn UBND các huyện sắp xếp thôn, tổ dân phố, báo cáo UBND "
-                "tỉnh trước ngày 10/6/2024.")
+    task = only(
+        "Giao Sở Nội vụ hướng dẫn UBND các huyện sắp xếp thôn, tổ dân phố, báo cáo UBND "
+        "tỉnh trước ngày 10/6/2024."
+    )
     assert task.coordinating == []
     assert task.lead == "Sở Nội vụ"
 
@@ -188,7 +193,13 @@ def test_to_dict_has_exactly_the_documented_keys():
     assert set(data) == {"notice", "tasks"}
     assert set(data["notice"]) == {"number", "issued_on", "signer"}
     assert set(data["tasks"][0]) == {
-        "lead", "coordinating", "task", "deadline_text", "deadline", "recurring", "source",
+        "lead",
+        "coordinating",
+        "task",
+        "deadline_text",
+        "deadline",
+        "recurring",
+        "source",
         "confidence",
     }
 
@@ -196,7 +207,7 @@ def test_to_dict_has_exactly_the_documented_keys():
 def test_five_megabytes_finish_quickly():
     import time
 
-    text = ("Giao Phòng Nội vụ rà soát hồ sơ cán bộ xã; báo cáo trước ngày 20/5/2024.\n" * 70000)
+    text = "Giao Phòng Nội vụ rà soát hồ sơ cán bộ xã; báo cáo trước ngày 20/5/2024.\n" * 70000
     started = time.perf_counter()
     reading = read_notice(text[:5_000_000], issued_on=date(2024, 5, 1))
     assert time.perf_counter() - started < 10

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 
 from tracker.auth.models import User
 from tracker.auth.operations import user_for_token
@@ -30,10 +31,12 @@ def token_required(view: F) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _sep, token = header.partition(" ")
         user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
         if user is None:
-            response, status = api_error(401, "missing, invalid or revoked token")
+            response, status = api_error(
+                401, _("Thiếu mã truy cập (token), hoặc mã không hợp lệ hay đã bị thu hồi.")
+            )
             response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
             return response, status
         g.api_user = user

@@ -1,9 +1,358 @@
-"""Pages of this domain (none yet)."""
+"""The JSON API (/api/v1): tasks, progress reports, extension requests, the OpenAPI document.
+
+Views parse the request and call one operation; permissions are decided by
+tracker.core.permissions and the operations, and errors become JSON by the handlers below.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.api.auth import api_error, api_user, token_required
+from tracker.api.inputs import Fields, parse_date, read_json_object
+from tracker.api.openapi import openapi_document
+from tracker.api.serializers import (
+    event_json,
+    extension_json,
+    iso_date,
+    iso_datetime,
+    task_json,
+)
+from tracker.calendar.operations import working_calendar
+from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.permissions import (
+    Action,
+    NotVisible,
+    PermissionDenied,
+    require,
+    visible_tasks_clause,
+)
+from tracker.core.text import fold
+from tracker.core.time import local_zone, today_local
+from tracker.extensions import csrf, db
+from tracker.tasks.extensions import decide_extension, request_extension
+from tracker.tasks.models import (
+    STATUS_VALUES,
+    ExtensionRequest,
+    ExtensionStatus,
+    Task,
+    TaskEvent,
+    Timeliness,
+    task_coordinating_units,
+)
+from tracker.tasks.operations import MAX_NOTE_CHARS, post_progress
+from tracker.tasks.timeliness import timeliness_clause
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+MAX_QUERY_CHARS = 200
+ROLES = ("lead", "coordinating")
+TIMELINESS_VALUES = tuple(t.value for t in Timeliness)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@bp.errorhandler(NotVisible)
+def _not_visible(error: NotVisible) -> Any:
+    db.session.rollback()
+    return api_error(404, _("Không tìm thấy."))
+
+
+@bp.errorhandler(PermissionDenied)
+def _permission_denied(error: PermissionDenied) -> Any:
+    db.session.rollback()
+    return api_error(403, _("Bạn không có quyền thực hiện thao tác này."))
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError) -> Any:
+    db.session.rollback()
+    return api_error(422, _("Dữ liệu không hợp lệ."), {k: str(v) for k, v in error.errors.items()})
+
+
+def _conflict_body(message: str, **fields: Any) -> Any:
+    body = {"error": message, **fields}
+    return jsonify(body), 409
+
+
+@bp.errorhandler(StaleVersion)
+def _stale(error: StaleVersion) -> Any:
+    db.session.rollback()
+    when = (
+        error.changed_dt.astimezone(local_zone()).strftime("%H:%M %d/%m/%Y")
+        if error.changed_dt
+        else "?"
+    )
+    return _conflict_body(
+        _(
+            "Nhiệm vụ đã được %(who)s thay đổi lúc %(when)s. Vui lòng xem lại trước khi cập nhật.",
+            who=error.changed_by,
+            when=when,
+        ),
+        changed_by=error.changed_by,
+        changed_at=iso_datetime(error.changed_dt),
+        current_version=error.current_version,
+    )
+
+
+@bp.errorhandler(StaleDataError)
+def _stale_row(error: StaleDataError) -> Any:
+    # Two writers passed the version check at once; the database let only one through.
+    db.session.rollback()
+    task_id = request.view_args.get("task_id") if request.view_args else None
+    task = db.session.get(Task, task_id) if task_id else None
+    last = (
+        db.session.scalar(
+            sa.select(TaskEvent)
+            .where(TaskEvent.task_id == task.id)
+            .order_by(TaskEvent.id.desc())
+            .limit(1)
+        )
+        if task
+        else None
+    )
+    who = last.actor.full_name if last and last.actor else "?"
+    return _stale(StaleVersion(who, last.created_dt if last else None, task.version if task else 0))
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _load_task(task_id: int, action: Action, *, for_update: bool = False) -> Task:
+    """The task, if the token's user may do `action` with it (NotVisible / PermissionDenied
+    otherwise). Checked before the body is read, so that nobody learns from a 422 that a task
+    they may not see exists."""
+    task = db.session.get(
+        Task, task_id, with_for_update=for_update or None, populate_existing=for_update
+    )
+    if task is None:
+        raise NotVisible
+    require(api_user(), action, task)
+    return task
+
+
+def _task_detail(task: Task) -> dict[str, Any]:
+    events = db.session.scalars(
+        sa.select(TaskEvent)
+        .options(selectinload(TaskEvent.actor))
+        .where(TaskEvent.task_id == task.id)
+        .order_by(TaskEvent.id)
+    ).all()
+    requests = db.session.scalars(
+        sa.select(ExtensionRequest)
+        .options(
+            selectinload(ExtensionRequest.requested_by), selectinload(ExtensionRequest.decided_by)
+        )
+        .where(ExtensionRequest.task_id == task.id)
+        .order_by(ExtensionRequest.id)
+    ).all()
+    return {
+        **task_json(task),
+        "completed_on": iso_date(task.completed_on),
+        "result": task.result or "",
+        "extension_count": task.extension_count,
+        "history": [event_json(e) for e in events],
+        "extension_requests": [extension_json(r) for r in requests],
+    }
+
+
+def _int_arg(
+    errors: dict[str, str], name: str, default: int | None, low: int, high: int | None = None
+) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = _("Giá trị phải là một số nguyên.")
+        return default
+    if value < low or (high is not None and value > high):
+        errors[name] = (
+            _("Giá trị phải từ %(low)s đến %(high)s.", low=low, high=high)
+            if high is not None
+            else _("Giá trị phải từ %(low)s trở lên.", low=low)
+        )
+        return default
+    return value
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/tasks")
+@token_required
+def list_tasks() -> Any:
+    """The tasks the token's user may see, filtered and paginated."""
+    args = request.args
+    errors: dict[str, str] = {}
+    page = _int_arg(errors, "page", 1, 1) or 1
+    per_page = _int_arg(errors, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
+    unit_id = _int_arg(errors, "unit", None, 1)
+    meeting_id = _int_arg(errors, "meeting", None, 1)
+    role = args.get("role") or "lead"
+    if role not in ROLES:
+        errors["role"] = _("Giá trị phải là lead hoặc coordinating.")
+    statuses = [s for s in (args.get("status") or "").split(",") if s]
+    if any(s not in STATUS_VALUES for s in statuses):
+        errors["status"] = _("Trạng thái không hợp lệ.")
+    timeliness = args.get("timeliness") or None
+    if timeliness is not None and timeliness not in TIMELINESS_VALUES:
+        errors["timeliness"] = _("Tình trạng thời hạn không hợp lệ.")
+    due_before = None
+    if args.get("due_before"):
+        due_before = parse_date(args["due_before"])
+        if due_before is None:
+            errors["due_before"] = _("Ngày không hợp lệ (cần dạng YYYY-MM-DD).")
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY_CHARS:
+        errors["q"] = _("Từ khoá quá dài (tối đa %(n)s ký tự).", n=MAX_QUERY_CHARS)
+    if errors:
+        raise ValidationError(errors)
+
+    conditions: list[sa.ColumnElement[bool]] = [visible_tasks_clause(api_user())]
+    if unit_id is not None:
+        if role == "lead":
+            conditions.append(Task.lead_unit_id == unit_id)
+        else:
+            conditions.append(
+                Task.id.in_(
+                    sa.select(task_coordinating_units.c.task_id).where(
+                        task_coordinating_units.c.unit_id == unit_id
+                    )
+                )
+            )
+    if statuses:
+        conditions.append(Task.status.in_(statuses))
+    if timeliness is not None:
+        due_soon_days = int(current_app.config.get("TRACKER_DUE_SOON_DAYS", 3))
+        conditions.append(
+            timeliness_clause(timeliness, today_local(), due_soon_days, working_calendar())
+        )
+    if meeting_id is not None:
+        conditions.append(Task.meeting_id == meeting_id)
+    if due_before is not None:
+        conditions.append(Task.deadline <= due_before)
+    for word in fold(q).split()[:10]:
+        conditions.append(Task.content_folded.contains(word, autoescape=True))
+
+    total = db.session.scalar(sa.select(sa.func.count(Task.id)).where(*conditions)) or 0
+    tasks = db.session.scalars(
+        sa.select(Task)
+        # Units in two more queries, whatever the page size.
+        .options(selectinload(Task.lead_unit), selectinload(Task.coordinating_units))
+        .where(*conditions)
+        .order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    today = today_local()
+    return jsonify(
+        items=[task_json(t, today) for t in tasks],
+        page=page,
+        per_page=per_page,
+        total=total,
+        pages=math.ceil(total / per_page),
+    )
+
+
+@bp.get("/tasks/<int:task_id>")
+@token_required
+def get_task(task_id: int) -> Any:
+    """One task with its history and extension requests."""
+    task = _load_task(task_id, Action.VIEW)
+    return jsonify(_task_detail(task))
+
+
+@bp.post("/tasks/<int:task_id>/updates")
+@token_required
+def post_update(task_id: int) -> Any:
+    """A progress report of the lead unit: note, progress, maybe a new status."""
+    task = _load_task(task_id, Action.REPORT, for_update=True)
+    fields = Fields(read_json_object(), ("status", "progress", "note", "version"))
+    status = fields.choice("status", STATUS_VALUES)
+    progress = fields.integer("progress", low=0, high=100)
+    note = fields.string("note", max_length=MAX_NOTE_CHARS)
+    version = fields.integer("version", required=True)
+    fields.check()
+    post_progress(
+        task,
+        actor=api_user(),
+        note=note or "",
+        progress=progress,
+        status=status,
+        seen_version=version,
+    )
+    db.session.commit()
+    return jsonify(_task_detail(task))
+
+
+@bp.post("/tasks/<int:task_id>/extension-requests")
+@token_required
+def post_extension_request(task_id: int) -> Any:
+    """The lead unit asks for a later deadline."""
+    task = _load_task(task_id, Action.REQUEST_EXTENSION, for_update=True)
+    fields = Fields(read_json_object(), ("new_deadline", "reason", "version"))
+    new_deadline = fields.date("new_deadline", required=True)
+    reason = fields.string("reason", max_length=MAX_NOTE_CHARS)
+    version = fields.integer("version")
+    fields.check()
+    extension = request_extension(
+        task, actor=api_user(), new_deadline=new_deadline, reason=reason or "", seen_version=version
+    )
+    db.session.commit()
+    return jsonify({**extension_json(extension), "task": task_json(task)}), 201
+
+
+@bp.post("/extension-requests/<int:request_id>/decision")
+@token_required
+def post_extension_decision(request_id: int) -> Any:
+    """The chair or the office approves (maybe with another date) or refuses a request."""
+    extension = db.session.get(
+        ExtensionRequest, request_id, with_for_update=True, populate_existing=True
+    )
+    if extension is None:
+        raise NotVisible
+    task = _load_task(extension.task_id, Action.DECIDE, for_update=True)
+    if extension.status != ExtensionStatus.PENDING:
+        response = _conflict_body(
+            _("Đề nghị gia hạn này đã được quyết định."),
+            status=extension.status,
+            changed_by=extension.decided_by.full_name if extension.decided_by else None,
+            changed_at=iso_datetime(extension.decided_dt),
+            current_version=task.version,
+        )
+        db.session.rollback()
+        return response
+    fields = Fields(read_json_object(), ("approve", "deadline", "comment"))
+    approve = fields.boolean("approve", required=True)
+    deadline = fields.date("deadline")
+    comment = fields.string("comment", max_length=MAX_NOTE_CHARS)
+    fields.check()
+    decide_extension(
+        extension, actor=api_user(), approve=bool(approve), deadline=deadline, comment=comment or ""
+    )
+    db.session.commit()
+    return jsonify({**extension_json(extension), "task": task_json(task)})
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's pages."""
+    """Register the API blueprint."""
+    app.register_blueprint(bp)

@@ -93,3 +93,22 @@ class ApiToken(TimestampMixin, db.Model):
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """A security event (login, failed login, role change, token, export) for the admin."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_kind_created_dt", "kind", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    username: Mapped[str] = mapped_column(sa.String(64), default="")  # as typed, for failures
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+    actor: Mapped[User | None] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 
@@ -43,10 +44,8 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None. Re-hashes outdated hashes."""
     user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         _hasher.verify(user.password_hash, password)

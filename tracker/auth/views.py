@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,7 +11,9 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,41 +21,94 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker.auth import operations
+from tracker.auth import audit, operations
 from tracker.auth.forms import ROLE_LABELS, LoginForm, PasswordForm, ProfileForm, UserForm
-from tracker.auth.models import User
+from tracker.auth.models import ApiToken, AuditEvent, User
 from tracker.core.errors import ValidationError
 from tracker.core.i18n import LANGUAGES
+from tracker.core.time import to_local
 from tracker.core.web import admin_required, apply_errors, back_or
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.units.models import Unit
 from tracker.units.operations import active_units
 
 bp = Blueprint("auth", __name__)
 
 
+def _login_account() -> str:
+    return "login-account:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+def _failed(response: Any) -> bool:
+    # Only failed attempts count towards locking an account; a success redirects.
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], per_method=True
+)
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_login_account,
+    methods=["POST"],
+    deduct_when=_failed,
+)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.authenticate(form.username.data or "", form.password.data or "")
+        username = form.username.data or ""
+        user = operations.authenticate(username, form.password.data or "")
         if user is None:
+            audit.record(audit.AuditKind.LOGIN_FAILED, username=username.strip().lower())
             db.session.commit()
             # The same words whether the user exists or not.
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
         else:
+            audit.record(audit.AuditKind.LOGIN, actor=user)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             return back_or("index")
     return render_template("auth/login.html", form=form)
 
 
+def _locked(error: RateLimitExceeded) -> Any:
+    """A throttled login says when the user may try again."""
+    # The limiter counts in real seconds, whatever clock the application runs on.
+    current = limiter.current_limit
+    wait = max(1, int(current.reset_at - time.time())) if current is not None else 900
+    if request.endpoint == "auth.login":
+        audit.record(audit.AuditKind.LOGIN_LOCKED, username=_login_account().split(":", 1)[1])
+        db.session.commit()
+        retry_at = datetime.fromtimestamp(time.time() + wait, UTC)
+        flash(
+            _(
+                "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút (lúc %(when)s).",
+                minutes=(wait + 59) // 60,
+                when=to_local(retry_at).strftime("%H:%M"),
+            ),
+            "error",
+        )
+        response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
+    else:
+        title = _("Quá nhiều yêu cầu, vui lòng thử lại sau")
+        response = make_response(
+            render_template("errors/error.html", code=429, title=title, message=None), 429
+        )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        audit.record(audit.AuditKind.LOGOUT, actor=current_user)
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -92,11 +149,59 @@ def profile() -> Any:
                 password_form.new_password.errors = [error.errors["password"]]
                 db.session.rollback()
             else:
+                audit.record(audit.AuditKind.PASSWORD_CHANGED, actor=current_user)
                 db.session.commit()
                 login_user(current_user)  # keep this session, end the others
                 flash(_("Đã đổi mật khẩu."), "success")
                 return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=password_form)
+    tokens = db.session.scalars(
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == current_user.id, ApiToken.revoked_dt.is_(None))
+        .order_by(ApiToken.id)
+    ).all()
+    return render_template(
+        "auth/profile.html", form=form, password_form=password_form, tokens=tokens
+    )
+
+
+@bp.route("/profile/tokens", methods=["POST"])
+@login_required
+def token_create() -> Any:
+    label = (request.form.get("label") or "").strip()[:100] or _("Khoá API")
+    token = operations.create_api_token(current_user, label)
+    audit.record(audit.AuditKind.TOKEN_CREATED, actor=current_user, detail=label)
+    db.session.commit()
+    # Shown once, on this page only; only its hash is stored.
+    return render_template("auth/token_created.html", token=token, label=label)
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id: int) -> Any:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    operations.revoke_api_token(row)
+    audit.record(audit.AuditKind.TOKEN_REVOKED, actor=current_user, detail=row.label)
+    db.session.commit()
+    flash(_("Đã thu hồi khoá API “%(label)s”.", label=row.label), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/admin/audit")
+@admin_required
+def audit_log() -> Any:
+    kind = request.args.get("kind", "")
+    who = request.args.get("user", "").strip().lower()
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if kind:
+        query = query.where(AuditEvent.kind == kind)
+    if who:
+        query = query.where(AuditEvent.username.like(f"%{who}%"))
+    page = db.paginate(query, per_page=100, error_out=False)
+    return render_template(
+        "auth/audit.html", page=page, kind=kind, who=who, kinds=[k.value for k in audit.AuditKind]
+    )
 
 
 def _unit_choices() -> list[tuple[int, str]]:
@@ -129,6 +234,8 @@ def user_edit(user_id: int | None = None) -> Any:
     form.unit_id.choices = _unit_choices()
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+        created = user is None
+        before = (user.role, user.unit_id, user.is_active_user) if user else None
         try:
             if user is None:
                 if not form.password.data:
@@ -145,6 +252,19 @@ def user_edit(user_id: int | None = None) -> Any:
             else:
                 _update_user(user, form, unit)
             operations.set_active(user, bool(form.is_active.data))
+            after = (user.role, user.unit_id, user.is_active_user)
+            if created or before != after:
+                audit.record(
+                    audit.AuditKind.USER_CREATED if created else audit.AuditKind.USER_CHANGED,
+                    actor=current_user,
+                    username=user.username,
+                    detail=f"role={after[0]} unit={after[1]} active={after[2]}"
+                    + (
+                        f" (was role={before[0]} unit={before[1]} active={before[2]})"
+                        if before
+                        else ""
+                    ),
+                )
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error.errors)
@@ -177,3 +297,4 @@ def _update_user(user: User, form: UserForm, unit: Unit | None) -> None:
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
     app.register_blueprint(bp)
+    app.register_error_handler(RateLimitExceeded, _locked)

@@ -34,8 +34,19 @@ def working_calendar() -> WorkingCalendar:
 
 def set_day(day: date, *, is_working: bool, note: str = "") -> CalendarDay:
     """Declare `day` a working day or a day off, replacing an earlier declaration."""
+    note = (note or "").strip()
     if len(note) > 200:
         raise ValidationError({"note": _("Ghi chú tối đa 200 ký tự.")})
+    # Declaring what the usual calendar already says would only hide mistakes.
+    usual = WorkingCalendar()
+    if is_working and usual.is_working_day(day):
+        raise ValidationError(
+            {"day": _("Ngày %(day)s vốn đã là ngày làm việc.", day=f"{day:%d/%m/%Y}")}
+        )
+    if not is_working and not usual.is_working_day(day):
+        raise ValidationError(
+            {"day": _("Ngày %(day)s vốn đã là ngày nghỉ.", day=f"{day:%d/%m/%Y}")}
+        )
     row = db.session.scalar(sa.select(CalendarDay).where(CalendarDay.day == day))
     if row is None:
         row = CalendarDay(day=day, is_working=is_working, note=note)
@@ -46,6 +57,27 @@ def set_day(day: date, *, is_working: bool, note: str = "") -> CalendarDay:
     db.session.flush()
     g.pop("working_calendar", None)
     return row
+
+
+def days_of_year(year: int) -> list[CalendarDay]:
+    """The admin's exceptions in `year`, in date order."""
+    return list(
+        db.session.scalars(
+            sa.select(CalendarDay)
+            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            .order_by(CalendarDay.day)
+        )
+    )
+
+
+def public_holidays(year: int, language: str = "vi") -> list[tuple[date, str]]:
+    """The statutory public holidays of `year` with their names, from the holidays package."""
+    import holidays
+
+    names = holidays.country_holidays(
+        "VN", years=year, language="vi" if language == "vi" else "en_US"
+    )
+    return sorted(names.items())
 
 
 def remove_day(row: CalendarDay) -> None:

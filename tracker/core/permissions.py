@@ -114,3 +114,10 @@ def can_view_meeting(user: User | None, meeting: Meeting) -> bool:
 def can_administer(user: User | None) -> bool:
     """Only admins manage units, users and settings."""
     return bool(user and user.is_authenticated and user.is_active and user.is_admin)
+
+
+def can_view_calendar(user: User | None) -> bool:
+    """Admins keep the working-day calendar; the office may read it."""
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_admin or user.is_office)
+    )

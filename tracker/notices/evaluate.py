@@ -121,7 +121,9 @@ class NoticeScore:
         }
 
 
-def score_notice(predicted: Sequence[dict[str, Any]], expected: Sequence[dict[str, Any]]) -> NoticeScore:
+def score_notice(
+    predicted: Sequence[dict[str, Any]], expected: Sequence[dict[str, Any]]
+) -> NoticeScore:
     """Pair proposed and expected tasks (text similarity >= 0.5, most similar first; ties go to
     pairs whose leads agree, then to nearer positions) and count what the pairs get right."""
     candidates = []
@@ -144,8 +146,9 @@ def score_notice(predicted: Sequence[dict[str, Any]], expected: Sequence[dict[st
         score.matched += 1
         score.lead_right += same_unit(p.get("lead"), e.get("lead"))
         score.deadline_right += (p.get("deadline") or None) == (e.get("deadline") or None)
-        score.coordinating_f1_sum += _units_f1(p.get("coordinating") or [],
-                                               e.get("coordinating") or [])
+        score.coordinating_f1_sum += _units_f1(
+            p.get("coordinating") or [], e.get("coordinating") or []
+        )
     return score
 
 
@@ -163,8 +166,13 @@ def evaluate_folder(folder: Path) -> Iterator[str]:
         stem = expected_path.name[: -len(".expected.json")]
         expected = _expected_tasks(json.loads(expected_path.read_text(encoding="utf-8")))
         notice_path = next(
-            (p for p in (expected_path.with_name(f"{stem}{ext}") for ext in (".txt", ".docx",
-                                                                            ".pdf")) if p.exists()),
+            (
+                p
+                for p in (
+                    expected_path.with_name(f"{stem}{ext}") for ext in (".txt", ".docx", ".pdf")
+                )
+                if p.exists()
+            ),
             None,
         )
         predicted: list[dict[str, Any]] = []

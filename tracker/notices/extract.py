@@ -100,9 +100,7 @@ NO_TASKS_MESSAGE = "Không tìm thấy chỉ đạo nào giao việc cho một �
 
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-_VIETNAMESE_CHARS = set(
-    "àáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ"
-)
+_VIETNAMESE_CHARS = set("àáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ")
 _TONED = set("àáảãạắằẳẵặấầẩẫậèéẻẽẹếềểễệìíỉĩịòóỏõọốồổỗộớờởỡợùúủũụứừửữựỳýỷỹỵ")
 _FOLD_TABLE = str.maketrans(
     "àáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ",
@@ -125,7 +123,7 @@ def is_vietnamese_syllable(word: str) -> bool:
 
 
 def _split_glued(word: str) -> str:
-    """"kiểmtra" -> "kiểm tra": words glued by a PDF text layer, split into two syllables."""
+    """ "kiểmtra" -> "kiểm tra": words glued by a PDF text layer, split into two syllables."""
     if is_vietnamese_syllable(word):
         return word
     if not any(ch in _VIETNAMESE_CHARS for ch in word.lower()):
@@ -275,9 +273,10 @@ def _read_signer(text: str) -> str | None:
     for i, line in enumerate(tail):
         if _SIGN_TITLE_RE.match(line) and line.upper() == line:
             for candidate in tail[i + 1 : i + 6]:
-                cleaned = re.sub(r"[\[(](?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu)[\])]", "",
-                                 candidate, flags=re.I).strip()
-                if not cleaned or cleaned.upper() == cleaned and _SIGN_TITLE_RE.match(cleaned):
+                cleaned = re.sub(
+                    r"[\[(](?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu)[\])]", "", candidate, flags=re.I
+                ).strip()
+                if not cleaned or (cleaned.upper() == cleaned and _SIGN_TITLE_RE.match(cleaned)):
                     continue
                 if (
                     _PERSON_NAME_RE.match(cleaned)
@@ -321,9 +320,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if not (following.isupper() or following in "“\"'(["):
             continue
         before = text[cursor : m.start()]
-        if _ABBREVIATION_END_RE.search(before) and text[m.start()] == ".":
-            if not before[-1:].isdigit() or following.isupper() is False:
-                continue
+        abbreviation = _ABBREVIATION_END_RE.search(before) and not before[-1:].isdigit()
+        if abbreviation and text[m.start()] == ".":
+            continue
         spans.append((cursor, m.start() + len(m.group(0).rstrip())))
         cursor = nxt
     if cursor < end:
@@ -344,43 +343,213 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # Directives inside a sentence
 
 _INTRO = Lexicon(
-    "cụ thể|theo đó|trong đó|ngoài ra|đồng thời|bên cạnh đó|mặt khác|riêng|trước mắt|sau đó|"
-    "tiếp đó|về|đối với|với|để|nhằm|trên cơ sở|căn cứ|tại|qua|sau khi|kết luận|phát biểu kết luận|"
-    "trước|chậm nhất|cũng tại|tuy nhiên|mặt khác|do đó|vì vậy|vì thế|như vậy|nay|thời gian tới|"
-    "trong thời gian tới|bên cạnh|cùng với đó|đặc biệt|nhất là|lưu ý".split("|")
+    [
+        "cụ thể",
+        "theo đó",
+        "trong đó",
+        "ngoài ra",
+        "đồng thời",
+        "bên cạnh đó",
+        "mặt khác",
+        "riêng",
+        "trước mắt",
+        "sau đó",
+        "tiếp đó",
+        "về",
+        "đối với",
+        "với",
+        "để",
+        "nhằm",
+        "trên cơ sở",
+        "căn cứ",
+        "tại",
+        "qua",
+        "sau khi",
+        "kết luận",
+        "phát biểu kết luận",
+        "trước",
+        "chậm nhất",
+        "cũng tại",
+        "tuy nhiên",
+        "mặt khác",
+        "do đó",
+        "vì vậy",
+        "vì thế",
+        "như vậy",
+        "nay",
+        "thời gian tới",
+        "trong thời gian tới",
+        "bên cạnh",
+        "cùng với đó",
+        "đặc biệt",
+        "nhất là",
+        "lưu ý",
+    ]
 )
 _NARRATIVE = Lexicon(
-    "ngày|sáng|chiều|tối|trưa|hôm|năm|tháng|vừa qua|hiện nay|đến nay|thời gian qua|tuần qua|"
-    "từ đầu năm|hiện tại|trước đó|báo cáo của|theo báo cáo|trong năm|trong tháng|qua|tính đến".split(
-        "|"
-    )
+    [
+        "ngày",
+        "sáng",
+        "chiều",
+        "tối",
+        "trưa",
+        "hôm",
+        "năm",
+        "tháng",
+        "vừa qua",
+        "hiện nay",
+        "đến nay",
+        "thời gian qua",
+        "tuần qua",
+        "từ đầu năm",
+        "hiện tại",
+        "trước đó",
+        "báo cáo của",
+        "theo báo cáo",
+        "trong năm",
+        "trong tháng",
+        "qua",
+        "tính đến",
+    ]
 )
 _STATUS = Lexicon(
-    "đã|đang|vừa|sẽ|chưa|dự kiến|cho biết|cho rằng|nhận được|có ý kiến|kết luận|thông báo|"
-    "ban hành|phát đi|đạt|là|không|vẫn|mới|cũng|được|có|xin|đề xuất|báo cáo|trình bày|nêu|"
-    "chủ trì cuộc họp|chủ trì hội nghị|chủ trì buổi|chủ trì phiên|tham dự|dự|phát biểu|"
-    "tổ chức hội nghị|tổ chức cuộc họp|thống nhất|đồng ý|nhất trí|ghi nhận|đánh giá cao|"
-    "biểu dương|đề nghị|yêu cầu|giao|chỉ đạo|tổ chức lấy ý kiến|xếp|gồm|bao gồm".split("|")
+    [
+        "đã",
+        "đang",
+        "vừa",
+        "sẽ",
+        "chưa",
+        "dự kiến",
+        "cho biết",
+        "cho rằng",
+        "nhận được",
+        "có ý kiến",
+        "kết luận",
+        "thông báo",
+        "ban hành",
+        "phát đi",
+        "đạt",
+        "là",
+        "không",
+        "vẫn",
+        "mới",
+        "cũng",
+        "được",
+        "có",
+        "xin",
+        "đề xuất",
+        "báo cáo",
+        "trình bày",
+        "nêu",
+        "chủ trì cuộc họp",
+        "chủ trì hội nghị",
+        "chủ trì buổi",
+        "chủ trì phiên",
+        "tham dự",
+        "dự",
+        "phát biểu",
+        "tổ chức hội nghị",
+        "tổ chức cuộc họp",
+        "thống nhất",
+        "đồng ý",
+        "nhất trí",
+        "ghi nhận",
+        "đánh giá cao",
+        "biểu dương",
+        "đề nghị",
+        "yêu cầu",
+        "giao",
+        "chỉ đạo",
+        "tổ chức lấy ý kiến",
+        "xếp",
+        "gồm",
+        "bao gồm",
+    ]
 )
 _STRONG = Lexicon(
-    "phải|cần|cần phải|khẩn trương|có trách nhiệm|chịu trách nhiệm|chủ trì|phối hợp|được giao|"
-    "tiếp tục|chủ động|sớm|tập trung|cùng|có nhiệm vụ|nghiêm túc|kịp thời|làm chủ nhiệm|"
-    "là đơn vị chủ trì|làm đầu mối|là đầu mối|khẩn trương".split("|")
+    [
+        "phải",
+        "cần",
+        "cần phải",
+        "khẩn trương",
+        "có trách nhiệm",
+        "chịu trách nhiệm",
+        "chủ trì",
+        "phối hợp",
+        "được giao",
+        "tiếp tục",
+        "chủ động",
+        "sớm",
+        "tập trung",
+        "cùng",
+        "có nhiệm vụ",
+        "nghiêm túc",
+        "kịp thời",
+        "làm chủ nhiệm",
+        "là đơn vị chủ trì",
+        "làm đầu mối",
+        "là đầu mối",
+        "khẩn trương",
+    ]
 )
 _DROP_MODALS = Lexicon(
-    "có trách nhiệm|được giao|được giao nhiệm vụ|có nhiệm vụ|phải|cần|cần phải|là đơn vị chủ trì|"
-    "làm đầu mối|là đầu mối|được phân công".split("|")
+    [
+        "có trách nhiệm",
+        "được giao",
+        "được giao nhiệm vụ",
+        "có nhiệm vụ",
+        "phải",
+        "cần",
+        "cần phải",
+        "là đơn vị chủ trì",
+        "làm đầu mối",
+        "là đầu mối",
+        "được phân công",
+    ]
 )
-_CONTINUATION = Lexicon("báo cáo|gửi|trình|hoàn thành|hoàn thiện|gửi về|xong".split("|"))
+_CONTINUATION = Lexicon(["báo cáo", "gửi", "trình", "hoàn thành", "hoàn thiện", "gửi về", "xong"])
 _NON_TASK_OPENERS = Lexicon(
-    "thống nhất|đồng ý|nhất trí|ghi nhận|biểu dương|đánh giá cao|cơ bản thống nhất|"
-    "chấp thuận|trong đó|đã|đang|sẽ".split("|")
+    [
+        "thống nhất",
+        "đồng ý",
+        "nhất trí",
+        "ghi nhận",
+        "biểu dương",
+        "đánh giá cao",
+        "cơ bản thống nhất",
+        "chấp thuận",
+        "trong đó",
+        "đã",
+        "đang",
+        "sẽ",
+    ]
 )
-_ADJUNCTS = Lexicon("trên cơ sở|căn cứ|theo chức năng|theo chức năng, nhiệm vụ|căn cứ vào".split("|"))
-_NOT_BEFORE_TRIGGER = {"theo", "xét", "được", "các", "những", "có", "đúng", "bàn", "của", "với",
-                       "hiện", "thực", "nội", "ý", "kiến", "chấp", "thuận", "đồng"}
-_PASSIVE_VERBS = Lexicon("chủ trì|thực hiện|phụ trách|chịu trách nhiệm|làm chủ trì|đảm nhận".split(
-    "|"))
+_ADJUNCTS = Lexicon(
+    ["trên cơ sở", "căn cứ", "theo chức năng", "theo chức năng, nhiệm vụ", "căn cứ vào"]
+)
+_NOT_BEFORE_TRIGGER = {
+    "theo",
+    "xét",
+    "được",
+    "các",
+    "những",
+    "có",
+    "đúng",
+    "bàn",
+    "của",
+    "với",
+    "hiện",
+    "thực",
+    "nội",
+    "ý",
+    "kiến",
+    "chấp",
+    "thuận",
+    "đồng",
+}
+_PASSIVE_VERBS = Lexicon(
+    ["chủ trì", "thực hiện", "phụ trách", "chịu trách nhiệm", "làm chủ trì", "đảm nhận"]
+)
 
 
 @dataclass
@@ -397,22 +566,25 @@ class _Claim:
     resume: int = 0  # where the search for the next directive goes on
 
 
-_ISSUER_HEADS = {"ubnd", "ủy", "hđnd", "hội", "văn", "vp", "vpubnd", "thường", "tỉnh", "huyện",
-                 "thành", "chính", "thủ", "ban"}
-
-
 def _is_issuer(unit: UnitSpan) -> bool:
     """A committee, council or office that issues directives rather than receiving them."""
     words = unit.text.split()
     if unit.is_group or not words:
         return False
     first = words[0].lower()
-    if first in {"ubnd", "hđnd", "vp", "vpubnd"} or unit.text.lower().startswith(
-        ("ủy ban nhân dân", "uỷ ban nhân dân", "hội đồng nhân dân", "văn phòng", "thường trực",
-         "ban thường vụ", "tỉnh ủy", "huyện ủy", "thành ủy")
-    ):
-        return True
-    return False
+    return first in {"ubnd", "hđnd", "vp", "vpubnd"} or unit.text.lower().startswith(
+        (
+            "ủy ban nhân dân",
+            "uỷ ban nhân dân",
+            "hội đồng nhân dân",
+            "văn phòng",
+            "thường trực",
+            "ban thường vụ",
+            "tỉnh ủy",
+            "huyện ủy",
+            "thành ủy",
+        )
+    )
 
 
 def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
@@ -491,6 +663,9 @@ class _SentenceReader:
                 break
             break
         claim.task_start = j
+        if j + 1 < n and toks[j].key == "chỉ" and toks[j + 1].key == "đạo":
+            # "Đề nghị UBMTTQ huyện chỉ đạo các thôn ...": directing is the lead's work.
+            claim.resume = j + 2
 
     def try_trigger(self, i: int) -> _Claim | None:
         toks, n = self.toks, self.n
@@ -634,12 +809,24 @@ class _SentenceReader:
                         segment_start = claim.task_start
                         first_clause = False
                         continue
-                if first_clause and context and not found and is_verb_at(
-                    toks, k, n, allow_capital=True
-                ) and not _NON_TASK_OPENERS.match(toks, k, n):
+                if (
+                    first_clause
+                    and context
+                    and not found
+                    and not TRIGGERS.match(toks, k, n)
+                    and is_verb_at(toks, k, n, allow_capital=True)
+                    and not _NON_TASK_OPENERS.match(toks, k, n)
+                ):
                     parent = context[-1]
-                    claim = _Claim("inherited", parent.leads, list(parent.coordinating), k, k,
-                                   explicit=parent.explicit, confidence=0.8)
+                    claim = _Claim(
+                        "inherited",
+                        parent.leads,
+                        list(parent.coordinating),
+                        k,
+                        k,
+                        explicit=parent.explicit,
+                        confidence=0.8,
+                    )
                     self.after_lead(k, claim)
                     found.append(claim)
                     i = max(claim.task_start, i + 1)
@@ -675,7 +862,7 @@ class _SentenceReader:
                 if found and claim.cut < found[-1].task_start:
                     claim.cut = i
                 found.append(claim)
-                i = max(claim.task_start, i + 1)
+                i = max(claim.task_start, claim.resume, i + 1)
                 continue
             i += 1
         return found
@@ -688,7 +875,8 @@ _PAREN_NOTE_RE = re.compile(r"\s*\((?=[^()]*(?:kèm theo|[Ss]ao gửi|đính kè
 _LEADING_JUNK_RE = re.compile(r"^[\s,;:.\-–+•)]+")
 _TRAILING_JUNK_RE = re.compile(r"[\s,;:.\-–/…\[\]”“\"]+$")
 _COMPLETION_BEFORE_RE = re.compile(
-    r"(?:[,;]\s*(?:và\s+)?(?:phải\s+)?(?:hoàn\s+thành(?:\s+xong)?|xong|thực\s+hiện\s+xong|"
+    r"(?:[,;]\s*(?:và\s+)?(?:phải\s+)?(?:thời\s+(?:gian|hạn)(?:\s+hoàn\s+thành)?\s*:?\s*|"
+    r"hoàn\s+thành(?:\s+xong)?|xong|thực\s+hiện\s+xong|"
     r"kết\s+thúc|hoàn\s+tất)?|\s+(?:hoàn\s+thành(?:\s+xong)?|xong|thực\s+hiện\s+xong))\s*$",
     re.I,
 )
@@ -711,7 +899,7 @@ def _clean_task(text: str) -> str:
     text = _LEADING_JUNK_RE.sub("", text)
     text = _TRAILING_JUNK_RE.sub("", text)
     text = text.replace(" ,", ",").replace(" ;", ";")
-    return text.strip("“”\" ")
+    return text.strip('“”" ')
 
 
 def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch | None:
@@ -798,8 +986,11 @@ class _TaskBuilder:
         if chosen is None and extra_deadline_range is not None:
             a, b = extra_deadline_range
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
-            intro_matches = [m for m in find_deadlines(intro_text, self.issued_on, self.calendar)
-                             if m.strong and not m.recurring]
+            intro_matches = [
+                m
+                for m in find_deadlines(intro_text, self.issued_on, self.calendar)
+                if m.strong and not m.recurring
+            ]
             if intro_matches:
                 chosen = intro_matches[-1]
         task_text = _clean_task(work)
@@ -841,7 +1032,9 @@ class _TaskBuilder:
         return tasks
 
 
-_CONNECTIVES = Lexicon("đồng thời|và|đồng thời,|ngoài ra|bên cạnh đó|sau đó|tiếp tục".split("|"))
+_CONNECTIVES = Lexicon(
+    ["đồng thời", "và", "đồng thời,", "ngoài ra", "bên cạnh đó", "sau đó", "tiếp tục"]
+)
 
 
 def _split_region(
@@ -919,8 +1112,9 @@ def _read_sentence(
                 current_end = b
             else:
                 groups.append((claim, current_start, current_end))
-                claim = _Claim("inherited", heir.leads, list(heir.coordinating), a, a,
-                               confidence=0.6)
+                claim = _Claim(
+                    "inherited", heir.leads, list(heir.coordinating), a, a, confidence=0.6
+                )
                 current_start, current_end = a, b
         groups.append((claim, current_start, current_end))
         made: list[ProposedTask] = []
@@ -954,7 +1148,11 @@ def _is_header_line(line: str, in_recipients: bool) -> bool:
         return True
     if _LONE_DATE_RE.match(stripped):
         return True
-    if len(stripped) < 200 and stripped.upper() == stripped and any(ch.isalpha() for ch in stripped):
+    if (
+        len(stripped) < 200
+        and stripped.upper() == stripped
+        and any(ch.isalpha() for ch in stripped)
+    ):
         return True  # titles: "THÔNG BÁO", "KẾT LUẬN CỦA CHỦ TỊCH ..."
     return in_recipients and stripped.startswith(("-", "+", "•"))
 
@@ -964,9 +1162,57 @@ MAX_TASKS = 2000
 # A sentence without any of these words (first syllables of triggers, modals and unit head
 # nouns) assigns no work. A set test, because a long regex alternation is slow on 5 MB.
 _INTEREST_WORDS = frozenset(
-    "giao yêu đề chỉ phân chủ phối trách phải cần khẩn tiếp sớm tập cùng do sở phòng ban ubnd ủy "
-    "uỷ công trung chi cục văn kho bảo thanh đài bệnh trường hội đoàn mặt mttq hđnd bcđ viện bộ "
-    "các những tổng ngân quỹ huyện tỉnh xã".split()
+    [
+        "giao",
+        "yêu",
+        "đề",
+        "chỉ",
+        "phân",
+        "chủ",
+        "phối",
+        "trách",
+        "phải",
+        "cần",
+        "khẩn",
+        "tiếp",
+        "sớm",
+        "tập",
+        "cùng",
+        "do",
+        "sở",
+        "phòng",
+        "ban",
+        "ubnd",
+        "ủy",
+        "uỷ",
+        "công",
+        "trung",
+        "chi",
+        "cục",
+        "văn",
+        "kho",
+        "bảo",
+        "thanh",
+        "đài",
+        "bệnh",
+        "trường",
+        "hội",
+        "đoàn",
+        "mặt",
+        "mttq",
+        "hđnd",
+        "bcđ",
+        "viện",
+        "bộ",
+        "các",
+        "những",
+        "tổng",
+        "ngân",
+        "quỹ",
+        "huyện",
+        "tỉnh",
+        "xã",
+    ]
 )
 _WORD_RE = re.compile(r"\w+")
 
@@ -1003,7 +1249,7 @@ def read_notice(
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
     in_recipients = False
     offset = 0
-    for line_no, line in enumerate(normalised.split("\n")):
+    for line in normalised.split("\n"):
         line_start = offset
         offset += len(line) + 1
         stripped = line.strip()
@@ -1048,6 +1294,12 @@ def read_notice(
             and line_claims
             and line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
         ):
+            heading = line_claims[-1]
+            # "Phó Chủ tịch UBND huyện kết luận:" introduces items, but assigns them to nobody.
+            if heading.kind == "passive" or (
+                heading.kind != "trigger" and any(_is_issuer(u) for u in heading.leads)
+            ):
+                continue
             head_level = level if level is not None else 0
             contexts = [(lvl, c) for lvl, c in contexts if lvl < head_level]
             contexts.append((head_level, line_claims[-1]))
@@ -1072,8 +1324,7 @@ def _attach_follow_up(
     if not last_group:
         return []
     sentence = text[span[0] : span[1]]
-    chosen = _pick_deadline(sentence, find_deadlines(sentence, builder.issued_on,
-                                                     builder.calendar))
+    chosen = _pick_deadline(sentence, find_deadlines(sentence, builder.issued_on, builder.calendar))
     if chosen is None or chosen.recurring:
         return []
     for task in last_group:

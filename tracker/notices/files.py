@@ -23,8 +23,10 @@ MAX_BYTES = 20 * 1024 * 1024
 
 # Characters that TCVN3 (ABC) fonts put where Vietnamese letters should be, as they appear when
 # the bytes are read as Windows-1252: "Céng hoµ x· héi chñ nghÜa ViÖt Nam".
-_TCVN3_CHARS = set("µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçéìïíîñ¬òõóôöùøúûü­ÿ")
-_TCVN3_WORD_RE = re.compile(r"[A-Za-z]*[µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞß«¬­][A-Za-zÀ-ÿ]*")
+_TCVN3_MARKS = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞß«¬­"
+_TCVN3_WORD_RE = re.compile(
+    rf"[A-Za-z]+[{_TCVN3_MARKS}][A-Za-zÀ-ÿ]*|[{_TCVN3_MARKS}][A-Za-zÀ-ÿ]*[A-Za-z]"
+)
 # VNI puts a plain vowel then a Latin-1 mark letter: "Vieät Nam", "ñöôïc" (được).
 _VNI_WORD_RE = re.compile(r"[A-Za-z]*[aeiouyAEIOUY][ùøûõïâêáàåãäéèëúüóòôö][A-Za-zÀ-ÿ]*|ñ[a-zö]+")
 _MOJIBAKE_RE = re.compile(r"Ã[\x80-\xbf¡-ÿ]|á»|áº|Æ°|Ä[‘\x91]")
@@ -46,7 +48,7 @@ def _vietnamese_ratio(text: str) -> float:
 
 
 def _legacy_kind(text: str) -> str | None:
-    """"TCVN3" or "VNI" when `text` looks like a legacy-font text read as Latin-1."""
+    """ "TCVN3" or "VNI" when `text` looks like a legacy-font text read as Latin-1."""
     sample = text[:200_000]
     words = _letter_words(sample)
     if len(words) < 3:
@@ -54,8 +56,9 @@ def _legacy_kind(text: str) -> str | None:
     tcvn3 = len(_TCVN3_WORD_RE.findall(sample))
     vni = len(_VNI_WORD_RE.findall(sample))
     proper = sum(
-        1 for w in words if any(ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
-                                for ch in w.lower())
+        1
+        for w in words
+        if any(ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ" for ch in w.lower())
     )
     if proper > max(tcvn3, vni):
         return None
@@ -106,16 +109,19 @@ def decode_text(data: bytes) -> str:
                 return repaired
         check_legacy_encoding(text)
         return text
-    as_latin = data.decode("cp1252", errors="replace")
-    check_legacy_encoding(as_latin)
     try:
         candidate = unicodedata.normalize("NFC", data.decode("cp1258"))
     except UnicodeDecodeError:
         candidate = None
-    if candidate is not None and _vietnamese_ratio(candidate) >= 0.9 and any(
-        ch in candidate for ch in "ăâđêôơưĐƯƠ"
+    # Windows-1258 only when nearly every word then spells a Vietnamese syllable: TCVN3 and
+    # VNI bytes also decode, but into words no Vietnamese would write.
+    if (
+        candidate is not None
+        and _vietnamese_ratio(candidate) >= 0.9
+        and any(ch in candidate for ch in "ăâđêôơưĐƯƠ")
     ):
         return candidate
+    check_legacy_encoding(data.decode("cp1252", errors="replace"))
     raise NoticeReadError(
         "Tệp không phải văn bản Unicode (UTF-8) và không nhận ra bảng mã. Hãy lưu lại tệp "
         "với bảng mã UTF-8 rồi tải lên lại."
@@ -131,9 +137,7 @@ def _read_docx(data: bytes) -> str:
     except zipfile.BadZipFile as error:
         raise NoticeReadError("Tệp .docx bị hỏng, không mở được.") from error
     if "word/document.xml" not in names:
-        raise NoticeReadError(
-            "Tệp .docx không hợp lệ: tệp nén này không chứa văn bản Word."
-        )
+        raise NoticeReadError("Tệp .docx không hợp lệ: tệp nén này không chứa văn bản Word.")
     try:
         import docx
         from docx.table import Table
@@ -200,9 +204,7 @@ def read_notice_bytes(data: bytes, filename: str = "") -> str:
         return _read_docx(data)
     if data.startswith(b"PK"):
         return _read_docx(data)
-    if b"\x00" in data[:4096] and not data.startswith(
-        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-    ):
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise NoticeReadError("Tệp không phải văn bản (.txt), .docx hay PDF, không đọc được.")
     return decode_text(data)
 

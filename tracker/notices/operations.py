@@ -67,9 +67,7 @@ def read_into_draft(meeting: Meeting, *, actor: User, text: str) -> NoticeDraft:
     Raises ValidationError(notice_text=...) when the text cannot be read or holds no directive.
     """
     try:
-        reading = read_notice(
-            text, issued_on=meeting.notice_issued_on, calendar=working_calendar()
-        )
+        reading = read_notice(text, issued_on=meeting.notice_issued_on, calendar=working_calendar())
     except NoticeReadError as error:
         raise ValidationError({"notice_text": error.message}) from error
     matcher = unit_matcher()
@@ -100,7 +98,11 @@ def read_into_draft(meeting: Meeting, *, actor: User, text: str) -> NoticeDraft:
         )
     if not rows:
         raise ValidationError(
-            {"notice_text": _("Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này.")}
+            {
+                "notice_text": _(
+                    "Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này."
+                )
+            }
         )
     draft = open_draft(meeting)
     if draft is None:

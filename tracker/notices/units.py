@@ -181,7 +181,8 @@ def _lexicon_lines(text: str) -> list[str]:
 
 # Action verbs and modals: the first of them ends the unit names and starts the work.
 VERBS = Lexicon(
-    _lexicon_lines("""
+    [
+        *_lexicon_lines("""
 kiểm tra|rà soát|rà|báo cáo|tham mưu|xây dựng|triển khai|tổ chức|thực hiện|hoàn thành|hoàn thiện
 hoàn tất|hoàn chỉnh|chỉ đạo|đôn đốc|hướng dẫn|tuyên truyền|phối hợp|tập trung|đẩy nhanh|giải quyết
 giải trình|tổng hợp|trình|gửi|lập|phê duyệt|thẩm định|thẩm tra|đề xuất|chuẩn bị|bố trí|sắp xếp
@@ -201,9 +202,9 @@ sáp nhập|chuyển giao|phúc đáp|lưu ý|quan tâm|chú trọng|ưu tiên|p
 làm tốt|thúc đẩy|kiến nghị|xin ý kiến|mời|tham dự|xem xét|tìm hiểu|trực|sẵn sàng|khai thác
 tiến hành|ra soát|tích cực|quyết liệt|nghiêm|giải phóng mặt bằng|tháo dỡ|hoàn trả|thẩm định
 bàn bạc|thống nhất|làm|là|đã|đang|sẽ|vừa|chưa|được|có ý kiến|thành|tạo điều kiện|chủ trương
+kết luận|như sau|cho biết|nhấn mạnh|lưu ý|phát biểu
 chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
-""")
-    + [
+"""),
         "theo",
         "trên cơ sở",
         "căn cứ",
@@ -355,11 +356,11 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break
         if (name_words or protected or det) and is_verb_at(tokens, j, end):
             break
-        if not name_words and not protected and not det and is_verb_at(tokens, j, end):
-            # The first word after a head is part of the name ("Ban quản lý"), unless the head
-            # is generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
-            if generic or tokens[head_first].key in {"ubnd", "hđnd"}:
-                break
+        # The first word after a head is part of the name ("Ban quản lý"), unless the head is
+        # generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
+        first_is_verb = not (name_words or protected or det) and is_verb_at(tokens, j, end)
+        if first_is_verb and (generic or tokens[head_first].key in {"ubnd", "hđnd"}):
+            break
         if token.is_capital and TITLES.match(tokens, j, end) and name_words:
             break
         if token.is_capital and name_words and _head_at(tokens, j, end, False)[0]:
@@ -372,9 +373,9 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break
     if any(t.key in {"các", "những"} for t in tokens[head_first:j]):
         is_group = True  # "UBND các huyện" names a group, continued by ", thành phố"
-    if generic and not det and not name_words and not after_title and not protected:
-        if tokens[head_first].is_capital and head_text.lower() in {"sở", "phòng", "ban", "bộ"}:
-            return None, i  # "Sở" alone is not a unit
+    bare = generic and not (det or name_words or after_title or protected)
+    if bare and tokens[head_first].is_capital and head_text.lower() in {"sở", "phòng", "ban", "bộ"}:
+        return None, i  # "Sở" alone is not a unit
     if name_words > 14:
         # No verb found: keep the capitalised run only, the rest is the work.
         k = head_first + head_len + protected
@@ -535,7 +536,7 @@ _ABBREVIATIONS = [
     ("thi xa", "tx"),
     ("thi tran", "tt"),
 ]
-_COMPACT_RE = re.compile(r"\b([a-z]{1,4})\s*[&\-,]\s*(?=[a-z]{1,4}\b)")
+_COMPACT_RE = re.compile(r"\b([a-z]{1,4})\s*[&\-]\s*(?=[a-z]{1,4}\b)")
 
 
 def _compact(folded: str) -> str:

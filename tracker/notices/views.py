@@ -43,9 +43,7 @@ def read(meeting_id: int) -> Any:
             if upload is not None and upload.filename:
                 text = read_notice_bytes(upload.read(), upload.filename)
             if len(text) > MAX_PASTE_CHARS:
-                raise ValidationError(
-                    {"notice_text": _("Văn bản quá dài (tối đa 5 triệu ký tự).")}
-                )
+                raise ValidationError({"notice_text": _("Văn bản quá dài (tối đa 5 triệu ký tự).")})
             if not text.strip():
                 raise ValidationError(
                     {"notice_text": _("Vui lòng dán nội dung thông báo hoặc chọn tệp.")}

@@ -1,9 +1,359 @@
-"""Pages of this domain (none yet)."""
+"""Report pages: the dashboard, downloads, importing Excel lists, calendar feeds."""
 
 from __future__ import annotations
 
-from flask import Flask
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.core.errors import ValidationError
+from tracker.core.permissions import can_view_meeting
+from tracker.core.time import now_utc, request_today
+from tracker.core.web import ERROR_TITLES, manager_required
+from tracker.extensions import db
+from tracker.meetings.models import Meeting
+from tracker.reports import calendar_feed, charts, exports, imports, operations
+from tracker.reports.periods import RELATIVE_KINDS, Period, PeriodError, period_from_request
+from tracker.units.operations import active_units
+
+bp = Blueprint("reports", __name__)
+
+OVERDUE_ON_SCREEN = 100
+_UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _error(code: int, message: str) -> tuple[str, int]:
+    return (
+        render_template(
+            "errors/error.html", code=code, title=str(ERROR_TITLES[code]), message=message
+        ),
+        code,
+    )
+
+
+def _id_arg(name: str) -> int | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise operations.UnknownFilter(
+            _("Mã đơn vị không hợp lệ.") if name == "unit" else _("Mã cuộc họp không hợp lệ.")
+        )
+    return int(raw)
+
+
+def _scope_from_request() -> operations.ReportScope:
+    """The period and filters asked for; raises PeriodError or UnknownFilter."""
+    period = period_from_request(request.args, request_today())
+    return operations.make_scope(
+        period,
+        today=request_today(),
+        viewer=current_user,
+        unit_id=_id_arg("unit"),
+        meeting_id=_id_arg("meeting"),
+    )
+
+
+def _filter_choices() -> tuple[list[Any], list[Meeting]]:
+    if not current_user.sees_all_tasks:
+        return [], []
+    meetings = db.session.scalars(
+        sa.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(200)
+    ).all()
+    return active_units(), list(meetings)
+
+
+def _form_values(period: Period | None) -> dict[str, Any]:
+    args = request.args
+    kind = (args.get("period") or "").strip()
+    if not kind and (args.get("from") or args.get("to")):
+        kind = "range"
+    return {
+        "period": kind or "quarter",
+        "from": args.get("from", period.start.isoformat() if period else ""),
+        "to": args.get("to", period.end.isoformat() if period else ""),
+        "unit": args.get("unit", ""),
+        "meeting": args.get("meeting", ""),
+    }
+
+
+@bp.route("/reports/")
+@login_required
+def dashboard() -> Any:
+    """Per-unit summary, per-meeting progress, charts and the overdue list of a period."""
+    units, meetings = _filter_choices()
+    try:
+        scope = _scope_from_request()
+    except PeriodError as error:
+        return _render_dashboard_error(400, str(error), units, meetings)
+    except operations.UnknownFilter as error:
+        return _render_dashboard_error(404, error.message, units, meetings)
+    summary = operations.unit_summary(scope)
+    sort = request.args.get("sort", "unit")
+    sort = sort if sort in operations.SORT_KEYS else "unit"
+    descending = request.args.get("dir") == "desc"
+    rows = operations.sort_rows(summary.rows, sort, descending)
+    series = operations.class_series(scope)
+    return render_template(
+        "reports/dashboard.html",
+        scope=scope,
+        rows=rows,
+        total=summary.total,
+        sort=sort,
+        descending=descending,
+        meetings_progress=operations.meeting_progress(scope),
+        overdue=operations.overdue_tasks(scope, limit=OVERDUE_ON_SCREEN),
+        on_time_svg=charts.on_time_chart(rows),
+        class_svg=charts.class_chart(series),
+        filters=scope.filter_args(),
+        task_args=_task_list_args(scope),
+        form=_form_values(scope.period),
+        kinds=RELATIVE_KINDS,
+        units=units,
+        meetings=meetings,
+        classes=operations.REPORT_CLASSES,
+        class_labels=operations.CLASS_LABELS,
+        days_overdue=operations.days_overdue,
+        error=None,
+    )
+
+
+def _task_list_args(scope: operations.ReportScope) -> dict[str, dict[str, Any]]:
+    """Arguments of the task list (tasks.overview) showing a cell's tasks: all tasks of the
+    period, or those already due."""
+    base: dict[str, Any] = {"role": "lead", "from": scope.period.start.isoformat()}
+    if scope.meeting is not None:
+        base["meeting"] = scope.meeting.id
+    return {
+        "all": {**base, "to": scope.period.end.isoformat()},
+        "due": {**base, "to": scope.as_of.isoformat()},
+    }
+
+
+def _render_dashboard_error(
+    code: int, message: str, units: list[Any], meetings: list[Meeting]
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "reports/dashboard.html",
+            scope=None,
+            error=message,
+            form=_form_values(None),
+            kinds=RELATIVE_KINDS,
+            units=units,
+            meetings=meetings,
+        ),
+        code,
+    )
+
+
+@bp.route("/reports/export.<fmt>")
+@login_required
+def download(fmt: str) -> Any:
+    """The dashboard's report as .xlsx, .docx or .csv, with the same filters."""
+    if fmt not in exports.FORMATS:
+        abort(404)
+    try:
+        scope = _scope_from_request()
+    except PeriodError as error:
+        return _error(400, str(error))
+    except operations.UnknownFilter as error:
+        return _error(404, error.message)
+    report = operations.build_report(scope, generated_dt=now_utc())
+    body = exports.render(report, fmt)
+    exports.log_export(current_user, fmt, report, "web")
+    db.session.commit()
+    return Response(
+        body,
+        mimetype=exports.MIME_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{exports.filename(report, fmt)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["TRACKER_UPLOAD_DIR"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _upload_path(token: str) -> Path | None:
+    # The user's id is part of the name: nobody confirms another user's upload.
+    if not _UPLOAD_NAME.match(token or ""):
+        return None
+    return _upload_dir() / f"{current_user.id}-{token}.xlsx"
+
+
+def _import_meeting(raw: str | None) -> Meeting | None:
+    if not raw or not str(raw).isdigit():
+        return None
+    meeting = db.session.get(Meeting, int(raw))
+    if meeting is None or not can_view_meeting(current_user, meeting):
+        return None
+    return meeting
+
+
+def _import_form(error: str | None = None, code: int = 200, meeting_id: Any = "") -> Any:
+    meetings = db.session.scalars(
+        sa.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(200)
+    ).all()
+    return (
+        render_template(
+            "reports/import.html", meetings=meetings, error=error, meeting_id=str(meeting_id)
+        ),
+        code,
+    )
+
+
+@bp.route("/reports/import", methods=["GET", "POST"])
+@manager_required
+def import_upload() -> Any:
+    """Upload an Excel list of tasks for a meeting, and see each row's problems."""
+    if request.method == "GET":
+        return _import_form(meeting_id=request.args.get("meeting", ""))
+    meeting_raw = request.form.get("meeting", "")
+    meeting = _import_meeting(meeting_raw)
+    if meeting is None:
+        return _import_form(_("Vui lòng chọn cuộc họp."), 400, meeting_raw)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_form(_("Vui lòng chọn tệp Excel (.xlsx)."), 400, meeting_raw)
+    limit = int(current_app.config.get("TRACKER_MAX_UPLOAD_MB", 20)) * 1024 * 1024
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        return _import_form(_("Tệp vượt quá giới hạn cho phép."), 413, meeting_raw)
+    try:
+        rows = imports.read_workbook(data, meeting)
+    except imports.ImportFileError as error:
+        return _import_form(str(error), 400, meeting_raw)
+    token = secrets.token_hex(16)
+    path = _upload_path(token)
+    assert path is not None
+    path.write_bytes(data)
+    return render_template(
+        "reports/import_preview.html", meeting=meeting, rows=rows, token=token, errors=[]
+    )
+
+
+@bp.route("/reports/import/confirm", methods=["POST"])
+@manager_required
+def import_confirm() -> Any:
+    """Create the valid rows of an uploaded list, all in one transaction."""
+    meeting = _import_meeting(request.form.get("meeting"))
+    token = request.form.get("token", "")
+    path = _upload_path(token)
+    if meeting is None or path is None or not path.exists():
+        return _import_form(
+            _("Tệp đã tải lên không còn nữa; vui lòng tải lên lại."),
+            400,
+            request.form.get("meeting", ""),
+        )
+    try:
+        rows = imports.read_workbook(path.read_bytes(), meeting)
+    except imports.ImportFileError as error:
+        return _import_form(str(error), 400, meeting.id)
+    valid = [r for r in rows if r.ok]
+    if not valid:
+        return render_template(
+            "reports/import_preview.html",
+            meeting=meeting,
+            rows=rows,
+            token=token,
+            errors=[_("Không có dòng hợp lệ nào để tạo nhiệm vụ.")],
+        ), 400
+    try:
+        created = imports.create_rows(rows, meeting, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        return render_template(
+            "reports/import_preview.html",
+            meeting=meeting,
+            rows=rows,
+            token=token,
+            errors=list(error.errors.values()),
+        ), 400
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Đã tạo %(n)d nhiệm vụ từ tệp Excel.", n=len(created)), "success")
+    return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
+
+
+# --- calendar feeds --------------------------------------------------------------------------
+
+
+@bp.route("/reports/calendar", methods=["GET", "POST"])
+@login_required
+def calendar_settings() -> Any:
+    """See, make, regenerate or revoke one's private calendar URL."""
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "regenerate":
+            calendar_feed.regenerate_feed(current_user)
+            db.session.commit()
+            flash(_("Đã tạo địa chỉ lịch mới; địa chỉ cũ (nếu có) không còn dùng được."), "success")
+        elif action == "revoke":
+            calendar_feed.revoke_feed(current_user)
+            db.session.commit()
+            flash(_("Đã thu hồi địa chỉ lịch."), "success")
+        else:
+            flash(_("Thao tác không hợp lệ."), "error")
+        return redirect(url_for("reports.calendar_settings"))
+    feed = calendar_feed.feed_of(current_user)
+    url = None
+    if feed is not None and feed.is_active:
+        url = url_for("reports.calendar_ics", token=calendar_feed.feed_token(feed), _external=True)
+    return render_template("reports/calendar.html", feed=feed, url=url)
+
+
+@bp.route("/feeds/<token>.ics")
+def calendar_ics(token: str) -> Any:
+    """The feed itself: no login, the secret in the URL; unknown or revoked → 404."""
+    user = calendar_feed.user_for_feed(token)
+    if user is None:
+        abort(404)
+    today = request_today()
+    body = calendar_feed.build_calendar(
+        user,
+        calendar_feed.feed_tasks(user, today),
+        current_app.config.get("TRACKER_BASE_URL", request.host_url),
+        now_utc(),
+    )
+    db.session.commit()  # last_used_dt
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'inline; filename="nhiem-vu.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's pages."""
+    """Register this domain's pages and its API endpoint."""
+    from tracker.reports import api
+
+    app.register_blueprint(bp)
+    app.register_blueprint(api.bp)

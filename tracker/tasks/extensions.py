@@ -99,17 +99,27 @@ def decide_extension(
     approve: bool,
     deadline: date | None = None,
     comment: str = "",
+    seen_version: int | None = None,
 ) -> ExtensionRequest:
     """Approve (optionally with another date) or refuse an extension request."""
     task = request.task
     require(actor, Action.DECIDE, task)
+    _check_version(task, seen_version)
     comment = (comment or "").strip()
     errors: dict[str, str] = {}
     if request.status != ExtensionStatus.PENDING:
         errors["status"] = _("Đề nghị gia hạn này đã được quyết định.")
+    elif approve and task.status in CLOSED_STATUSES:
+        # A closed task's timeliness is settled; moving its deadline now would rewrite it.
+        errors["status"] = _("Nhiệm vụ đã kết thúc, không thể gia hạn; chỉ có thể không đồng ý.")
     new_deadline = (deadline or request.requested_deadline) if approve else None
     if new_deadline is not None and new_deadline < task.meeting.held_on:
         errors["deadline"] = _("Thời hạn không thể trước ngày họp.")
+    elif new_deadline is not None and task.deadline is not None and new_deadline <= task.deadline:
+        errors["deadline"] = _(
+            "Thời hạn gia hạn phải sau thời hạn hiện tại (%(day)s).",
+            day=f"{task.deadline:%d/%m/%Y}",
+        )
     if not approve and not comment:
         errors["comment"] = _("Vui lòng nêu lý do không đồng ý gia hạn.")
     if len(comment) > MAX_NOTE_CHARS:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, TextAreaField
+from wtforms.validators import NumberRange
 
 from tracker.core.forms import (
     CheckboxListField,
@@ -30,6 +31,18 @@ class TaskForm(FlaskForm):
     responsible_id = Select(_l("Người phụ trách (thuộc đơn vị chủ trì)"), coerce=int)
     deadline = DateInput(_l("Thời hạn"), validators=[optional()])
     is_recurring = BooleanField(_l("Không thời hạn / thực hiện thường xuyên"))
+    # Lặp lại: a periodic directive ("báo cáo hằng tháng trước ngày 25").
+    repeat = Select(_l("Lặp lại"), default="")
+    repeat_day = WholeNumber(
+        _l("Ngày trong tháng"),
+        validators=[
+            optional(),
+            NumberRange(min=1, max=31, message=_l("Ngày phải từ 1 đến 31.")),
+        ],
+        render_kw={"min": 1, "max": 31, "inputmode": "numeric"},
+    )
+    repeat_month = Select(_l("Tháng (lặp hằng năm)"), coerce=int, default=0)
+    repeat_end = DateInput(_l("Lặp đến ngày"), validators=[optional()])
     reason = TextAreaField(
         _l("Lý do điều chỉnh"), validators=[optional(), max_length(2000)], render_kw={"rows": 2}
     )
@@ -48,6 +61,7 @@ class ProgressForm(FlaskForm):
         render_kw={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"},
     )
     status = Select(_l("Trạng thái"))
+    files = MultipleFileField(_l("Tệp đính kèm"))
     version = HiddenField()
 
 
@@ -57,12 +71,34 @@ class CommentForm(FlaskForm):
         validators=[required(), max_length(MAX_NOTE_CHARS)],
         render_kw={"rows": 3},
     )
+    files = MultipleFileField(_l("Tệp đính kèm"))
 
 
 class DecisionForm(FlaskForm):
     action = HiddenField(validators=[required()])
     reason = TextAreaField(
         _l("Lý do / ý kiến"),
+        validators=[optional(), max_length(MAX_NOTE_CHARS)],
+        render_kw={"rows": 2},
+    )
+    version = HiddenField()
+
+
+class ExtensionRequestForm(FlaskForm):
+    new_deadline = DateInput(_l("Thời hạn đề nghị"), validators=[required()])
+    reason = TextAreaField(
+        _l("Lý do xin gia hạn"),
+        validators=[required(), max_length(MAX_NOTE_CHARS)],
+        render_kw={"rows": 3},
+    )
+    version = HiddenField()
+
+
+class ExtensionDecisionForm(FlaskForm):
+    action = HiddenField(validators=[required()])
+    deadline = DateInput(_l("Gia hạn đến ngày (để trống: theo đề nghị)"), validators=[optional()])
+    comment = TextAreaField(
+        _l("Ý kiến"),
         validators=[optional(), max_length(MAX_NOTE_CHARS)],
         render_kw={"rows": 2},
     )

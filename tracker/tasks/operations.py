@@ -5,6 +5,7 @@ Operations change objects and flush; they never commit (the request or the job d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +21,7 @@ from tracker.core.text import normalize
 from tracker.core.time import local_zone, now_utc
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
+from tracker.tasks.attachments import Upload, attach_files
 from tracker.tasks.models import STATUS_VALUES, EventKind, Status, Task, TaskEvent
 from tracker.units.models import Unit
 
@@ -99,9 +101,10 @@ def _event(task: Task, actor: User | None, kind: EventKind, **fields: object) ->
     return event
 
 
-def _check_version(task: Task, seen_version: int | None) -> None:
-    if seen_version is None or seen_version == task.version:
-        return
+def stale_error(task: Task) -> StaleVersion:
+    """The "changed by X at HH:MM" error for `task` as the database has it now: for a version
+    the user saw that is no longer current, and for a concurrent write that made the flush
+    fail (StaleDataError; roll back first, so the task is read again)."""
     last = db.session.scalar(
         sa.select(TaskEvent)
         .where(TaskEvent.task_id == task.id)
@@ -109,7 +112,13 @@ def _check_version(task: Task, seen_version: int | None) -> None:
         .limit(1)
     )
     who = last.actor.full_name if last and last.actor else "?"
-    raise StaleVersion(who, last.created_dt if last else None, task.version)
+    return StaleVersion(who, last.created_dt if last else None, task.version)
+
+
+def _check_version(task: Task, seen_version: int | None) -> None:
+    if seen_version is None or seen_version == task.version:
+        return
+    raise stale_error(task)
 
 
 def _check_task_fields(
@@ -282,8 +291,10 @@ def post_progress(
     progress: int | None = None,
     status: str | None = None,
     seen_version: int | None = None,
+    attachments: Iterable[Upload] = (),
 ) -> Task:
-    """A progress report by the lead unit: a note, the percentage done, maybe a new status."""
+    """A progress report by the lead unit: a note, the percentage done, maybe a new status,
+    and files (a submission's result documents)."""
     require(actor, Action.REPORT, task)
     _check_version(task, seen_version)
     note = (note or "").strip()
@@ -324,7 +335,7 @@ def post_progress(
     if progress is not None:
         task.progress = progress
     task.last_activity_dt = now_utc()
-    _event(
+    event = _event(
         task,
         actor,
         EventKind.PROGRESS,
@@ -335,6 +346,8 @@ def post_progress(
         field="status" if task.status != old_status else None,
     )
     db.session.flush()
+    if attachments:
+        attach_files(task, attachments, actor=actor, event=event)
     return task
 
 
@@ -396,8 +409,11 @@ def change_status(
     return task
 
 
-def add_comment(task: Task, *, actor: User, note: str) -> TaskEvent:
-    """A contribution of a lead or coordinating unit that does not move the status."""
+def add_comment(
+    task: Task, *, actor: User, note: str, attachments: Iterable[Upload] = ()
+) -> TaskEvent:
+    """A contribution of a lead or coordinating unit, with optional files, that does not move
+    the status."""
     require(actor, Action.CONTRIBUTE, task)
     note = (note or "").strip()
     if not note:
@@ -408,6 +424,8 @@ def add_comment(task: Task, *, actor: User, note: str) -> TaskEvent:
         )
     event = _event(task, actor, EventKind.COMMENT, note=note)
     db.session.flush()
+    if attachments:
+        attach_files(task, attachments, actor=actor, event=event)
     return event
 
 

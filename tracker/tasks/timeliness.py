@@ -11,7 +11,6 @@ from flask import current_app, has_app_context
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
 from tracker.tasks.models import OPEN_STATUSES, Status, Task, Timeliness
 
-
 SCORE_AGAINST_VALUES = ("current", "original")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,12 +16,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.models import Role, User
 from tracker.calendar.operations import working_calendar
@@ -37,9 +41,27 @@ from tracker.core.time import request_today
 from tracker.core.web import apply_errors, format_date, manager_required
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
-from tracker.tasks import operations
-from tracker.tasks.forms import CommentForm, DecisionForm, ProgressForm, TaskForm
-from tracker.tasks.models import Status, Task, TaskEvent, Timeliness
+from tracker.tasks import attachments as files
+from tracker.tasks import extensions, operations, recurrence
+from tracker.tasks.forms import (
+    CommentForm,
+    DecisionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressForm,
+    TaskForm,
+)
+from tracker.tasks.models import (
+    CLOSED_STATUSES,
+    ExtensionRequest,
+    ExtensionStatus,
+    Frequency,
+    Status,
+    Task,
+    TaskAttachment,
+    TaskEvent,
+    Timeliness,
+)
 from tracker.tasks.timeliness import timeliness_clause
 from tracker.units.models import Unit
 from tracker.units.operations import active_units
@@ -161,6 +183,14 @@ def overview() -> Any:
     )
 
 
+REPEAT_LABELS = {
+    "": _l("Không lặp lại"),
+    Frequency.MONTHLY.value: _l("Hằng tháng"),
+    Frequency.QUARTERLY.value: _l("Hằng quý (ngày trong tháng cuối quý)"),
+    Frequency.YEARLY.value: _l("Hằng năm"),
+}
+
+
 def _unit_choices(form: TaskForm) -> None:
     units = active_units()
     form.lead_unit_id.choices = [(0, _("— Chọn đơn vị chủ trì —"))] + [
@@ -176,6 +206,8 @@ def _unit_choices(form: TaskForm) -> None:
     form.responsible_id.choices = [(0, _("— Không chỉ định —"))] + [
         (u.id, f"{u.full_name} ({u.unit.short_name or u.unit.name})") for u in people if u.unit
     ]
+    form.repeat.choices = [(key, str(label)) for key, label in REPEAT_LABELS.items()]
+    form.repeat_month.choices = [(0, "—")] + [(m, _("Tháng %(m)d", m=m)) for m in range(1, 13)]
 
 
 def _form_values(form: TaskForm) -> dict[str, Any]:
@@ -200,6 +232,32 @@ def _form_values(form: TaskForm) -> dict[str, Any]:
     }
 
 
+def _create_from_form(meeting: Meeting, form: TaskForm) -> Task:
+    values = _form_values(form)
+    if not form.repeat.data:
+        return operations.create_task(meeting, actor=current_user, **values)
+    if values["is_recurring"]:
+        raise ValidationError(
+            {
+                "repeat": _(
+                    "Nhiệm vụ thường xuyên không có kỳ hạn; hãy chọn “Không lặp lại” hoặc bỏ "
+                    "đánh dấu “thường xuyên”."
+                )
+            }
+        )
+    # Each period's deadline comes from the rule; the deadline field is not used.
+    del values["deadline"], values["is_recurring"]
+    return recurrence.create_recurring_task(
+        meeting,
+        actor=current_user,
+        frequency=form.repeat.data,
+        day=form.repeat_day.data,
+        month=form.repeat_month.data or None,
+        end_on=form.repeat_end.data,
+        **values,
+    )
+
+
 @bp.route("/meetings/<int:meeting_id>/tasks/new", methods=["GET", "POST"])
 @manager_required
 def task_new(meeting_id: int) -> Any:
@@ -210,7 +268,7 @@ def task_new(meeting_id: int) -> Any:
     _unit_choices(form)
     if form.validate_on_submit():
         try:
-            task = operations.create_task(meeting, actor=current_user, **_form_values(form))
+            task = _create_from_form(meeting, form)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, _field_names(error.errors))
@@ -220,7 +278,9 @@ def task_new(meeting_id: int) -> Any:
             if request.form.get("another"):
                 return redirect(url_for("tasks.task_new", meeting_id=meeting.id))
             return redirect(url_for("meetings.meeting_detail", meeting_id=meeting.id))
-    return render_template("tasks/form.html", form=form, meeting=meeting, task=None)
+    return render_template(
+        "tasks/form.html", form=form, meeting=meeting, task=None, repeat_labels=REPEAT_LABELS
+    )
 
 
 def _field_names(errors: dict[str, str]) -> dict[str, str]:
@@ -231,6 +291,18 @@ def _field_names(errors: dict[str, str]) -> dict[str, str]:
         "responsible": "responsible_id",
     }
     return {rename.get(k, k): v for k, v in errors.items()}
+
+
+def _apply(task: Task, operation: Callable[[], object]) -> None:
+    """Run `operation` and commit. A concurrent change that got in first makes the UPDATE's
+    version check fail (StaleDataError, at flush or commit): it becomes the same StaleVersion
+    as a stale form, and nothing is written."""
+    try:
+        operation()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise operations.stale_error(task) from None
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
@@ -244,26 +316,34 @@ def task_edit(task_id: int) -> Any:
         form.coordinating_unit_ids.data = [u.id for u in task.coordinating_units]
         form.responsible_id.data = task.responsible_id or 0
         form.version.data = str(task.version)
+    # The rule of a series is set when it is created (and can be stopped); not edited here.
+    form.repeat.data = ""
     if form.validate_on_submit():
         try:
-            operations.edit_task(
+            values = _form_values(form)
+            _apply(
                 task,
-                actor=current_user,
-                seen_version=_version(form.version.data),
-                reason=form.reason.data or "",
-                **_form_values(form),
+                lambda: operations.edit_task(
+                    task,
+                    actor=current_user,
+                    seen_version=_version(form.version.data),
+                    reason=form.reason.data or "",
+                    **values,
+                ),
             )
-            db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, _field_names(error.errors))
         except StaleVersion as stale:
             db.session.rollback()
             _flash_stale(stale)
+            form.version.data = str(stale.current_version)
         else:
             flash(_("Đã cập nhật nhiệm vụ."), "success")
             return redirect(url_for("tasks.task_detail", task_id=task.id))
-    return render_template("tasks/form.html", form=form, meeting=task.meeting, task=task)
+    return render_template(
+        "tasks/form.html", form=form, meeting=task.meeting, task=task, repeat_labels=REPEAT_LABELS
+    )
 
 
 def _version(raw: str | None) -> int | None:
@@ -303,6 +383,22 @@ def _progress_form(task: Task, formdata: Any = None) -> ProgressForm:
     return form
 
 
+def _uploads(field_name: str) -> list[files.Upload]:
+    return [
+        files.Upload(filename=f.filename or "", stream=f.stream)
+        for f in request.files.getlist(field_name)
+        if f and f.filename
+    ]
+
+
+def _iso_day(value: str | None) -> str:
+    # History keeps dates as ISO text; people read dd/mm/yyyy.
+    try:
+        return format_date(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return value or ""
+
+
 def _render_detail(task: Task, **forms: Any) -> Any:
     events = db.session.scalars(
         sa.select(TaskEvent)
@@ -310,28 +406,79 @@ def _render_detail(task: Task, **forms: Any) -> Any:
         .where(TaskEvent.task_id == task.id)
         .order_by(TaskEvent.id.desc())
     ).all()
+    attachments = db.session.scalars(
+        sa.select(TaskAttachment)
+        .options(selectinload(TaskAttachment.uploaded_by))
+        .where(TaskAttachment.task_id == task.id)
+        .order_by(TaskAttachment.id)
+    ).all()
+    files_by_event: dict[int | None, list[TaskAttachment]] = {}
+    for attachment in attachments:
+        files_by_event.setdefault(attachment.event_id, []).append(attachment)
+    extension_requests = db.session.scalars(
+        sa.select(ExtensionRequest)
+        .options(
+            selectinload(ExtensionRequest.requested_by), selectinload(ExtensionRequest.decided_by)
+        )
+        .where(ExtensionRequest.task_id == task.id)
+        .order_by(ExtensionRequest.id.desc())
+    ).all()
+    pending = next((r for r in extension_requests if r.status == ExtensionStatus.PENDING), None)
     progress_form = forms.get("progress_form") or _progress_form(task)
     comment_form = forms.get("comment_form") or CommentForm(prefix="comment")
     decision_form = forms.get("decision_form") or DecisionForm(prefix="decision")
     if not decision_form.version.data:
         decision_form.version.data = str(task.version)
+    extension_form = forms.get("extension_form") or ExtensionRequestForm(prefix="extension")
+    if not extension_form.version.data:
+        extension_form.version.data = str(task.version)
+    extension_decision_form = forms.get("extension_decision_form") or ExtensionDecisionForm(
+        prefix="extdecision"
+    )
+    if not extension_decision_form.version.data:
+        extension_decision_form.version.data = str(task.version)
     decisions = [
         (name, DECISION_LABELS[name])
         for name, t in operations.TRANSITIONS.items()
         if t.action == Action.DECIDE and Status(task.status) in t.sources
     ]
+    series = task.series
+    may_edit = can(current_user, Action.EDIT, task)
     return render_template(
         "tasks/detail.html",
         task=task,
         events=events,
+        files_by_event=files_by_event,
+        attachments=attachments,
+        type_label=files.type_label,
+        iso_day=_iso_day,
         progress_form=progress_form,
         comment_form=comment_form,
         decision_form=decision_form,
         decisions=decisions,
+        extension_requests=extension_requests,
+        pending_extension=pending,
+        extension_form=extension_form,
+        extension_decision_form=extension_decision_form,
+        series=series,
+        series_rule=recurrence.describe_rule(series) if series else "",
+        series_tasks=(
+            db.session.scalars(
+                sa.select(Task).where(Task.series_id == series.id).order_by(Task.period_start)
+            ).all()
+            if series
+            else []
+        ),
         may_report=can(current_user, Action.REPORT, task),
         may_contribute=can(current_user, Action.CONTRIBUTE, task),
         may_decide=can(current_user, Action.DECIDE, task),
-        may_edit=can(current_user, Action.EDIT, task),
+        may_edit=may_edit,
+        may_request_extension=(
+            can(current_user, Action.REQUEST_EXTENSION, task)
+            and task.status not in CLOSED_STATUSES
+            and pending is None
+        ),
+        max_upload_mb=current_app.config.get("TRACKER_MAX_UPLOAD_MB", 20),
     )
 
 
@@ -348,15 +495,18 @@ def task_progress(task_id: int) -> Any:
     form = _progress_form(task, request.form)
     if form.validate_on_submit():
         try:
-            operations.post_progress(
+            _apply(
                 task,
-                actor=current_user,
-                note=form.note.data or "",
-                progress=form.progress.data,
-                status=form.status.data,
-                seen_version=_version(form.version.data),
+                lambda: operations.post_progress(
+                    task,
+                    actor=current_user,
+                    note=form.note.data or "",
+                    progress=form.progress.data,
+                    status=form.status.data,
+                    seen_version=_version(form.version.data),
+                    attachments=_uploads("progress-files"),
+                ),
             )
-            db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error.errors)
@@ -378,7 +528,12 @@ def task_comment(task_id: int) -> Any:
     form = CommentForm(prefix="comment")
     if form.validate_on_submit():
         try:
-            operations.add_comment(task, actor=current_user, note=form.note.data or "")
+            operations.add_comment(
+                task,
+                actor=current_user,
+                note=form.note.data or "",
+                attachments=_uploads("comment-files"),
+            )
             db.session.commit()
         except ValidationError as error:
             db.session.rollback()
@@ -386,6 +541,7 @@ def task_comment(task_id: int) -> Any:
         else:
             flash(_("Đã gửi ý kiến."), "success")
             return redirect(url_for("tasks.task_detail", task_id=task.id))
+    db.session.refresh(task)
     return _render_detail(task, comment_form=form), 422
 
 
@@ -396,14 +552,16 @@ def task_decision(task_id: int) -> Any:
     form = DecisionForm(prefix="decision")
     if form.validate_on_submit():
         try:
-            operations.change_status(
+            _apply(
                 task,
-                actor=current_user,
-                transition_name=form.action.data,
-                reason=form.reason.data or "",
-                seen_version=_version(form.version.data),
+                lambda: operations.change_status(
+                    task,
+                    actor=current_user,
+                    transition_name=form.action.data,
+                    reason=form.reason.data or "",
+                    seen_version=_version(form.version.data),
+                ),
             )
-            db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error.errors)
@@ -416,6 +574,110 @@ def task_decision(task_id: int) -> Any:
             return redirect(url_for("tasks.task_detail", task_id=task.id))
     db.session.refresh(task)
     return _render_detail(task, decision_form=form), 422
+
+
+@bp.route("/tasks/<int:task_id>/extension", methods=["POST"])
+@login_required
+def task_extension_request(task_id: int) -> Any:
+    task = load_task(task_id, Action.REQUEST_EXTENSION)
+    form = ExtensionRequestForm(prefix="extension")
+    if form.validate_on_submit():
+        try:
+            _apply(
+                task,
+                lambda: extensions.request_extension(
+                    task,
+                    actor=current_user,
+                    new_deadline=form.new_deadline.data,
+                    reason=form.reason.data or "",
+                    seen_version=_version(form.version.data),
+                ),
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+        except StaleVersion as stale:
+            db.session.rollback()
+            _flash_stale(stale)
+            form.version.data = str(stale.current_version)
+        else:
+            flash(_("Đã gửi đề nghị gia hạn."), "success")
+            return redirect(url_for("tasks.task_detail", task_id=task.id))
+    db.session.refresh(task)
+    return _render_detail(task, extension_form=form), 422
+
+
+@bp.route("/extension-requests/<int:request_id>/decision", methods=["POST"])
+@login_required
+def extension_decision(request_id: int) -> Any:
+    extension = db.session.get(ExtensionRequest, request_id)
+    if extension is None:
+        abort(404)
+    task = load_task(extension.task_id, Action.DECIDE)
+    form = ExtensionDecisionForm(prefix="extdecision")
+    if form.validate_on_submit():
+        try:
+            if form.action.data not in ("approve", "refuse"):
+                raise ValidationError({"action": _("Thao tác không hợp lệ.")})
+            _apply(
+                task,
+                lambda: extensions.decide_extension(
+                    extension,
+                    actor=current_user,
+                    approve=form.action.data == "approve",
+                    deadline=form.deadline.data,
+                    comment=form.comment.data or "",
+                    seen_version=_version(form.version.data),
+                ),
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+        except StaleVersion as stale:
+            db.session.rollback()
+            _flash_stale(stale)
+            form.version.data = str(stale.current_version)
+        else:
+            flash(_("Đã quyết định đề nghị gia hạn."), "success")
+            return redirect(url_for("tasks.task_detail", task_id=task.id))
+    db.session.refresh(task)
+    return _render_detail(task, extension_decision_form=form), 422
+
+
+@bp.route("/tasks/<int:task_id>/series/stop", methods=["POST"])
+@login_required
+def series_stop(task_id: int) -> Any:
+    task = load_task(task_id, Action.EDIT)
+    series = task.series
+    if series is None:
+        abort(404)
+    recurrence.stop_series(series, actor=current_user)
+    db.session.commit()
+    flash(_("Đã dừng lặp lại; các kỳ đã tạo vẫn được giữ."), "success")
+    return redirect(url_for("tasks.task_detail", task_id=task.id))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment_download(attachment_id: int) -> Any:
+    attachment = db.session.get(TaskAttachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    load_task(attachment.task_id)  # only those who may see the task get its files
+    path = files.stored_path(attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+    )
+    # Never rendered by the browser as a page, whatever its bytes look like.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,50 @@
+"""The audit log of security events."""
+
+from __future__ import annotations
+
+import enum
+
+from flask import has_request_context, request
+
+from tracker.auth.models import AuditEvent, User
+from tracker.core.time import now_utc
+from tracker.extensions import db
+
+
+class AuditKind(enum.StrEnum):
+    """Events the admin can filter on."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_LOCKED = "login_locked"
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"
+    USER_CREATED = "user_created"
+    USER_CHANGED = "user_changed"  # role, unit or active flag
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    EXPORT = "export"
+    CALENDAR_FEED = "calendar_feed"
+
+
+def record(
+    kind: AuditKind | str,
+    *,
+    actor: User | None = None,
+    username: str = "",
+    detail: str = "",
+) -> AuditEvent:
+    """Add an audit event to the session (it is committed with the request's work)."""
+    address = ""
+    if has_request_context():
+        address = (request.remote_addr or "")[:64]
+    event = AuditEvent(
+        created_dt=now_utc(),
+        kind=str(kind),
+        actor=actor if actor is not None and getattr(actor, "id", None) else None,
+        username=(username or (actor.username if actor is not None else ""))[:64],
+        address=address,
+        detail=detail[:2000],
+    )
+    db.session.add(event)
+    return event

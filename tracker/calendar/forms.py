@@ -1,0 +1,20 @@
+"""The form for declaring a day off or a working day."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from tracker.core.forms import DateInput, Select, max_length, optional, required
+
+DAY_KINDS = {
+    "off": _l("Ngày nghỉ (nghỉ bù, nghỉ hoán đổi)"),
+    "working": _l("Ngày làm việc (làm bù thứ Bảy)"),
+}
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateInput(_l("Ngày"), validators=[required()])
+    kind = Select(_l("Loại ngày"), choices=[(k, v) for k, v in DAY_KINDS.items()])
+    note = StringField(_l("Ghi chú"), validators=[optional(), max_length(200)])

@@ -1,0 +1,289 @@
+"""E-mail: composing reminders in the recipient's language, and the transports (SMTP or a
+file outbox under the instance folder)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from email.utils import formataddr, format_datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracker.auth.models import User
+from tracker.core.time import now_utc
+from tracker.reminders.models import Audience, Delivery, ReminderKind
+from tracker.tasks.models import Task
+
+KIND_LABELS = {
+    ReminderKind.DUE_SOON.value: _l("Sắp đến hạn"),
+    ReminderKind.DUE_TODAY.value: _l("Đến hạn hôm nay"),
+    ReminderKind.OVERDUE.value: _l("Quá hạn"),
+    ReminderKind.ESCALATION.value: _l("Quá hạn kéo dài"),
+    ReminderKind.AWAITING_CONFIRMATION.value: _l("Kết quả chờ xác nhận"),
+    ReminderKind.EXTENSION_PENDING.value: _l("Đề nghị gia hạn chờ quyết định"),
+    ReminderKind.ASSIGNED.value: _l("Được giao nhiệm vụ"),
+    ReminderKind.RETURNED.value: _l("Nhiệm vụ bị trả lại"),
+    ReminderKind.EXTENSION_DECIDED.value: _l("Đã có quyết định gia hạn"),
+}
+
+# The digest's sections, in the order people should act on them.
+DIGEST_GROUPS = (
+    ("overdue", _l("Quá hạn"), (ReminderKind.OVERDUE, ReminderKind.ESCALATION)),
+    ("due_today", _l("Đến hạn hôm nay"), (ReminderKind.DUE_TODAY,)),
+    ("due_soon", _l("Sắp đến hạn"), (ReminderKind.DUE_SOON,)),
+    (
+        "waiting",
+        _l("Chờ anh/chị xử lý"),
+        (ReminderKind.AWAITING_CONFIRMATION, ReminderKind.EXTENSION_PENDING),
+    ),
+    (
+        "events",
+        _l("Thông tin mới"),
+        (ReminderKind.ASSIGNED, ReminderKind.RETURNED, ReminderKind.EXTENSION_DECIDED),
+    ),
+)
+# A digest for the office may cover thousands of tasks; it lists the first ones and links
+# to the full list rather than becoming a message no mail client opens.
+MAX_ITEMS_PER_GROUP = 50
+MAX_HEADER_ITEMS = 200
+
+
+class MailError(Exception):
+    """The message was not accepted; it will be tried again."""
+
+
+class Mailer(Protocol):
+    """Something that delivers messages."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver `message` or raise MailError."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+@dataclass
+class SmtpMailer:
+    """SMTP, optionally over TLS (smtps) or upgraded with STARTTLS; one connection reused
+    for the messages of a pass."""
+
+    host: str
+    port: int
+    mode: str = "plain"  # plain | ssl | starttls
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    _smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            if self.mode == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.mode == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            self._smtp = smtp
+        return self._smtp
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand `message` to the server."""
+        try:
+            refused = self._connect().send_message(message)
+        except (smtplib.SMTPException, OSError) as error:
+            # The connection may be unusable now; the next message opens a new one.
+            self.close()
+            raise MailError(str(error)) from error
+        if refused:
+            raise MailError(f"refused: {refused}")
+
+    def close(self) -> None:
+        """Say goodbye to the server."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
+
+
+@dataclass
+class FileOutbox:
+    """Development: messages written as .eml files, named after their Message-ID so that
+    delivering the same reminder again replaces the file instead of adding one."""
+
+    folder: Path
+
+    def send(self, message: EmailMessage) -> None:
+        """Write `message` atomically."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / outbox_name(str(message["Message-ID"]))
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as file:
+            file.write(message.as_bytes())
+        os.replace(temporary, path)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def outbox_name(message_id: str) -> str:
+    """A file name for a Message-ID."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", message_id.strip("<>")) + ".eml"
+
+
+def outbox_folder() -> Path:
+    """Where the development outbox lives."""
+    return Path(current_app.instance_path) / "outbox"
+
+
+def mailer_from_config() -> Mailer:
+    """The transport named by TRACKER_MAIL_URL (empty: the file outbox)."""
+    url = current_app.config.get("TRACKER_MAIL_URL") or ""
+    if not url:
+        return FileOutbox(outbox_folder())
+    parts = urlsplit(url)
+    modes = {"smtp": "plain", "smtps": "ssl", "smtp+starttls": "starttls"}
+    if parts.scheme not in modes or not parts.hostname:
+        raise ValueError(f"TRACKER_MAIL_URL must be smtp://, smtps:// or smtp+starttls://: {url}")
+    default_port = {"plain": 25, "ssl": 465, "starttls": 587}[modes[parts.scheme]]
+    return SmtpMailer(
+        host=parts.hostname,
+        port=parts.port or default_port,
+        mode=modes[parts.scheme],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def read_outbox(limit: int = 200) -> list[tuple[str, EmailMessage]]:
+    """The newest messages of the file outbox, newest first."""
+    folder = outbox_folder()
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+    return [(path.name, read_outbox_message(path.name)) for path in files]
+
+
+def read_outbox_message(name: str) -> EmailMessage:
+    """One message of the outbox by file name (no path components accepted)."""
+    if "/" in name or "\\" in name or not name.endswith(".eml") or name.startswith("."):
+        raise FileNotFoundError(name)
+    with (outbox_folder() / name).open("rb") as file:
+        return BytesParser(policy=default_policy).parse(file)  # type: ignore[return-value]
+
+
+def _domain() -> str:
+    sender = current_app.config.get("TRACKER_MAIL_FROM") or "tracker@localhost"
+    return sender.rsplit("@", 1)[-1] or "localhost"
+
+
+def message_id_for(deliveries: Sequence[Delivery], digest: bool) -> str:
+    """A Message-ID derived from what the message is about, the same on every retry."""
+    first = deliveries[0]
+    if not digest:
+        return (
+            f"<reminder.{first.kind}.t{first.task_id}.u{first.recipient_id}."
+            f"{first.day:%Y%m%d}@{_domain()}>"
+        )
+    items = ",".join(str(d.id) for d in sorted(deliveries, key=lambda d: d.id))
+    digest_hash = hashlib.sha256(items.encode()).hexdigest()[:12]
+    return f"<digest.u{first.recipient_id}.{first.day:%Y%m%d}.{digest_hash}@{_domain()}>"
+
+
+def task_link(task_id: int) -> str:
+    """The task's page."""
+    return f"{current_app.config['TRACKER_BASE_URL'].rstrip('/')}/tasks/{task_id}"
+
+
+@dataclass
+class Item:
+    """One line of a message: a reminder and its task."""
+
+    delivery: Delivery
+    task: Task
+
+    @property
+    def label(self) -> str:
+        """What the reminder says."""
+        return str(KIND_LABELS.get(self.delivery.kind, self.delivery.kind))
+
+    @property
+    def for_information(self) -> bool:
+        """Sent to a coordinating unit, for information."""
+        return self.delivery.audience == Audience.COORDINATING
+
+    @property
+    def link(self) -> str:
+        """The task's page."""
+        return task_link(self.task.id)
+
+
+def compose(recipient: User, items: Sequence[Item], *, digest: bool, day: date) -> EmailMessage:
+    """The message for `recipient`, text and HTML, in the recipient's language."""
+    locale = recipient.locale if recipient.locale in ("vi", "en") else "vi"
+    with force_locale(locale):
+        if digest:
+            groups = []
+            for key, title, kinds in DIGEST_GROUPS:
+                members = [i for i in items if i.delivery.kind in kinds]
+                if members:
+                    groups.append((key, str(title), members[:MAX_ITEMS_PER_GROUP], len(members)))
+            subject = _(
+                "Nhắc việc ngày %(day)s: %(n)d nhiệm vụ cần chú ý",
+                day=f"{day:%d/%m/%Y}",
+                n=len(items),
+            )
+            context = {"groups": groups, "day": day}
+            template = "digest"
+        else:
+            item = items[0]
+            subject = f"{item.label}: {_shorten(item.task.content, 90)}"
+            context = {"item": item, "day": day}
+            template = "single"
+        context.update(
+            recipient=recipient,
+            base_url=current_app.config["TRACKER_BASE_URL"].rstrip("/"),
+            kind_labels=KIND_LABELS,
+        )
+        text = render_template(f"reminders/email/{template}.txt", **context)
+        html = render_template(f"reminders/email/{template}.html", **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config.get("TRACKER_MAIL_FROM") or "tracker@localhost"
+    message["To"] = formataddr((recipient.full_name, recipient.email or ""))
+    message["Date"] = format_datetime(now_utc())
+    message["Message-ID"] = message_id_for([i.delivery for i in items], digest)
+    # Lets mail filters (and tests) see which reminders a message carries.
+    message["X-Tracker-Reminders"] = " ".join(
+        f"{i.delivery.task_id}:{i.delivery.kind}" for i in items[:MAX_HEADER_ITEMS]
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

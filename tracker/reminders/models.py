@@ -1,0 +1,222 @@
+"""Reminder rules, the delivery table that makes every reminder happen once, preferences."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.time import UTCDateTime, now_utc
+from tracker.extensions import db
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+    from tracker.tasks.models import Task
+    from tracker.units.models import Unit
+
+
+class ReminderKind(enum.StrEnum):
+    """Why a person is told about a task."""
+
+    # Planned by the daily rules, sent in the digest.
+    DUE_SOON = "due_soon"  # sắp đến hạn
+    DUE_TODAY = "due_today"  # đến hạn hôm nay
+    OVERDUE = "overdue"  # quá hạn
+    ESCALATION = "escalation"  # quá hạn lâu, báo lãnh đạo và văn phòng
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # chờ xác nhận kết quả
+    EXTENSION_PENDING = "extension_pending"  # đề nghị gia hạn chờ quyết định
+    # Derived from the task history, sent at once.
+    ASSIGNED = "assigned"  # được giao nhiệm vụ
+    RETURNED = "returned"  # bị trả lại
+    EXTENSION_DECIDED = "extension_decided"  # đã quyết định gia hạn
+
+
+SCHEDULED_KINDS = (
+    ReminderKind.DUE_SOON,
+    ReminderKind.DUE_TODAY,
+    ReminderKind.OVERDUE,
+    ReminderKind.ESCALATION,
+    ReminderKind.AWAITING_CONFIRMATION,
+    ReminderKind.EXTENSION_PENDING,
+)
+EVENT_KINDS = (ReminderKind.ASSIGNED, ReminderKind.RETURNED, ReminderKind.EXTENSION_DECIDED)
+
+
+class Audience(enum.StrEnum):
+    """In which capacity the recipient is told."""
+
+    LEAD = "lead"  # đơn vị chủ trì
+    COORDINATING = "coordinating"  # đơn vị phối hợp, để biết
+    MANAGER = "manager"  # lãnh đạo chủ trì cuộc họp, văn phòng
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a planned reminder stands."""
+
+    PENDING = "pending"  # waiting for its time (or for a retry)
+    SENDING = "sending"  # claimed by a pass that is talking to the mail server
+    SENT = "sent"
+    FAILED = "failed"  # given up after the maximum number of tries
+    SKIPPED = "skipped"  # no longer relevant when its time came (done, extended, stale)
+    IN_APP = "in_app"  # shown in the application only: the recipient has no e-mail address
+
+
+class EventMode(enum.StrEnum):
+    """How a person wants event e-mails (assigned, returned, extension decided)."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+
+
+class ReminderSettings(db.Model):
+    """The admin's reminder rules; one row (absent until first saved: defaults apply)."""
+
+    __tablename__ = "reminder_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    days_before: Mapped[int] = mapped_column(default=3)
+    on_deadline_day: Mapped[bool] = mapped_column(default=True)
+    overdue_every: Mapped[int] = mapped_column(default=2)
+    escalate_after: Mapped[int] = mapped_column(default=5)
+    confirmation_after: Mapped[int] = mapped_column(default=2)
+    extension_reminders: Mapped[bool] = mapped_column(default=True)
+    digest_time: Mapped[str] = mapped_column(sa.String(5), default="07:30")  # local HH:MM
+    max_attempts: Mapped[int] = mapped_column(default=5)
+    retry_minutes: Mapped[int] = mapped_column(default=5)  # first wait; doubles each try
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class ReminderState(db.Model):
+    """Bookkeeping of the passes; one row."""
+
+    __tablename__ = "reminder_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Task history entries up to this id have been turned into event notifications.
+    last_event_id: Mapped[int] = mapped_column(default=0)
+    # The local day whose scheduled reminders have been planned.
+    planned_day: Mapped[date | None] = mapped_column()
+    last_pass_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Delivery(db.Model):
+    """One reminder to one person about one task on one local day: an in-app notification
+    and, when the person has an address, part of an e-mail.
+
+    The unique key is what makes planning idempotent and sending happen once.
+    """
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("recipient_id", "task_id", "kind", "day"),
+        sa.Index("ix_reminder_deliveries_status_send_after", "status", "send_after_dt"),
+        sa.Index("ix_reminder_deliveries_task_kind", "task_id", "kind"),
+        sa.Index("ix_reminder_deliveries_claim_token", "claim_token"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    day: Mapped[date] = mapped_column()  # local date the reminder is for
+    audience: Mapped[str] = mapped_column(sa.String(16))
+    # The task's deadline when planned: a later extension makes the reminder irrelevant.
+    deadline: Mapped[date | None] = mapped_column()
+    is_digest: Mapped[bool] = mapped_column(default=True)
+    send_after_dt: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(36))
+    claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[str | None] = mapped_column(sa.String(200))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    recipient: Mapped[User] = relationship()
+    task: Mapped[Task] = relationship()
+
+    @property
+    def is_unread(self) -> bool:
+        """Not yet opened in the application."""
+        return self.read_dt is None
+
+
+# Index for the unread count in every page header.
+sa.Index("ix_reminder_deliveries_recipient_read", Delivery.recipient_id, Delivery.read_dt)
+
+
+class NotificationPreference(db.Model):
+    """A person's choices; absent means the defaults."""
+
+    __tablename__ = "reminder_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_mode: Mapped[str] = mapped_column(sa.String(16), default=EventMode.IMMEDIATE.value)
+
+
+class TaskMute(db.Model):
+    """A coordinating member who no longer wants reminders about one task."""
+
+    __tablename__ = "reminder_mutes"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    task_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class UnitWebhook(db.Model):
+    """Where a unit's reminders are also POSTed (a chat bot bridge), signed with `secret`."""
+
+    __tablename__ = "reminder_webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(sa.String(500))
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class WebhookDelivery(db.Model):
+    """One reminder about one task POSTed to one unit's webhook on one local day."""
+
+    __tablename__ = "reminder_webhook_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("webhook_id", "task_id", "kind", "day"),
+        sa.Index("ix_reminder_webhook_deliveries_status_send_after", "status", "send_after_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reminder_webhooks.id", ondelete="CASCADE")
+    )
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    day: Mapped[date] = mapped_column()
+    deadline: Mapped[date | None] = mapped_column()
+    send_after_dt: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(36))
+    claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    webhook: Mapped[UnitWebhook] = relationship()
+    task: Mapped[Task] = relationship()

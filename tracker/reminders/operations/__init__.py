@@ -1,0 +1,1 @@
+"""Business rules of reminders: the rules themselves, planning in SQL, preferences."""

@@ -1,0 +1,403 @@
+"""Planning: who must hear about which task, decided by INSERT ... SELECT in the database.
+
+Every statement inserts into the delivery table with ON CONFLICT DO NOTHING on the key
+(recipient, task, kind, day), so a plan can run any number of times, from several processes
+at once, and still leaves one row per reminder. Tasks are never loaded into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.sql import FromClause
+
+from tracker.auth.models import Role, User
+from tracker.extensions import db
+from tracker.meetings.models import Meeting
+from tracker.reminders.models import (
+    Audience,
+    Delivery,
+    DeliveryStatus,
+    EventMode,
+    NotificationPreference,
+    ReminderKind,
+    ReminderState,
+    TaskMute,
+    UnitWebhook,
+    WebhookDelivery,
+)
+from tracker.reminders.operations.rules import Clock, Rules
+from tracker.tasks.models import (
+    EventKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    Status,
+    Task,
+    TaskEvent,
+    task_coordinating_units,
+)
+
+STATE_ID = 1
+# Events older than this are history, not news: a first run or a long outage does not mail
+# people about tasks assigned weeks ago.
+EVENT_WINDOW = timedelta(days=3)
+# The lead unit is chased while it works; once it has submitted, the chair is.
+WORKING_STATUSES = (Status.NEW.value, Status.IN_PROGRESS.value, Status.RETURNED.value)
+
+T = Task.__table__.alias("t")
+U = User.__table__.alias("u")
+R = User.__table__.alias("r")
+M = Meeting.__table__.alias("m")
+TC = task_coordinating_units.alias("tc")
+D = Delivery.__table__
+D2 = Delivery.__table__.alias("d2")
+P = NotificationPreference.__table__.alias("p")
+MUTE = TaskMute.__table__.alias("mute")
+ER = ExtensionRequest.__table__.alias("er")
+E = TaskEvent.__table__.alias("e")
+
+COLUMNS = [
+    "recipient_id",
+    "task_id",
+    "kind",
+    "day",
+    "audience",
+    "deadline",
+    "is_digest",
+    "send_after_dt",
+    "status",
+    "attempts",
+    "created_dt",
+]
+
+
+def _insert_ignoring_duplicates(table: sa.Table, columns: list[str], query: sa.Select) -> int:  # type: ignore[type-arg]
+    """INSERT ... SELECT ... ON CONFLICT DO NOTHING in the dialect at hand; rows inserted."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project supports these two
+        raise RuntimeError(f"unsupported database: {dialect}")
+    statement = insert(table).from_select(columns, query).on_conflict_do_nothing()
+    # SQLAlchemy keeps an INSERT's row count only when asked to.
+    result = db.session.execute(statement, execution_options={"preserve_rowcount": True})
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+def _recipients(audience: Audience, base: FromClause) -> list[tuple[FromClause, list]]:  # type: ignore[type-arg]
+    """Ways to join the people of `audience` to the tasks in `base` (which contains `t`),
+    each with its conditions."""
+    if audience == Audience.LEAD:
+        # The named responsible person (người phụ trách), else every member of the lead unit.
+        responsible_active = (
+            sa.exists().where(R.c.id == T.c.responsible_id, R.c.is_active.is_(True)).correlate(T)
+        )
+        return [
+            (base.join(U, U.c.id == T.c.responsible_id), [U.c.is_active.is_(True)]),
+            (
+                base.join(U, U.c.unit_id == T.c.lead_unit_id),
+                [U.c.is_active.is_(True), ~responsible_active],
+            ),
+        ]
+    if audience == Audience.COORDINATING:
+        muted = sa.exists().where(MUTE.c.user_id == U.c.id, MUTE.c.task_id == T.c.id)
+        return [
+            (
+                base.join(TC, TC.c.task_id == T.c.id).join(U, U.c.unit_id == TC.c.unit_id),
+                [U.c.is_active.is_(True), U.c.unit_id != T.c.lead_unit_id, ~muted],
+            )
+        ]
+    # The chair who held the meeting, and the office (văn phòng).
+    return [
+        (
+            base.join(M, M.c.id == T.c.meeting_id).join(U, U.c.id == M.c.chair_id),
+            [U.c.is_active.is_(True)],
+        ),
+        (
+            base.join(U, U.c.role == Role.OFFICE.value),
+            [U.c.is_active.is_(True)],
+        ),
+    ]
+
+
+def _already(kind: ReminderKind, *conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """A reminder of `kind` to this person about this task matching `conditions` exists."""
+    return sa.exists().where(
+        D2.c.recipient_id == U.c.id,
+        D2.c.task_id == T.c.id,
+        D2.c.kind == kind.value,
+        D2.c.status != DeliveryStatus.SKIPPED.value,
+        *conditions,
+    )
+
+
+def _scheduled_rows(
+    kind: ReminderKind,
+    audiences: Sequence[Audience],
+    conditions: list[sa.ColumnElement[bool]],
+    clock: Clock,
+    send_after: datetime,
+) -> int:
+    """Insert today's reminders of `kind` for the tasks matching `conditions`."""
+    planned = 0
+    for audience in audiences:
+        for source, people in _recipients(audience, T):
+            query = (
+                sa.select(
+                    U.c.id,
+                    T.c.id,
+                    sa.literal(kind.value),
+                    sa.literal(clock.today, sa.Date()),
+                    sa.literal(audience.value),
+                    T.c.deadline,
+                    sa.literal(True),
+                    sa.literal(send_after, Delivery.send_after_dt.type),
+                    sa.literal(DeliveryStatus.PENDING.value),
+                    sa.literal(0),
+                    sa.literal(clock.now, Delivery.created_dt.type),
+                )
+                .select_from(source)
+                .where(*people, *conditions)
+            )
+            planned += _insert_ignoring_duplicates(D, COLUMNS, query)
+    return planned
+
+
+def plan_scheduled(clock: Clock, rules: Rules) -> int:
+    """Plan today's rule-based reminders (a working day, at or after the digest time)."""
+    today, calendar = clock.today, clock.calendar
+    send_after = clock.slot(today)
+    working = T.c.status.in_(WORKING_STATUSES)
+    same_deadline = D2.c.deadline == T.c.deadline
+    planned = 0
+
+    # Due soon: the deadline falls within the next N working days and no reminder was sent
+    # for this deadline yet (so a pass that missed the exact day still warns, with the right
+    # number of days left, and an extended deadline is warned about again).
+    horizon = calendar.add_working_days(today, rules.days_before)
+    planned += _scheduled_rows(
+        ReminderKind.DUE_SOON,
+        (Audience.LEAD, Audience.COORDINATING),
+        [
+            working,
+            T.c.deadline > today,
+            T.c.deadline <= horizon,
+            ~_already(ReminderKind.DUE_SOON, same_deadline),
+        ],
+        clock,
+        send_after,
+    )
+    if rules.on_deadline_day:
+        planned += _scheduled_rows(
+            ReminderKind.DUE_TODAY,
+            (Audience.LEAD, Audience.COORDINATING),
+            [working, T.c.deadline == today],
+            clock,
+            send_after,
+        )
+    # Overdue: the first working day after the deadline, then every N working days; after
+    # an outage the next pass sends one, since none was sent in the last N working days.
+    overdue_cutoff = calendar.add_working_days(today, -rules.overdue_every)
+    planned += _scheduled_rows(
+        ReminderKind.OVERDUE,
+        (Audience.LEAD,),
+        [
+            working,
+            T.c.deadline < today,
+            ~_already(ReminderKind.OVERDUE, same_deadline, D2.c.day > overdue_cutoff),
+        ],
+        clock,
+        send_after,
+    )
+    # Escalation: overdue by N working days, once per deadline, to the chair and the office.
+    escalation_deadline = calendar.add_working_days(today, -rules.escalate_after)
+    planned += _scheduled_rows(
+        ReminderKind.ESCALATION,
+        (Audience.MANAGER,),
+        [
+            working,
+            T.c.deadline <= escalation_deadline,
+            ~_already(ReminderKind.ESCALATION, same_deadline),
+        ],
+        clock,
+        send_after,
+    )
+    # Results waiting for confirmation for N working days: the chair and the office, again
+    # every N working days while they wait.
+    waiting_since = clock.local_midnight(
+        calendar.add_working_days(today, -rules.confirmation_after) + timedelta(days=1)
+    )
+    planned += _scheduled_rows(
+        ReminderKind.AWAITING_CONFIRMATION,
+        (Audience.MANAGER,),
+        [
+            T.c.status == Status.SUBMITTED.value,
+            T.c.submitted_dt < sa.literal(waiting_since, Task.submitted_dt.type),
+            ~_already(
+                ReminderKind.AWAITING_CONFIRMATION,
+                D2.c.created_dt >= T.c.submitted_dt,
+                D2.c.day > calendar.add_working_days(today, -rules.confirmation_after),
+            ),
+        ],
+        clock,
+        send_after,
+    )
+    if rules.extension_reminders:
+        # Requests made before today: the next working morning, once per request.
+        midnight = sa.literal(clock.local_midnight(today), ExtensionRequest.requested_dt.type)
+        waiting = sa.exists().where(
+            ER.c.task_id == T.c.id,
+            ER.c.status == ExtensionStatus.PENDING.value,
+            ER.c.requested_dt < midnight,
+            ~_already(ReminderKind.EXTENSION_PENDING, D2.c.created_dt >= ER.c.requested_dt),
+        )
+        planned += _scheduled_rows(
+            ReminderKind.EXTENSION_PENDING, (Audience.MANAGER,), [waiting], clock, send_after
+        )
+    return planned
+
+
+# Which history entries are news for whom.
+EVENT_RULES: tuple[tuple[ReminderKind, tuple[Audience, ...], sa.ColumnElement[bool]], ...] = (
+    (
+        ReminderKind.ASSIGNED,
+        (Audience.LEAD, Audience.COORDINATING),
+        E.c.kind == EventKind.CREATED.value,
+    ),
+    (
+        ReminderKind.RETURNED,
+        (Audience.LEAD,),
+        sa.and_(E.c.kind == EventKind.STATUS.value, E.c.new_value == Status.RETURNED.value),
+    ),
+    (
+        ReminderKind.EXTENSION_DECIDED,
+        (Audience.LEAD,),
+        E.c.kind == EventKind.EXTENSION_DECIDED.value,
+    ),
+)
+
+
+def plan_events(clock: Clock, last_event_id: int, up_to_id: int) -> int:
+    """Turn task history entries (last_event_id, up_to_id] into event notifications: sent at
+    once, or kept for the next digest when the person prefers."""
+    wants_digest = P.c.event_mode == EventMode.DIGEST.value
+    since = sa.literal(clock.now - EVENT_WINDOW, TaskEvent.created_dt.type)
+    planned = 0
+    for kind, audiences, condition in EVENT_RULES:
+        base = E.join(T, T.c.id == E.c.task_id)
+        for audience in audiences:
+            for source, people in _recipients(audience, base):
+                query = (
+                    sa.select(
+                        U.c.id,
+                        T.c.id,
+                        sa.literal(kind.value),
+                        sa.literal(clock.today, sa.Date()),
+                        sa.literal(audience.value),
+                        T.c.deadline,
+                        sa.case((wants_digest, sa.true()), else_=sa.false()),
+                        sa.case(
+                            (wants_digest, sa.literal(clock.next_slot(), Delivery.send_after_dt.type)),
+                            else_=sa.literal(clock.now, Delivery.send_after_dt.type),
+                        ),
+                        sa.literal(DeliveryStatus.PENDING.value),
+                        sa.literal(0),
+                        sa.literal(clock.now, Delivery.created_dt.type),
+                    )
+                    .select_from(source.outerjoin(P, P.c.user_id == U.c.id))
+                    .where(
+                        *people,
+                        condition,
+                        E.c.id > last_event_id,
+                        E.c.id <= up_to_id,
+                        E.c.created_dt >= since,
+                        # Nobody is told about what they did themselves.
+                        U.c.id != sa.func.coalesce(E.c.actor_id, 0),
+                    )
+                )
+                planned += _insert_ignoring_duplicates(D, COLUMNS, query)
+    return planned
+
+
+def plan_webhooks(after_delivery_id: int) -> int:
+    """One webhook POST per unit, task, kind and day for the reminders planned after
+    `after_delivery_id`, to the units of their recipients that have a webhook."""
+    W = UnitWebhook.__table__
+    query = (
+        sa.select(
+            W.c.id,
+            D.c.task_id,
+            D.c.kind,
+            D.c.day,
+            sa.func.max(D.c.deadline),
+            sa.func.min(D.c.send_after_dt),
+            sa.literal(DeliveryStatus.PENDING.value),
+            sa.literal(0),
+            sa.func.min(D.c.created_dt),
+        )
+        .select_from(D.join(U, U.c.id == D.c.recipient_id).join(W, W.c.unit_id == U.c.unit_id))
+        .where(D.c.id > after_delivery_id, W.c.is_active.is_(True))
+        .group_by(W.c.id, D.c.task_id, D.c.kind, D.c.day)
+    )
+    columns = [
+        "webhook_id",
+        "task_id",
+        "kind",
+        "day",
+        "deadline",
+        "send_after_dt",
+        "status",
+        "attempts",
+        "created_dt",
+    ]
+    return _insert_ignoring_duplicates(WebhookDelivery.__table__, columns, query)
+
+
+def reminder_state() -> ReminderState:
+    """The bookkeeping row, created on first use."""
+    state = db.session.get(ReminderState, STATE_ID)
+    if state is None:
+        _insert_ignoring_duplicates(
+            ReminderState.__table__,
+            ["id", "last_event_id"],
+            sa.select(sa.literal(STATE_ID), sa.literal(0)).where(sa.true()),
+        )
+        state = db.session.get(ReminderState, STATE_ID)
+    assert state is not None
+    return state
+
+
+def plan(clock: Clock, rules: Rules) -> int:
+    """Plan everything due at `clock.now`: event notifications always; the day's rule-based
+    reminders once per working day, from the digest time on. Returns rows planned."""
+    state = reminder_state()
+    last_delivery = db.session.scalar(sa.select(sa.func.max(D.c.id))) or 0
+    up_to = db.session.scalar(sa.select(sa.func.max(TaskEvent.id))) or 0
+    planned = 0
+    if up_to > state.last_event_id:
+        planned += plan_events(clock, state.last_event_id, up_to)
+        # Only ever forward: a concurrent pass may already have moved it further.
+        db.session.execute(
+            sa.update(ReminderState)
+            .where(ReminderState.id == STATE_ID, ReminderState.last_event_id < up_to)
+            .values(last_event_id=up_to)
+        )
+    today = clock.today
+    if clock.is_digest_day() and clock.now >= clock.slot(today) and state.planned_day != today:
+        planned += plan_scheduled(clock, rules)
+        db.session.execute(
+            sa.update(ReminderState).where(ReminderState.id == STATE_ID).values(planned_day=today)
+        )
+    plan_webhooks(last_delivery)
+    db.session.flush()
+    db.session.expire(state)
+    return planned
+
+
+def planned_day(state: ReminderState) -> date | None:
+    """The local day whose rule-based reminders have been planned."""
+    return state.planned_day

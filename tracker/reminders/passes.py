@@ -1,0 +1,476 @@
+"""A reminder pass: plan, then claim and send what is due, then record the pass.
+
+A pass is a job, so unlike operations it commits: a claim must be committed (visible to every
+other process) before the mail server is contacted, and each message's outcome is committed
+as soon as it is known, so a crash loses at most the message being sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as wall_time
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.models import User
+from tracker.calendar.operations import working_calendar
+from tracker.core.time import local_zone, now_utc
+from tracker.extensions import db
+from tracker.reminders import webhooks
+from tracker.reminders.mail import KIND_LABELS, Item, MailError, Mailer, compose, task_link
+from tracker.reminders.mail import mailer_from_config as default_mailer
+from tracker.reminders.models import (
+    SCHEDULED_KINDS,
+    Audience,
+    Delivery,
+    DeliveryStatus,
+    ReminderKind,
+    ReminderState,
+    TaskMute,
+    WebhookDelivery,
+)
+from tracker.reminders.operations.planning import STATE_ID, WORKING_STATUSES, plan
+from tracker.reminders.operations.rules import Clock, Rules, load_rules
+from tracker.tasks.models import (
+    CLOSED_STATUSES,
+    ExtensionRequest,
+    ExtensionStatus,
+    Status,
+    Task,
+)
+
+log = logging.getLogger("tracker.reminders")
+
+# A claim older than this belongs to a pass that died; its rows are offered again.
+CLAIM_LEASE = timedelta(minutes=15)
+WEBHOOK_BATCH = 20
+DEADLINE_KINDS = {
+    ReminderKind.DUE_SOON.value,
+    ReminderKind.DUE_TODAY.value,
+    ReminderKind.OVERDUE.value,
+    ReminderKind.ESCALATION.value,
+}
+SCHEDULED = {k.value for k in SCHEDULED_KINDS}
+
+
+@dataclass
+class PassResult:
+    """What one pass did; `sent` and `failed` count e-mail messages, `planned` and `skipped`
+    count reminders."""
+
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    would_send: list[dict[str, Any]] | None = field(default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON line of `tracker remind`."""
+        data = asdict(self)
+        if self.would_send is None:
+            data.pop("would_send")
+        return data
+
+
+def make_clock(now: datetime, rules: Rules) -> Clock:
+    """The pass's clock in the deployment's zone and calendar."""
+    return Clock(
+        now=now, zone=local_zone(), calendar=working_calendar(), digest_time=rules.digest_time
+    )
+
+
+def why_not(
+    *,
+    kind: str,
+    audience: str,
+    day: date,
+    deadline: date | None,
+    task: Task | None,
+    today: date,
+    pending_extensions: set[int],
+    muted: set[int],
+) -> str | None:
+    """Why a planned reminder must not go out now (None: it must). Checked at send time, so
+    a task confirmed between planning and sending is not reminded."""
+    if task is None:
+        return "task deleted"
+    if kind in SCHEDULED and day < today:
+        return "stale"
+    if audience == Audience.COORDINATING and task.id in muted:
+        return "muted"
+    if kind in DEADLINE_KINDS:
+        if task.status not in WORKING_STATUSES:
+            return f"status {task.status}"
+        if task.deadline != deadline:
+            return "deadline changed"
+    elif kind == ReminderKind.AWAITING_CONFIRMATION:
+        if task.status != Status.SUBMITTED:
+            return f"status {task.status}"
+    elif kind == ReminderKind.EXTENSION_PENDING:
+        if task.id not in pending_extensions:
+            return "extension decided"
+    elif kind == ReminderKind.ASSIGNED:
+        if task.status in CLOSED_STATUSES:
+            return f"status {task.status}"
+    elif kind == ReminderKind.RETURNED and task.status != Status.RETURNED:
+        return f"status {task.status}"
+    return None
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _due(table: sa.Table, now: datetime) -> list[sa.ColumnElement[bool]]:
+    return [
+        table.c.status == DeliveryStatus.PENDING.value,
+        table.c.send_after_dt <= sa.literal(now, Delivery.send_after_dt.type),
+    ]
+
+
+def _claim_recipient(now: datetime, token: str) -> int:
+    """Claim every due reminder of one recipient, so one digest covers them all; on
+    PostgreSQL the recipient is picked with FOR UPDATE SKIP LOCKED, on SQLite the
+    conditional UPDATE is atomic. Returns the rows claimed (committed)."""
+    D = Delivery.__table__
+    pick = sa.select(D.c.recipient_id).where(*_due(D, now)).order_by(D.c.id).limit(1)
+    if _dialect() == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    claim = (
+        sa.update(D)
+        .where(*_due(D, now), D.c.recipient_id == pick.scalar_subquery())
+        .values(
+            status=DeliveryStatus.SENDING.value,
+            claim_token=token,
+            claimed_dt=sa.literal(now, Delivery.claimed_dt.type),
+        )
+    )
+    count = db.session.execute(claim).rowcount  # type: ignore[attr-defined]
+    db.session.commit()
+    return int(count or 0)
+
+
+def _anything_due(table: sa.Table, now: datetime) -> bool:
+    return db.session.scalar(sa.select(table.c.id).where(*_due(table, now)).limit(1)) is not None
+
+
+def _context(task_ids: Iterable[int], user_id: int | None) -> tuple[dict[int, Task], set, set]:  # type: ignore[type-arg]
+    ids = set(task_ids)
+    tasks = {
+        t.id: t
+        for t in db.session.scalars(
+            sa.select(Task)
+            .where(Task.id.in_(ids))
+            .options(selectinload(Task.lead_unit), selectinload(Task.meeting))
+        )
+    }
+    pending = set(
+        db.session.scalars(
+            sa.select(ExtensionRequest.task_id).where(
+                ExtensionRequest.task_id.in_(ids),
+                ExtensionRequest.status == ExtensionStatus.PENDING.value,
+            )
+        )
+    )
+    muted: set[int] = set()
+    if user_id is not None:
+        muted = set(
+            db.session.scalars(
+                sa.select(TaskMute.task_id).where(
+                    TaskMute.user_id == user_id, TaskMute.task_id.in_(ids)
+                )
+            )
+        )
+    return tasks, pending, muted
+
+
+def _sort_key(item: Item) -> tuple[Any, ...]:
+    return (item.task.deadline or date.max, item.task.id)
+
+
+def _messages(items: list[Item]) -> list[tuple[list[Item], bool]]:
+    """The digest (all digest items, one message) and one message per immediate item."""
+    digest = sorted((i for i in items if i.delivery.is_digest), key=_sort_key)
+    messages: list[tuple[list[Item], bool]] = [([i], False) for i in items if not i.delivery.is_digest]
+    if digest:
+        messages.insert(0, (digest, True))
+    return messages
+
+
+def _filter(rows: list[Delivery], clock: Clock, result: PassResult) -> list[Item]:
+    """Items still worth sending; the others are marked skipped (not committed)."""
+    if not rows:
+        return []
+    tasks, pending, muted = _context((r.task_id for r in rows), rows[0].recipient_id)
+    items = []
+    for row in rows:
+        task = tasks.get(row.task_id)
+        reason = why_not(
+            kind=row.kind,
+            audience=row.audience,
+            day=row.day,
+            deadline=row.deadline,
+            task=task,
+            today=clock.today,
+            pending_extensions=pending,
+            muted=muted,
+        )
+        if reason:
+            row.status = DeliveryStatus.SKIPPED.value
+            row.last_error = reason
+            row.claim_token = None
+            result.skipped += 1
+        else:
+            assert task is not None
+            items.append(Item(row, task))
+    return items
+
+
+def _record_failure(rows: list[Delivery], error: str, clock: Clock, rules: Rules) -> None:
+    for row in rows:
+        row.attempts += 1
+        row.last_error = error[:1000]
+        row.claim_token = None
+        if row.attempts >= rules.max_attempts:
+            row.status = DeliveryStatus.FAILED.value
+        else:
+            row.status = DeliveryStatus.PENDING.value
+            row.send_after_dt = clock.now + rules.retry_delay(row.attempts)
+
+
+def send_claimed(token: str, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult) -> None:
+    """Send the reminders claimed with `token`: re-check each, then one digest and the
+    immediate messages; each outcome committed as soon as known."""
+    rows = list(db.session.scalars(sa.select(Delivery).where(Delivery.claim_token == token)))
+    if not rows:
+        return
+    recipient: User = rows[0].recipient
+    items = _filter(rows, clock, result)
+    if items and (not recipient.is_active_user or not recipient.email):
+        for item in items:
+            # Still listed in the application; there is nowhere to mail it.
+            item.delivery.status = (
+                DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
+            ).value
+            item.delivery.claim_token = None
+        items = []
+    db.session.commit()
+    for message_items, digest in _messages(items):
+        deliveries = [i.delivery for i in message_items]
+        message = compose(recipient, message_items, digest=digest, day=clock.today)
+        try:
+            mailer.send(message)
+        except MailError as error:
+            log.warning("mail to %s failed: %s", recipient.email, error)
+            _record_failure(deliveries, str(error), clock, rules)
+            result.failed += 1
+        else:
+            for row in deliveries:
+                row.status = DeliveryStatus.SENT.value
+                row.sent_dt = clock.now
+                row.attempts += 1
+                row.message_id = str(message["Message-ID"])
+                row.claim_token = None
+                row.last_error = None
+            result.sent += 1
+        db.session.commit()
+
+
+def send_due(clock: Clock, rules: Rules, mailer: Mailer, result: PassResult) -> None:
+    """Claim and send, one recipient at a time, until nothing is due."""
+    D = Delivery.__table__
+    idle_rounds = 0
+    while True:
+        token = str(uuid.uuid4())
+        if _claim_recipient(clock.now, token):
+            idle_rounds = 0
+            send_claimed(token, clock, rules, mailer, result)
+            continue
+        # Nothing claimed: either nothing is due, or another pass holds the rows we saw (they
+        # are locked for an instant while it claims them); look again shortly.
+        if not _anything_due(D, clock.now) or idle_rounds >= 100:
+            break
+        idle_rounds += 1
+        db.session.commit()
+        wall_time.sleep(0.02)
+
+
+def _webhook_payload(row: WebhookDelivery, task: Task) -> dict[str, Any]:
+    label = str(KIND_LABELS.get(row.kind, row.kind))
+    deadline = f"{task.deadline:%d/%m/%Y}" if task.deadline else ""
+    return {
+        "event": "reminder",
+        "kind": row.kind,
+        "label": label,
+        "day": row.day.isoformat(),
+        "unit": row.webhook.unit.name,
+        "task": {
+            "id": task.id,
+            "content": task.content,
+            "deadline": task.deadline.isoformat() if task.deadline else None,
+            "status": task.status,
+            "lead_unit": task.lead_unit.name,
+            "url": task_link(task.id),
+        },
+        "text": f"{label}: {task.content}" + (f" (hạn {deadline})" if deadline else ""),
+    }
+
+
+def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
+    """POST due webhook reminders, claimed in small batches like e-mail."""
+    W = WebhookDelivery.__table__
+    while True:
+        token = str(uuid.uuid4())
+        pick = sa.select(W.c.id).where(*_due(W, clock.now)).order_by(W.c.id).limit(WEBHOOK_BATCH)
+        if _dialect() == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        claimed = db.session.execute(
+            sa.update(W)
+            .where(*_due(W, clock.now), W.c.id.in_(pick.scalar_subquery()))
+            .values(status=DeliveryStatus.SENDING.value, claim_token=token, claimed_dt=clock.now)
+        ).rowcount  # type: ignore[attr-defined]
+        db.session.commit()
+        if not claimed:
+            return
+        rows = list(
+            db.session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.claim_token == token))
+        )
+        tasks, pending, _muted = _context((r.task_id for r in rows), None)
+        for row in rows:
+            task = tasks.get(row.task_id)
+            reason = why_not(
+                kind=row.kind,
+                audience=Audience.LEAD.value,
+                day=row.day,
+                deadline=row.deadline,
+                task=task,
+                today=clock.today,
+                pending_extensions=pending,
+                muted=set(),
+            )
+            if reason or not row.webhook.is_active:
+                row.status, row.last_error = DeliveryStatus.SKIPPED.value, reason or "inactive"
+            else:
+                assert task is not None
+                try:
+                    webhooks.post(
+                        row.webhook.url,
+                        row.webhook.secret,
+                        _webhook_payload(row, task),
+                        delivery_id=f"{row.webhook_id}.{row.task_id}.{row.kind}.{row.day:%Y%m%d}",
+                    )
+                except webhooks.WebhookError as error:
+                    log.warning("webhook %s failed: %s", row.webhook.url, error)
+                    _record_failure([row], str(error), clock, rules)  # type: ignore[list-item]
+                else:
+                    row.status, row.sent_dt, row.last_error = DeliveryStatus.SENT.value, clock.now, None
+                    row.attempts += 1
+            row.claim_token = None
+            db.session.commit()
+
+
+def _preview(clock: Clock, result: PassResult) -> list[dict[str, Any]]:
+    """What a pass would send now, without claiming or changing anything."""
+    rows = list(
+        db.session.scalars(
+            sa.select(Delivery)
+            .where(*_due(Delivery.__table__, clock.now))
+            .order_by(Delivery.recipient_id, Delivery.id)
+        )
+    )
+    by_recipient: dict[int, list[Delivery]] = {}
+    for row in rows:
+        by_recipient.setdefault(row.recipient_id, []).append(row)
+    listing = []
+    for recipient_rows in by_recipient.values():
+        recipient = recipient_rows[0].recipient
+        items = _filter(recipient_rows, clock, result)
+        if not recipient.email or not recipient.is_active_user:
+            continue
+        for message_items, digest in _messages(items):
+            listing.append(
+                {
+                    "to": recipient.email,
+                    "user": recipient.username,
+                    "digest": digest,
+                    "reminders": [f"{i.task.id}:{i.delivery.kind}" for i in message_items],
+                }
+            )
+    return listing
+
+
+def release_expired_claims(now: datetime) -> None:
+    """Offer again the rows of passes that died while sending."""
+    for table in (Delivery.__table__, WebhookDelivery.__table__):
+        db.session.execute(
+            sa.update(table)
+            .where(
+                table.c.status == DeliveryStatus.SENDING.value,
+                table.c.claimed_dt < sa.literal(now - CLAIM_LEASE, Delivery.claimed_dt.type),
+            )
+            .values(status=DeliveryStatus.PENDING.value, claim_token=None)
+        )
+
+
+def skip_stale(clock: Clock) -> int:
+    """Rule-based reminders of an earlier day that never went out (the scheduler was down,
+    or the mail server refused all day) are not sent late: today's plan says what is still
+    true. Returns the number skipped."""
+    D = Delivery.__table__
+    result = db.session.execute(
+        sa.update(D)
+        .where(
+            D.c.status == DeliveryStatus.PENDING.value,
+            D.c.kind.in_(sorted(SCHEDULED)),
+            D.c.day < clock.today,
+        )
+        .values(status=DeliveryStatus.SKIPPED.value, last_error="stale")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def run_pass(
+    now: datetime | None = None, *, dry_run: bool = False, mailer: Mailer | None = None
+) -> PassResult:
+    """One pass: plan, send what is due, record the time. Safe to run at any time, any
+    number of times, from several processes at once."""
+    now = now or now_utc()
+    rules = load_rules()
+    clock = make_clock(now, rules)
+    result = PassResult()
+    try:
+        result.planned = plan(clock, rules)
+        result.skipped += skip_stale(clock)
+        if dry_run:
+            result.would_send = _preview(clock, result)
+            db.session.rollback()
+            return result
+        release_expired_claims(now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    mailer = mailer or default_mailer()
+    try:
+        send_due(clock, rules, mailer, result)
+    finally:
+        mailer.close()
+    send_webhooks(clock, rules, result)
+    db.session.execute(
+        sa.update(ReminderState).where(ReminderState.id == STATE_ID).values(last_pass_dt=now)
+    )
+    db.session.commit()
+    log.info("reminder pass at %s: %s", now.isoformat(), result.as_dict())
+    return result
+
+
+def last_pass_dt() -> datetime | None:
+    """When the last pass completed."""
+    state = db.session.get(ReminderState, STATE_ID)
+    return state.last_pass_dt if state else None

@@ -1,0 +1,479 @@
+"""Reports as files: Excel (.xlsx) in the offices' layout, Word (.docx) ready to sign, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import date
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from flask import current_app, has_app_context
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from tracker.auth.models import User
+from tracker.reports.operations import (
+    CLASS_LABELS,
+    Report,
+    ReportScope,
+    UnitRow,
+    days_overdue,
+    report_class,
+)
+from tracker.tasks.models import Status, Task
+
+security_log = logging.getLogger("tracker.security")
+
+FORMATS = ("xlsx", "docx", "csv")
+MIME_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "csv": "text/csv; charset=utf-8",
+}
+
+# The offices' layout. These are the words of the official forms, kept in Vietnamese whatever
+# the user's language, and the importer recognises them.
+TASK_COLUMNS = (
+    "STT",
+    "Nội dung nhiệm vụ",
+    "Cuộc họp / Thông báo",
+    "Đơn vị chủ trì",
+    "Đơn vị phối hợp",
+    "Thời hạn",
+    "Tình trạng",
+    "Kết quả thực hiện / Ghi chú",
+)
+TASK_WIDTHS = (6, 60, 26, 26, 30, 12, 24, 42)
+SUMMARY_COLUMNS = (
+    "STT",
+    "Đơn vị",
+    "Tổng số nhiệm vụ",
+    "Đã đến hạn",
+    "Hoàn thành đúng hạn",
+    "Hoàn thành quá hạn",
+    "Chưa hoàn thành trong hạn",
+    "Chưa hoàn thành quá hạn",
+    "Được gia hạn",
+    "Tỷ lệ hoàn thành (%)",
+    "Tỷ lệ hoàn thành đúng hạn (%)",
+)
+SUMMARY_WIDTHS = (6, 40, 12, 12, 13, 13, 14, 14, 11, 13, 15)
+TITLE = "Báo cáo tình hình thực hiện các nhiệm vụ được giao"
+NO_TASKS = "Không có nhiệm vụ nào trong kỳ báo cáo."
+TOTAL = "Tổng cộng"
+
+
+def log_export(user: User | None, fmt: str, report: Report, channel: str) -> None:
+    """Exports take data out of the tracker: record who took what."""
+    scope = report.scope
+    security_log.info(
+        "report export format=%s channel=%s user=%s period=%s..%s unit=%s meeting=%s tasks=%d",
+        fmt,
+        channel,
+        user.username if user is not None else "-",
+        scope.period.start.isoformat(),
+        scope.period.end.isoformat(),
+        scope.unit.id if scope.unit else "-",
+        scope.meeting.id if scope.meeting else "-",
+        len(report.tasks),
+    )
+
+
+def filename(report: Report, fmt: str) -> str:
+    """ "bao-cao-nhiem-vu-2017-Q2.xlsx"."""
+    period = report.scope.period
+    code = period.code or f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    return f"bao-cao-nhiem-vu-{code}.{fmt}"
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report as a file of format `fmt` (xlsx, docx, csv)."""
+    if fmt == "xlsx":
+        return to_xlsx(report)
+    if fmt == "docx":
+        return to_docx(report)
+    if fmt == "csv":
+        return to_csv(report)
+    raise ValueError(fmt)
+
+
+# --- what each task's row says -------------------------------------------------------------
+
+
+def meeting_text(task: Task) -> str:
+    """ "45/TB-UBND ngày 05/04/2017", or the meeting and its date without a notice."""
+    meeting = task.meeting
+    if meeting.notice_number:
+        if meeting.notice_issued_on:
+            return f"{meeting.notice_number} ngày {meeting.notice_issued_on:%d/%m/%Y}"
+        return meeting.notice_number
+    return f"{meeting.title} ({meeting.held_on:%d/%m/%Y})"
+
+
+def status_text(task: Task, scope: ReportScope) -> str:
+    """The task's class in the report's words, with the work status where it says more."""
+    kind = report_class(task, scope)
+    text = str(CLASS_LABELS[kind]) if kind in CLASS_LABELS else ""
+    if task.status == Status.SUBMITTED:
+        text += " (chờ xác nhận)"
+    elif task.status == Status.RETURNED:
+        text += " (thực hiện lại)"
+    return text
+
+
+def notes_text(task: Task, scope: ReportScope) -> str:
+    """The result, the completion date, days overdue and extensions."""
+    lines = []
+    if task.result and task.status in (Status.DONE, Status.SUBMITTED):
+        lines.append(task.result)
+    if task.status == Status.DONE and task.completed_on:
+        lines.append(f"Hoàn thành ngày {task.completed_on:%d/%m/%Y}.")
+    elif report_class(task, scope) == "open_overdue":
+        lines.append(f"Quá hạn {days_overdue(task, scope)} ngày.")
+    if task.extension_count:
+        line = f"Đã gia hạn {task.extension_count} lần"
+        if task.original_deadline and task.original_deadline != task.deadline:
+            line += f", thời hạn ban đầu {task.original_deadline:%d/%m/%Y}"
+        lines.append(line + ".")
+    return "\n".join(lines)
+
+
+def task_values(task: Task, number: int, scope: ReportScope) -> list[Any]:
+    """One row of the task list, in TASK_COLUMNS order (the deadline as a date)."""
+    return [
+        number,
+        task.content,
+        meeting_text(task),
+        task.lead_unit.name,
+        "; ".join(u.name for u in task.coordinating_units),
+        task.deadline,
+        status_text(task, scope),
+        notes_text(task, scope),
+    ]
+
+
+def summary_values(row: UnitRow, number: int | None) -> list[Any]:
+    """One row of the per-unit summary, in SUMMARY_COLUMNS order."""
+    return [
+        number,
+        row.unit_name,
+        row.assigned,
+        row.due,
+        row.done_on_time,
+        row.done_late,
+        row.open_on_time,
+        row.open_overdue,
+        row.extended,
+        row.completion_rate,
+        row.on_time_rate,
+    ]
+
+
+def period_line(report: Report) -> str:
+    """ "Kỳ báo cáo: Quý II năm 2017 (từ 01/04/2017 đến 30/06/2017)"."""
+    period = report.scope.period
+    if period.code:
+        return f"Kỳ báo cáo: {period.label} ({period.range_text})"
+    return f"Kỳ báo cáo: {period.range_text}"
+
+
+def scope_line(report: Report) -> str:
+    """The report date and the filters."""
+    scope = report.scope
+    parts = [f"Số liệu tính đến ngày {scope.as_of:%d/%m/%Y}"]
+    if scope.unit is not None:
+        parts.append(f"đơn vị chủ trì: {scope.unit.name}")
+    if scope.meeting is not None:
+        label = scope.meeting.notice_label or scope.meeting.title
+        parts.append(f"cuộc họp: {label}")
+    if scope.against == "original":
+        parts.append("tính theo thời hạn ban đầu")
+    return "; ".join(parts) + "."
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+HEADER_ROW = 5  # rows 1-3: title, period, report date; row 4 blank
+
+
+def _sheet_heading(sheet: Any, title: str, report: Report, width: int) -> None:
+    last = get_column_letter(width)
+    for row, text, font in (
+        (1, title, Font(bold=True, size=14)),
+        (2, period_line(report), Font(italic=True, size=12)),
+        (3, scope_line(report), Font(italic=True, size=11)),
+    ):
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.row_dimensions[1].height = 24
+
+
+def _header(sheet: Any, columns: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    for index, (name, width) in enumerate(zip(columns, widths, strict=True), start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = _CENTER
+        cell.border = _BORDER
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.border = _BORDER
+        cell.alignment = _WRAP_TOP
+        if bold:
+            cell.font = Font(bold=True)
+        if isinstance(value, date):
+            cell.number_format = "DD/MM/YYYY"
+        elif isinstance(value, float):
+            cell.number_format = "0.0"
+
+
+def to_xlsx(report: Report) -> bytes:
+    """Sheet 1: the task list in the offices' layout; sheet 2: the per-unit summary."""
+    workbook = Workbook()
+    tasks_sheet = workbook.active
+    tasks_sheet.title = "Nhiệm vụ"
+    _sheet_heading(tasks_sheet, TITLE.upper(), report, len(TASK_COLUMNS))
+    _header(tasks_sheet, TASK_COLUMNS, TASK_WIDTHS)
+    row = HEADER_ROW + 1
+    for number, task in enumerate(report.tasks, start=1):
+        _row(tasks_sheet, row, task_values(task, number, report.scope))
+        row += 1
+    if not report.tasks:
+        _row(tasks_sheet, row, [None, NO_TASKS, *[None] * (len(TASK_COLUMNS) - 2)])
+
+    summary_sheet = workbook.create_sheet("Tổng hợp theo đơn vị")
+    _sheet_heading(summary_sheet, "TỔNG HỢP THEO ĐƠN VỊ CHỦ TRÌ", report, len(SUMMARY_COLUMNS))
+    _header(summary_sheet, SUMMARY_COLUMNS, SUMMARY_WIDTHS)
+    row = HEADER_ROW + 1
+    for number, unit_row in enumerate(report.summary.rows, start=1):
+        _row(summary_sheet, row, summary_values(unit_row, number))
+        row += 1
+    if not report.summary.rows:
+        _row(summary_sheet, row, [None, NO_TASKS, *[None] * (len(SUMMARY_COLUMNS) - 2)])
+        row += 1
+    total = summary_values(report.summary.total, None)
+    total[1] = TOTAL
+    _row(summary_sheet, row, total, bold=True)
+
+    workbook.properties.title = TITLE
+    workbook.properties.creator = "tracker"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def to_csv(report: Report) -> bytes:
+    """The task list as CSV, UTF-8 with a byte-order mark so Excel reads Vietnamese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(TASK_COLUMNS)
+    for number, task in enumerate(report.tasks, start=1):
+        values = task_values(task, number, report.scope)
+        values[5] = f"{values[5]:%d/%m/%Y}" if values[5] else ""
+        writer.writerow(values)
+    if not report.tasks:
+        writer.writerow(["", NO_TASKS, "", "", "", "", "", ""])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- Word ----------------------------------------------------------------------------------
+
+
+def _config(name: str, default: str) -> str:
+    return str(current_app.config.get(name) or default) if has_app_context() else default
+
+
+def _no_borders(table: Any) -> None:
+    properties = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    properties.append(borders)
+
+
+def _cell_text(
+    cell: Any,
+    lines: list[str],
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: int | None = None,
+    align: Any = WD_ALIGN_PARAGRAPH.CENTER,
+) -> None:
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    for index, line in enumerate(lines):
+        if index:
+            paragraph = cell.add_paragraph()
+        paragraph.alignment = align
+        run = paragraph.add_run(line)
+        run.bold = bold
+        run.italic = italic
+        if size:
+            run.font.size = Pt(size)
+
+
+def _paragraph(
+    document: Any,
+    text: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    align: Any = None,
+    size: int | None = None,
+) -> Any:
+    paragraph = document.add_paragraph()
+    if align is not None:
+        paragraph.alignment = align
+    run = paragraph.add_run(text)
+    run.bold = bold
+    run.italic = italic
+    if size:
+        run.font.size = Pt(size)
+    return paragraph
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def to_docx(report: Report) -> bytes:
+    """ "Báo cáo tình hình thực hiện các nhiệm vụ được giao": heading block, per-unit summary,
+    overdue tasks per unit, and the signature block, ready to edit and sign."""
+    scope = report.scope
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    document.core_properties.title = TITLE
+
+    organisation = _config("TRACKER_ORGANISATION", "ỦY BAN NHÂN DÂN")
+    place = _config("TRACKER_PLACE", "..........")
+    as_of = scope.as_of
+    heading = document.add_table(rows=2, cols=2)
+    _no_borders(heading)
+    _cell_text(heading.cell(0, 0), [organisation.upper()], bold=True, size=12)
+    _cell_text(
+        heading.cell(0, 1),
+        ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"],
+        bold=True,
+        size=12,
+    )
+    _cell_text(heading.cell(1, 0), ["Số:        /BC-UBND"], size=13)
+    _cell_text(
+        heading.cell(1, 1),
+        [f"{place}, ngày {as_of.day:02d} tháng {as_of.month:02d} năm {as_of.year}"],
+        italic=True,
+        size=13,
+    )
+
+    document.add_paragraph()
+    _paragraph(document, TITLE, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    _paragraph(document, period_line(report), italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(document, scope_line(report), italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    total = report.summary.total
+    _paragraph(document, "I. TỔNG HỢP KẾT QUẢ THỰC HIỆN", bold=True)
+    _paragraph(
+        document,
+        f"Tổng số nhiệm vụ có thời hạn trong kỳ: {total.assigned}; đã đến hạn: {total.due}, "
+        f"trong đó hoàn thành đúng hạn {total.done_on_time}, hoàn thành quá hạn "
+        f"{total.done_late}, chưa hoàn thành trong hạn {total.open_on_time}, chưa hoàn thành "
+        f"quá hạn {total.open_overdue}; được gia hạn {total.extended}. Tỷ lệ hoàn thành: "
+        f"{_percent(total.completion_rate) or '—'}%; tỷ lệ hoàn thành đúng hạn: "
+        f"{_percent(total.on_time_rate) or '—'}%.",
+    )
+    table = document.add_table(rows=1, cols=len(SUMMARY_COLUMNS))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for index, name in enumerate(SUMMARY_COLUMNS):
+        _cell_text(table.rows[0].cells[index], [name], bold=True, size=9)
+    body_rows = [summary_values(r, n) for n, r in enumerate(report.summary.rows, start=1)]
+    if not body_rows:
+        body_rows.append(["", NO_TASKS, *[""] * (len(SUMMARY_COLUMNS) - 2)])
+    total_values = summary_values(total, None)
+    total_values[1] = TOTAL
+    for values in [*body_rows, total_values]:
+        cells = table.add_row().cells
+        bold = values is total_values
+        for index, value in enumerate(values):
+            if isinstance(value, float):
+                text = _percent(value)
+            else:
+                text = "" if value is None else str(value)
+            align = WD_ALIGN_PARAGRAPH.LEFT if index == 1 else WD_ALIGN_PARAGRAPH.CENTER
+            _cell_text(cells[index], [text], bold=bold, size=10, align=align)
+
+    _paragraph(document, "")
+    _paragraph(document, "II. CÁC NHIỆM VỤ CHƯA HOÀN THÀNH QUÁ HẠN", bold=True)
+    by_unit: dict[str, list[Task]] = {}
+    for task in report.overdue:
+        by_unit.setdefault(task.lead_unit.name, []).append(task)
+    if not by_unit:
+        _paragraph(document, "Không có nhiệm vụ chưa hoàn thành quá hạn.")
+    for number, (unit_name, tasks) in enumerate(by_unit.items(), start=1):
+        _paragraph(document, f"{number}. {unit_name} ({len(tasks)} nhiệm vụ)", bold=True)
+        for task in tasks:
+            deadline = f"{task.deadline:%d/%m/%Y}" if task.deadline else ""
+            _paragraph(
+                document,
+                f"- {task.content} ({meeting_text(task)}; thời hạn {deadline}; "
+                f"quá hạn {days_overdue(task, scope)} ngày).",
+            )
+
+    _paragraph(document, "III. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
+    _paragraph(document, "..........................................................")
+
+    document.add_paragraph()
+    signature = document.add_table(rows=1, cols=2)
+    _no_borders(signature)
+    _cell_text(
+        signature.cell(0, 0),
+        ["Nơi nhận:", "- Như trên;", "- Lưu: VT."],
+        italic=False,
+        size=11,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+    )
+    _cell_text(signature.cell(0, 1), ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], bold=True, size=13)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,38 @@
+"""Private calendar feeds: one revocable secret URL per user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.models import TimestampMixin
+from tracker.core.time import UTCDateTime
+from tracker.extensions import db
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+
+
+class CalendarFeed(TimestampMixin, db.Model):
+    """A user's iCalendar feed. The URL's token is derived from `nonce` and the app's secret
+    key, so the owner can see it again while a copy of the database alone reveals nothing;
+    only its hash is looked up."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Not revoked."""
+        return self.revoked_dt is None

@@ -1,0 +1,481 @@
+"""Counting tasks for reports, by the database: per unit, per meeting, per month, overdue.
+
+Definitions (see docs/reports.md): a report covers the tasks whose deadline (current or
+original, per TRACKER_SCORE_AGAINST) falls in the period, leaving out paused and cancelled
+tasks; of those, the tasks *already due* are the ones whose deadline is on or before the report
+date (the period's end, or today while the period runs). Rates are over tasks already due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from tracker.auth.models import User
+from tracker.core.permissions import visible_tasks_clause
+from tracker.extensions import db
+from tracker.meetings.models import Meeting
+from tracker.reports.periods import Period
+from tracker.tasks.models import Status, Task, Timeliness
+from tracker.tasks.timeliness import classify
+from tracker.units.models import Unit
+
+try:  # The Lifecycle issue's setting; without it, reports count against the current deadline.
+    from tracker.tasks.timeliness import score_against, scoring_deadline_column
+except ImportError:  # pragma: no cover
+
+    def score_against(against: str | None = None) -> str:  # type: ignore[misc]
+        return against or "current"
+
+    def scoring_deadline_column(against: str | None = None) -> Any:  # type: ignore[misc]
+        return Task.deadline
+
+
+# The four classes official reports count, in the order of their columns.
+REPORT_CLASSES = (
+    Timeliness.DONE_ON_TIME.value,
+    Timeliness.DONE_LATE.value,
+    Timeliness.OPEN_ON_TIME.value,
+    Timeliness.OPEN_OVERDUE.value,
+)
+
+CLASS_LABELS = {
+    Timeliness.DONE_ON_TIME.value: _l("Hoàn thành đúng hạn"),
+    Timeliness.DONE_LATE.value: _l("Hoàn thành quá hạn"),
+    Timeliness.OPEN_ON_TIME.value: _l("Chưa hoàn thành trong hạn"),
+    Timeliness.OPEN_OVERDUE.value: _l("Chưa hoàn thành quá hạn"),
+    Timeliness.NO_DEADLINE.value: _l("Không thời hạn"),
+}
+
+# Counted tasks: paused and cancelled tasks are in no official class.
+_COUNTED = (Status.PAUSED.value, Status.CANCELLED.value)
+
+
+class UnknownFilter(LookupError):
+    """A unit or meeting asked for that does not exist or may not be seen."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report counts: a period, seen by a user (None: everything), maybe one unit
+    (as lead, chủ trì) or one meeting."""
+
+    period: Period
+    today: date
+    viewer: User | None = None
+    unit: Unit | None = None
+    meeting: Meeting | None = None
+    against: str = "current"
+
+    @property
+    def as_of(self) -> date:
+        """The report date: tasks whose deadline is on or before it are already due."""
+        return self.period.as_of(self.today)
+
+    @property
+    def deadline(self) -> Any:
+        """The deadline column counted against."""
+        return scoring_deadline_column(self.against)
+
+    def filter_args(self) -> dict[str, Any]:
+        """The filters as query-string arguments, for links and downloads."""
+        args: dict[str, Any] = {}
+        if self.period.code:
+            args["period"] = self.period.code
+        else:
+            args["period"] = "range"
+            args["from"] = self.period.start.isoformat()
+            args["to"] = self.period.end.isoformat()
+        if self.unit is not None:
+            args["unit"] = self.unit.id
+        if self.meeting is not None:
+            args["meeting"] = self.meeting.id
+        return args
+
+
+def make_scope(
+    period: Period,
+    *,
+    today: date,
+    viewer: User | None = None,
+    unit_id: int | None = None,
+    meeting_id: int | None = None,
+    against: str | None = None,
+) -> ReportScope:
+    """Check the filters and build the scope. A unit member is always limited to its own unit;
+    another unit or an unknown one raises UnknownFilter (the caller answers 404)."""
+    unit = None
+    if viewer is not None and not viewer.sees_all_tasks:
+        if unit_id is not None and unit_id != viewer.unit_id:
+            raise UnknownFilter(_("Không tìm thấy đơn vị."))
+        unit_id = viewer.unit_id
+        if unit_id is None:
+            raise UnknownFilter(_("Tài khoản chưa thuộc đơn vị nào."))
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None:
+            raise UnknownFilter(_("Không tìm thấy đơn vị (mã %(id)s).", id=unit_id))
+    meeting = None
+    if meeting_id is not None:
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise UnknownFilter(_("Không tìm thấy cuộc họp (mã %(id)s).", id=meeting_id))
+        if viewer is not None:
+            from tracker.core.permissions import can_view_meeting
+
+            if not can_view_meeting(viewer, meeting):
+                raise UnknownFilter(_("Không tìm thấy cuộc họp (mã %(id)s).", id=meeting_id))
+    return ReportScope(
+        period=period,
+        today=today,
+        viewer=viewer,
+        unit=unit,
+        meeting=meeting,
+        against=score_against(against),
+    )
+
+
+def _common_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+    """Visibility, unit and meeting filters, counted statuses; no period."""
+    conditions: list[sa.ColumnElement[bool]] = [Task.status.not_in(_COUNTED)]
+    if scope.viewer is not None:
+        conditions.append(visible_tasks_clause(scope.viewer))
+    if scope.unit is not None:
+        conditions.append(Task.lead_unit_id == scope.unit.id)
+    if scope.meeting is not None:
+        conditions.append(Task.meeting_id == scope.meeting.id)
+    return conditions
+
+
+def scope_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions selecting the tasks of the report (deadline in the period)."""
+    return [
+        *_common_conditions(scope),
+        scope.deadline.between(scope.period.start, scope.period.end),
+    ]
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    # SUM(CASE ...) rather than COUNT(...) FILTER: the same SQL on SQLite and PostgreSQL.
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _class_conditions(scope: ReportScope) -> dict[str, sa.ColumnElement[bool]]:
+    """The four classes on `scope.today`, for counted tasks with a deadline."""
+    dl = scope.deadline
+    done = Task.status == Status.DONE.value
+    return {
+        Timeliness.DONE_ON_TIME.value: sa.and_(
+            done, sa.or_(Task.completed_on.is_(None), Task.completed_on <= dl)
+        ),
+        Timeliness.DONE_LATE.value: sa.and_(done, Task.completed_on > dl),
+        Timeliness.OPEN_ON_TIME.value: sa.and_(~done, dl >= scope.today),
+        Timeliness.OPEN_OVERDUE.value: sa.and_(~done, dl < scope.today),
+    }
+
+
+@dataclass
+class UnitRow:
+    """One unit's line of the summary."""
+
+    unit_id: int | None
+    unit_name: str
+    assigned: int = 0  # tổng số nhiệm vụ (deadline in the period)
+    due: int = 0  # đã đến hạn
+    done_on_time: int = 0
+    done_late: int = 0
+    open_on_time: int = 0
+    open_overdue: int = 0
+    extended: int = 0  # already due, deadline extended at least once
+
+    @property
+    def not_yet_due(self) -> int:
+        """Tasks of the period whose deadline is after the report date."""
+        return self.assigned - self.due
+
+    @property
+    def done(self) -> int:
+        """Tasks already due that are done, on time or late."""
+        return self.done_on_time + self.done_late
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Done (on time or late) over tasks already due, in percent; None with none due."""
+        return round(100 * self.done / self.due, 1) if self.due else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Done on time over tasks already due, in percent; None with none due."""
+        return round(100 * self.done_on_time / self.due, 1) if self.due else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row for JSON."""
+        return {
+            "unit_id": self.unit_id,
+            "unit_name": self.unit_name,
+            "assigned": self.assigned,
+            "due": self.due,
+            "not_yet_due": self.not_yet_due,
+            "done_on_time": self.done_on_time,
+            "done_late": self.done_late,
+            "open_on_time": self.open_on_time,
+            "open_overdue": self.open_overdue,
+            "extended": self.extended,
+            "completion_rate": self.completion_rate,
+            "on_time_rate": self.on_time_rate,
+        }
+
+
+COUNT_FIELDS = (
+    "assigned",
+    "due",
+    "done_on_time",
+    "done_late",
+    "open_on_time",
+    "open_overdue",
+    "extended",
+)
+SORT_KEYS = (
+    "unit",
+    *COUNT_FIELDS,
+    "not_yet_due",
+    "completion_rate",
+    "on_time_rate",
+)
+
+
+@dataclass
+class Summary:
+    """The per-unit lines and their total."""
+
+    rows: list[UnitRow] = field(default_factory=list)
+    total: UnitRow = field(default_factory=lambda: UnitRow(None, str(_("Tổng cộng"))))
+
+
+def unit_summary(scope: ReportScope) -> Summary:
+    """Per lead unit: tasks of the period, and of those already due, each class; one query."""
+    dl = scope.deadline
+    due = dl <= scope.as_of
+    classes = _class_conditions(scope)
+    query = (
+        sa.select(
+            Task.lead_unit_id,
+            Unit.name,
+            sa.func.count(Task.id),
+            _count(due),
+            *(_count(sa.and_(due, classes[c])) for c in REPORT_CLASSES),
+            _count(sa.and_(due, Task.extension_count > 0)),
+        )
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(*scope_conditions(scope))
+        .group_by(Task.lead_unit_id, Unit.name, Unit.name_folded)
+        .order_by(Unit.name_folded)
+    )
+    summary = Summary()
+    for unit_id, name, *counts in db.session.execute(query):
+        summary.rows.append(UnitRow(unit_id, name, *(int(c) for c in counts)))
+    if scope.unit is not None and not summary.rows:
+        summary.rows.append(UnitRow(scope.unit.id, scope.unit.name))
+    for row in summary.rows:
+        for name in COUNT_FIELDS:
+            setattr(summary.total, name, getattr(summary.total, name) + getattr(row, name))
+    return summary
+
+
+def sort_rows(rows: list[UnitRow], key: str, descending: bool) -> list[UnitRow]:
+    """Sort summary rows by a column; units without a rate go last either way."""
+    if key not in SORT_KEYS or key == "unit":
+        from tracker.core.text import fold
+
+        return sorted(rows, key=lambda r: fold(r.unit_name), reverse=descending)
+    present = [r for r in rows if getattr(r, key) is not None]
+    missing = [r for r in rows if getattr(r, key) is None]
+    return sorted(present, key=lambda r: getattr(r, key), reverse=descending) + missing
+
+
+@dataclass
+class MeetingRow:
+    """How far one meeting's conclusions have got, over all its counted tasks."""
+
+    meeting_id: int
+    title: str
+    held_on: date
+    notice_number: str
+    notice_issued_on: date | None
+    total: int
+    counts: dict[str, int]
+
+    @property
+    def done(self) -> int:
+        """Tasks done, on time or late."""
+        return self.counts[Timeliness.DONE_ON_TIME] + self.counts[Timeliness.DONE_LATE]
+
+    @property
+    def percent_done(self) -> int:
+        """Share of tasks done, in whole percent."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def percent(self, kind: str) -> float:
+        """Share of one class, for the stacked progress bar."""
+        return round(100 * self.counts[kind] / self.total, 2) if self.total else 0.0
+
+
+def meeting_progress(scope: ReportScope, limit: int = 50) -> list[MeetingRow]:
+    """Meetings with tasks in the report, each with all its counted tasks by class today."""
+    in_scope = sa.select(Task.meeting_id).where(*scope_conditions(scope)).distinct()
+    dl = scope.deadline
+    done = Task.status == Status.DONE.value
+    classes = {
+        kind: sa.and_(dl.is_not(None), condition)
+        for kind, condition in _class_conditions(scope).items()
+    }
+    # As classify(): a done task without a deadline is done on time.
+    classes[Timeliness.DONE_ON_TIME.value] = sa.or_(
+        classes[Timeliness.DONE_ON_TIME.value], sa.and_(done, dl.is_(None))
+    )
+    classes[Timeliness.NO_DEADLINE.value] = sa.and_(~done, dl.is_(None))
+    kinds = list(classes)
+    query = (
+        sa.select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.held_on,
+            Meeting.notice_number,
+            Meeting.notice_issued_on,
+            sa.func.count(Task.id),
+            *(_count(classes[k]) for k in kinds),
+        )
+        .join(Task, Task.meeting_id == Meeting.id)
+        .where(Meeting.id.in_(in_scope), *_common_conditions(scope))
+        .group_by(
+            Meeting.id,
+            Meeting.title,
+            Meeting.held_on,
+            Meeting.notice_number,
+            Meeting.notice_issued_on,
+        )
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .limit(limit)
+    )
+    rows = []
+    for meeting_id, title, held_on, number, issued_on, total, *counts in db.session.execute(query):
+        rows.append(
+            MeetingRow(
+                meeting_id,
+                title,
+                held_on,
+                number or "",
+                issued_on,
+                int(total),
+                {k: int(c) for k, c in zip(kinds, counts, strict=True)},
+            )
+        )
+    return rows
+
+
+def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, int]]]:
+    """For each month of the period, the tasks whose deadline falls in it, by class today."""
+    dl = scope.deadline
+    year = sa.extract("year", dl)
+    month = sa.extract("month", dl)
+    classes = _class_conditions(scope)
+    query = (
+        sa.select(year, month, *(_count(classes[c]) for c in REPORT_CLASSES))
+        .where(*scope_conditions(scope))
+        .group_by(year, month)
+    )
+    found = {
+        (int(y), int(m)): dict(zip(REPORT_CLASSES, (int(c) for c in counts), strict=True))
+        for y, m, *counts in db.session.execute(query)
+    }
+    empty = dict.fromkeys(REPORT_CLASSES, 0)
+    return [(ym, found.get(ym, dict(empty))) for ym in scope.period.months()]
+
+
+def overdue_tasks(scope: ReportScope, limit: int | None = None) -> Sequence[Task]:
+    """Open tasks of the report past their deadline, oldest deadline first."""
+    dl = scope.deadline
+    query = (
+        sa.select(Task)
+        .options(joinedload(Task.lead_unit), joinedload(Task.meeting))
+        .where(*scope_conditions(scope), Task.status != Status.DONE.value, dl < scope.today)
+        .order_by(dl, Task.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return db.session.scalars(query).unique().all()
+
+
+def report_tasks(scope: ReportScope) -> Sequence[Task]:
+    """Every task of the report with what an export shows, in the order of the meetings."""
+    query = (
+        sa.select(Task)
+        .join(Task.meeting)
+        .options(
+            contains_eager(Task.meeting),
+            joinedload(Task.lead_unit),
+            selectinload(Task.coordinating_units),
+        )
+        .where(*scope_conditions(scope))
+        .order_by(Meeting.held_on, Meeting.id, Task.id)
+    )
+    return db.session.scalars(query).unique().all()
+
+
+def report_class(task: Task, scope: ReportScope) -> str | None:
+    """The task's class in reports today (due soon counts as on time)."""
+    kind = classify(
+        status=task.status,
+        deadline=task.deadline,
+        completed_on=task.completed_on,
+        today=scope.today,
+        original_deadline=task.original_deadline,
+        against=scope.against,
+    )
+    return Timeliness.OPEN_ON_TIME.value if kind == Timeliness.DUE_SOON else kind
+
+
+def scored_deadline(task: Task, scope: ReportScope) -> date | None:
+    """The deadline the task is counted against."""
+    if scope.against == "original":
+        return task.original_deadline or task.deadline
+    return task.deadline
+
+
+def days_overdue(task: Task, scope: ReportScope) -> int:
+    """Calendar days past the deadline counted against, today."""
+    deadline = scored_deadline(task, scope)
+    return max(0, (scope.today - deadline).days) if deadline else 0
+
+
+@dataclass
+class Report:
+    """Everything an export needs, computed once."""
+
+    scope: ReportScope
+    summary: Summary
+    tasks: Sequence[Task]
+    overdue: Sequence[Task]
+    generated_dt: datetime | None = None
+
+
+def build_report(scope: ReportScope, generated_dt: datetime | None = None) -> Report:
+    """Summary, task list and overdue list of a scope."""
+    return Report(
+        scope=scope,
+        summary=unit_summary(scope),
+        tasks=report_tasks(scope),
+        overdue=overdue_tasks(scope),
+        generated_dt=generated_dt,
+    )
