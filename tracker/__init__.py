@@ -21,6 +21,7 @@ DOMAINS = (
     "api",
     "reminders",
     "reports",
+    "maintenance",
 )
 
 

@@ -113,6 +113,10 @@ def test_unknown_objects_are_404(api) -> None:
     assert client.get("/api/v1/tasks/999").status_code == 404
     assert client.post("/api/v1/tasks/999/updates", json={}).status_code == 404
     assert client.post("/api/v1/extension-requests/999/decision", json={}).status_code == 404
+    huge = 10**12  # beyond PostgreSQL's integer: still a plain 404
+    assert client.get(f"/api/v1/tasks/{huge}").status_code == 404
+    assert client.post(f"/api/v1/tasks/{huge}/updates", json={}).status_code == 404
+    assert client.post(f"/api/v1/extension-requests/{huge}/decision", json={}).status_code == 404
 
 
 def test_invisible_task_is_404_even_with_bad_body(api, world) -> None:

@@ -106,7 +106,11 @@ PATHS: dict[str, Any] = {
             "member sees the tasks their unit leads or coordinates; chair, office and admin "
             "see all.",
             "parameters": [
-                _query("unit", {"type": "integer", "minimum": 1}, "Only tasks of this unit."),
+                _query(
+                    "unit",
+                    {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "Only tasks of this unit.",
+                ),
                 _query(
                     "role",
                     {"type": "string", "enum": ["lead", "coordinating"], "default": "lead"},
@@ -119,7 +123,11 @@ PATHS: dict[str, Any] = {
                     "One status or several separated by commas, e.g. `new,in_progress`.",
                 ),
                 _query("timeliness", ref("Timeliness"), "Timeliness class today."),
-                _query("meeting", {"type": "integer", "minimum": 1}, "Tasks of this meeting."),
+                _query(
+                    "meeting",
+                    {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "Tasks of this meeting.",
+                ),
                 _query(
                     "due_before",
                     {"type": "string", "format": "date"},
@@ -130,7 +138,11 @@ PATHS: dict[str, Any] = {
                     {"type": "string", "maxLength": 200},
                     "Words in the content, diacritics ignored (`noi vu` finds `Nội vụ`).",
                 ),
-                _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+                _query(
+                    "page",
+                    {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
+                    "Page number.",
+                ),
                 _query(
                     "per_page",
                     {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},

@@ -58,6 +58,9 @@ MAX_PER_PAGE = 200
 MAX_QUERY_CHARS = 200
 ROLES = ("lead", "coordinating")
 TIMELINESS_VALUES = tuple(t.value for t in Timeliness)
+# Bounds that keep ids within PostgreSQL's integer and offsets within a 64-bit integer.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -133,8 +136,12 @@ def _load_task(task_id: int, action: Action, *, for_update: bool = False) -> Tas
     """The task, if the token's user may do `action` with it (NotVisible / PermissionDenied
     otherwise). Checked before the body is read, so that nobody learns from a 422 that a task
     they may not see exists."""
-    task = db.session.get(
-        Task, task_id, with_for_update=for_update or None, populate_existing=for_update
+    task = (
+        db.session.get(
+            Task, task_id, with_for_update=for_update or None, populate_existing=for_update
+        )
+        if task_id <= MAX_ID
+        else None
     )
     if task is None:
         raise NotVisible
@@ -203,10 +210,10 @@ def list_tasks() -> Any:
     """The tasks the token's user may see, filtered and paginated."""
     args = request.args
     errors: dict[str, str] = {}
-    page = _int_arg(errors, "page", 1, 1) or 1
+    page = _int_arg(errors, "page", 1, 1, MAX_PAGE) or 1
     per_page = _int_arg(errors, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
-    unit_id = _int_arg(errors, "unit", None, 1)
-    meeting_id = _int_arg(errors, "meeting", None, 1)
+    unit_id = _int_arg(errors, "unit", None, 1, MAX_ID)
+    meeting_id = _int_arg(errors, "meeting", None, 1, MAX_ID)
     role = args.get("role") or "lead"
     if role not in ROLES:
         errors["role"] = _("Giá trị phải là lead hoặc coordinating.")
@@ -325,8 +332,10 @@ def post_extension_request(task_id: int) -> Any:
 @token_required
 def post_extension_decision(request_id: int) -> Any:
     """The chair or the office approves (maybe with another date) or refuses a request."""
-    extension = db.session.get(
-        ExtensionRequest, request_id, with_for_update=True, populate_existing=True
+    extension = (
+        db.session.get(ExtensionRequest, request_id, with_for_update=True, populate_existing=True)
+        if request_id <= MAX_ID
+        else None
     )
     if extension is None:
         raise NotVisible

@@ -14,6 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from tracker.core.permissions import can_administer, can_manage_meetings
@@ -139,6 +140,30 @@ def init_app(app: Flask) -> None:
         if error.code == 413:
             return _error_page(413, _("Tệp hoặc nội dung gửi lên vượt quá giới hạn cho phép."))
         return _error_page(error.code or 500)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_unavailable(error: Exception) -> Any:
+        # The database went away (restart, network, lock timeout): nothing was saved. Give the
+        # user back what they typed so one click sends it again.
+        app.logger.warning("database unavailable on %s: %s", request.path, error)
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error="database unavailable, nothing was saved; retry"), 503
+        fields = [
+            (key, value)
+            for key, values in request.form.lists()
+            for value in values
+            if key != "csrf_token"
+        ]
+        page = render_template(
+            "errors/unavailable.html",
+            fields=fields,
+            action=request.full_path if request.method == "POST" else None,
+        )
+        return page, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Any:

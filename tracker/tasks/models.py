@@ -253,7 +253,10 @@ class TaskSeries(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    template_task: Mapped[Task | None] = relationship(foreign_keys=[template_task_id])
+    # post_update: the series row is written first, then pointed at its template task.
+    template_task: Mapped[Task | None] = relationship(
+        foreign_keys=[template_task_id], post_update=True
+    )
     occurrences: Mapped[list[Task]] = relationship(
         foreign_keys=[Task.series_id], back_populates="series", order_by="Task.period_start"
     )
