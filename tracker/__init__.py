@@ -22,6 +22,7 @@ DOMAINS = (
     "reminders",
     "reports",
     "maintenance",
+    "performance",
 )
 
 

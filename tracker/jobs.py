@@ -109,6 +109,17 @@ def try_lead(connection: sa.Connection) -> bool:
     return bool(got)
 
 
+def release_lead(connection: sa.Connection) -> None:
+    """Give up being the active scheduler; a standby takes over at its next attempt."""
+    try:
+        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK_KEY})
+        connection.commit()
+    finally:
+        # Closing would only return the connection, and with it the lock, to the pool.
+        connection.invalidate()
+        connection.close()
+
+
 def run_scheduler(app: Flask, standby_seconds: float = 15.0) -> None:
     """Run the jobs until Ctrl-C or SIGTERM. On PostgreSQL, wait as a hot standby while
     another scheduler holds the advisory lock."""
@@ -136,5 +147,5 @@ def run_scheduler(app: Flask, standby_seconds: float = 15.0) -> None:
         pass
     finally:
         if lock is not None:
-            lock.close()  # closing the session releases the advisory lock
+            release_lead(lock)
         log.info("scheduler stopped")

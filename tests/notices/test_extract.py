@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,10 @@ def only(text: str, **kwargs: object):
     return tasks[0]
 
 
-@pytest.mark.parametrize("stem", ["tb-01", "tb-02", "tb-03"])
+OWN_NOTICES = sorted(p.stem for p in (Path(__file__).parent / "data").glob("tb-*.txt"))
+
+
+@pytest.mark.parametrize("stem", OWN_NOTICES)
 def test_own_notices_read_as_expected(data_dir, stem):
     expected = json.loads((data_dir / f"{stem}.expected.json").read_text(encoding="utf-8"))
     reading = read_notice((data_dir / f"{stem}.txt").read_text(encoding="utf-8"))
@@ -212,3 +216,100 @@ def test_five_megabytes_finish_quickly():
     reading = read_notice(text[:5_000_000], issued_on=date(2024, 5, 1))
     assert time.perf_counter() - started < 10
     assert reading.tasks[0].lead == "Phòng Nội vụ"
+
+
+def test_cung_after_the_lead_names_a_coordinating_unit():
+    task = only("Ban Chỉ huy Quân sự huyện cùng Công an huyện chuẩn bị lực lượng cứu hộ, cứu nạn.")
+    assert (task.lead, task.coordinating) == ("Ban Chỉ huy Quân sự huyện", ["Công an huyện"])
+
+
+def test_phoi_hop_after_the_first_verb_is_coordination():
+    task = only(
+        "Phòng TN&MT rà soát các điểm tập kết rác, phối hợp với Công ty Môi trường đô thị thu "
+        "gom, xử lý dứt điểm."
+    )
+    assert task.coordinating == ["Công ty Môi trường đô thị"]
+    assert task.task == "rà soát các điểm tập kết rác, thu gom, xử lý dứt điểm"
+    tasks = read_notice(
+        "Phòng Quản lý đô thị chủ trì tham mưu kế hoạch ra quân; trong quá trình thực hiện phối "
+        "hợp với Công an thành phố và UBND các phường."
+    ).tasks
+    assert [(t.lead, t.coordinating) for t in tasks] == [
+        ("Phòng Quản lý đô thị", ["Công an thành phố", "UBND các phường"])
+    ]
+
+
+def test_lower_case_names_with_verbs_and_place_words_stay_whole():
+    text = (
+        "Ban Quản lý dự án đầu tư xây dựng và phát triển quỹ đất huyện khẩn trương lập hồ sơ "
+        "quyết toán. Yêu cầu các cơ sở khám bệnh, chữa bệnh công lập báo cáo tình hình thuốc. "
+        "Giao UBND TP. Thanh Hóa thu dọn cây xanh gãy đổ."
+    )
+    assert [t.lead for t in read_notice(text).tasks] == [
+        "Ban Quản lý dự án đầu tư xây dựng và phát triển quỹ đất huyện",
+        "các cơ sở khám bệnh, chữa bệnh công lập",
+        "UBND TP. Thanh Hóa",
+    ]
+
+
+def test_heading_lead_reaches_items_with_a_topic_or_a_directing_verb():
+    text = (
+        "Yên Thế, ngày 15 tháng 7 năm 2024\n"
+        "1. Phòng Giáo dục và Đào tạo:\n"
+        "- Về công tác tuyển sinh: hướng dẫn các trường tuyển sinh lớp 1, lớp 6 đúng quy định.\n"
+        "- Chỉ đạo các trường tự đánh giá, đăng ký kiểm định theo kế hoạch.\n"
+        "- Tổ chức các đoàn kiểm tra cơ sở vật chất trước ngày 20/8.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.lead for t in tasks] == ["Phòng Giáo dục và Đào tạo"] * 3
+    assert tasks[2].deadline == date(2024, 8, 20)
+
+
+def test_shared_head_after_a_colon_is_distributed():
+    tasks = read_notice("Giao các Sở: Xây dựng, Giao thông vận tải kiểm tra các cầu hư hỏng.").tasks
+    assert [t.lead for t in tasks] == ["Sở Xây dựng", "Sở Giao thông vận tải"]
+
+
+def test_role_before_chu_tri_and_short_opening_phrase():
+    tasks = read_notice(
+        "Sở Nông nghiệp và PTNT là cơ quan thường trực Chương trình, chủ trì, phối hợp với các "
+        "sở, ngành liên quan hướng dẫn các địa phương hoàn thiện hồ sơ. Các cơ quan, đơn vị tổ "
+        "chức tổng vệ sinh trụ sở; sau Tết, thủ trưởng các cơ quan, đơn vị chấn chỉnh kỷ luật."
+    ).tasks
+    assert [(t.lead, t.coordinating) for t in tasks] == [
+        ("Sở Nông nghiệp và PTNT", ["các sở, ngành liên quan"]),
+        ("Các cơ quan, đơn vị", []),
+        ("các cơ quan, đơn vị", []),
+    ]
+
+
+def test_status_directing_generic_closings_and_accountability_are_not_tasks():
+    text = (
+        "Sở Y tế đã chỉ đạo các đơn vị phun khử khuẩn tại các vùng ngập lụt. "
+        "UBND tỉnh yêu cầu các cơ quan, đơn vị liên quan triển khai thực hiện./. "
+        "UBND các huyện rà soát các tiêu chí chưa đạt; chịu trách nhiệm trước Chủ tịch UBND "
+        "tỉnh nếu để chậm tiến độ."
+    )
+    tasks = read_notice(text).tasks
+    assert [t.task for t in tasks] == ["rà soát các tiêu chí chưa đạt"]
+
+
+def test_closing_deadline_clause_is_shared_by_the_sentence():
+    tasks = read_notice(
+        "Châu Thành, ngày 23 tháng 12 năm 2024\n"
+        "Phòng Văn hóa và Thông tin chủ trì xây dựng kế hoạch tổ chức; Phòng Tài chính - Kế "
+        "hoạch thẩm định dự toán kinh phí; hoàn thành trong quý I/2025."
+    ).tasks
+    assert [t.deadline for t in tasks] == [date(2025, 3, 31)] * 2
+
+
+def test_deadline_forms_after_the_rules_were_generalised():
+    issued = date(2024, 6, 5)
+    cases = {
+        "Sở Tài chính thẩm định giá trong thời hạn 15 ngày kể từ ngày nhận đủ hồ sơ.": None,
+        "Sở Tài chính thẩm định giá trong 15 ngày kể từ ngày ký Thông báo này.": date(2024, 6, 20),
+        "Sở Xây dựng bàn giao phòng học trước ngày khai giảng 05/9/2024.": date(2024, 9, 5),
+        "UBND các huyện phấn đấu hoàn thành mục tiêu 6 tháng đầu năm 2024.": date(2024, 6, 30),
+    }
+    for text, expected in cases.items():
+        assert only(text, issued_on=issued).deadline == expected, text

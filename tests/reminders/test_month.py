@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 
 from tests.factories import make_task, make_user
@@ -12,21 +13,22 @@ from tests.reminders.conftest import SmtpHandler, local
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.reminders.operations.preferences import set_event_mode, set_muted
-from tracker.tasks.extensions import decide_extension, request_extension
+from tracker.tasks.extensions import decide_extension, pending_request, request_extension
 from tracker.tasks.operations import change_status, post_progress
 
-# Each day: person -> the messages they received, each message as the sorted reminders it
+# Nội vụ has two members and nobody is named responsible for A, so both hear about A; D names
+# noivu2. Each day: person -> the messages they received, each message as the sorted reminders it
 # carries ("task:kind"). Days not listed: nobody received anything.
 EXPECTED = {
     date(2017, 4, 10): {
         "noivu": [["A:assigned"], ["C:assigned"]],
         "tuphap": [["B:assigned"]],
-        "noivu2": [["D:assigned"]],
+        "noivu2": [["A:assigned"], ["C:assigned"], ["D:assigned"]],
     },
     date(2017, 4, 11): {"tckh": [["A:assigned", "C:assigned"]], "noivu2": [["D:due_soon"]]},
     date(2017, 4, 14): {"noivu2": [["D:due_today"]]},
     date(2017, 4, 17): {
-        "noivu2": [["D:overdue"]],
+        "noivu2": [["A:due_soon", "D:overdue"]],
         "noivu": [["A:due_soon"]],
         "tckh": [["A:due_soon"]],
     },
@@ -37,10 +39,10 @@ EXPECTED = {
         "chutich": [["A:awaiting_confirmation", "D:escalation"]],
         "vanphong": [["A:awaiting_confirmation", "D:escalation"]],
     },
-    date(2017, 4, 24): {"noivu": [["A:returned"]]},
+    date(2017, 4, 24): {"noivu": [["A:returned"]], "noivu2": [["A:returned"]]},
     date(2017, 4, 25): {
         "tuphap": [["B:due_today"]],
-        "noivu2": [["D:extension_decided"], ["D:overdue"]],
+        "noivu2": [["A:overdue", "D:overdue"], ["D:extension_decided"]],
         "noivu": [["A:overdue"]],
         "chutich": [["D:extension_pending"]],
         "vanphong": [["D:extension_pending"]],
@@ -48,11 +50,12 @@ EXPECTED = {
     date(2017, 4, 26): {"tuphap": [["B:overdue"]]},
     date(2017, 4, 27): {
         "noivu": [["A:overdue"]],
+        "noivu2": [["A:overdue"]],
         "chutich": [["A:escalation"]],
         "vanphong": [["A:escalation"]],
     },
     date(2017, 4, 28): {"tuphap": [["B:overdue"]], "noivu2": [["D:due_soon"]]},
-    date(2017, 5, 3): {"noivu": [["A:overdue"]]},
+    date(2017, 5, 3): {"noivu": [["A:overdue"]], "noivu2": [["A:overdue"]]},
     date(2017, 5, 4): {
         "tuphap": [["B:overdue"]],
         "chutich": [["B:escalation"]],
@@ -60,11 +63,13 @@ EXPECTED = {
     },
     date(2017, 5, 5): {"noivu2": [["D:due_today"]]},
     date(2017, 5, 8): {"tuphap": [["B:overdue"]], "noivu2": [["D:overdue"]]},
-    date(2017, 5, 9): {"tckh": [["C:due_soon"]]},
+    # Nội vụ's noivu muted C on the 12th; noivu2 did not.
+    date(2017, 5, 9): {"tckh": [["C:due_soon"]], "noivu2": [["C:due_soon"]]},
     date(2017, 5, 10): {"tuphap": [["B:overdue"]], "noivu2": [["D:overdue"]]},
 }
 
 
+@pytest.mark.slow
 def test_a_month_of_passes(mail_app: Flask, world, smtp: SmtpHandler, run) -> None:
     w = world
     noivu2 = make_user(Role.UNIT, w.noivu, "noivu2", full_name="Sùng A Páo")
@@ -93,7 +98,9 @@ def test_a_month_of_passes(mail_app: Flask, world, smtp: SmtpHandler, run) -> No
                 d, actor=noivu2, new_deadline=date(2017, 5, 5), reason="Chờ số liệu của xã"
             )
         if day == date(2017, 4, 25):
-            decide_extension(d.extension_requests_pending, actor=w.office, approve=True)
+            request = pending_request(d)
+            assert request is not None
+            decide_extension(request, actor=w.office, approve=True)
         if day == date(2017, 5, 3):
             post_progress(a, actor=w.lead_user, note="Đã bổ sung số liệu", status="submitted")
         if day == date(2017, 5, 4):
@@ -106,17 +113,13 @@ def test_a_month_of_passes(mail_app: Flask, world, smtp: SmtpHandler, run) -> No
     while day <= date(2017, 5, 10):
         # Several passes a day, weekends included: extra passes must send nothing twice.
         for hour, minute in ((7, 0), (7, 30), (7, 31), (10, 0), (16, 0)):
+            if day.weekday() >= 5 and hour != 16:
+                continue
             if day == date(2017, 4, 10) and hour < 16:
                 continue  # the tasks were assigned on the 10th at 09:00
             if (hour, minute) == (10, 0):
                 at(day, 10)
-                from tracker.extensions import db as _db
-
-                _db.session.expire_all()
-                if day == date(2017, 4, 25):
-                    from tracker.tasks.extensions import pending_request
-
-                    d.extension_requests_pending = pending_request(d)
+                db.session.expire_all()
                 act(day)
                 continue
             run(local(day.year, day.month, day.day, hour, minute))

@@ -64,16 +64,24 @@ def test_xlsx_cell_by_cell(login, data, caplog) -> None:
         "Hoàn thành ngày 08/04/2017.\nĐã gia hạn 1 lần, thời hạn ban đầu 31/03/2017."
     )
     assert sheet.cell(row=row_of[14], column=3).value == "Họp bàn kế hoạch quý II (03/04/2017)"
-    assert sheet.cell(row=row_of[14], column=5).value is None or sheet.cell(
-        row=row_of[14], column=5
-    ).value in ("", "Phòng Nội vụ")
+    assert sheet.cell(row=row_of[14], column=5).value == "Phòng Nội vụ"
 
     summary = book["Tổng hợp theo đơn vị"]
     assert tuple(c.value for c in summary[5]) == SUMMARY_COLUMNS
     assert summary.freeze_panes == "A6"
     assert [c.value for c in summary[6]] == [1, "Phòng Nội vụ", 8, 6, 2, 1, 1, 2, 1, 50.0, 33.3]
     assert [c.value for c in summary[7]] == [
-        2, "Phòng Tài chính - Kế hoạch", 3, 2, 1, 0, 0, 1, 1, 50.0, 50.0,
+        2,
+        "Phòng Tài chính - Kế hoạch",
+        3,
+        2,
+        1,
+        0,
+        0,
+        1,
+        1,
+        50.0,
+        50.0,
     ]
     assert [c.value for c in summary[8]] == [None, "Tổng cộng", 11, 8, 3, 1, 1, 3, 2, 50.0, 37.5]
     assert any("report export format=xlsx" in r.getMessage() for r in caplog.records)
@@ -82,7 +90,9 @@ def test_xlsx_cell_by_cell(login, data, caplog) -> None:
 def test_xlsx_follows_the_screen_filters(login, data) -> None:
     book = _xlsx(login(data.office).get(f"/reports/export.xlsx?period=2017-Q2&unit={data.b.id}"))
     sheet = book["Nhiệm vụ"]
-    assert [sheet.cell(row=r, column=4).value for r in (6, 7, 8)] == ["Phòng Tài chính - Kế hoạch"] * 3
+    assert [sheet.cell(row=r, column=4).value for r in (6, 7, 8)] == [
+        "Phòng Tài chính - Kế hoạch"
+    ] * 3
     assert "đơn vị chủ trì: Phòng Tài chính - Kế hoạch" in sheet["A3"].value
     # A unit member's download is its own unit's, whatever it asks for.
     book = _xlsx(login(data.b_user).get("/reports/export.xlsx?period=2017-Q2"))
@@ -114,7 +124,17 @@ def test_docx_report(login, data) -> None:
     summary = document.tables[1]
     assert [c.text for c in summary.rows[0].cells] == list(SUMMARY_COLUMNS)
     assert [c.text for c in summary.rows[1].cells] == [
-        "1", "Phòng Nội vụ", "8", "6", "2", "1", "1", "2", "1", "50,0", "33,3",
+        "1",
+        "Phòng Nội vụ",
+        "8",
+        "6",
+        "2",
+        "1",
+        "1",
+        "2",
+        "1",
+        "50,0",
+        "33,3",
     ]
     assert [c.text for c in summary.rows[-1].cells][1:4] == ["Tổng cộng", "11", "8"]
     # Overdue tasks, per unit, oldest first.
@@ -134,8 +154,12 @@ def test_csv_is_utf8_with_bom(login, data) -> None:
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == TASK_COLUMNS
     assert rows[1][:6] == [
-        "1", data.tasks[1].content, "45/TB-UBND ngày 22/03/2017", "Phòng Nội vụ",
-        "Phòng Tư pháp", "05/04/2017",
+        "1",
+        data.tasks[1].content,
+        "45/TB-UBND ngày 22/03/2017",
+        "Phòng Nội vụ",
+        "Phòng Tư pháp",
+        "05/04/2017",
     ]
     assert len(rows) == 12
 
@@ -152,16 +176,34 @@ def test_command_line_report(app, data, tmp_path: Path) -> None:
     out = tmp_path / "b.docx"
     result = runner.invoke(
         tracker_cli,
-        ["report", "--period", "2017-06", "--format", "docx", "--out", str(out),
-         "--unit", str(data.b.id)],
+        [
+            "report",
+            "--period",
+            "2017-06",
+            "--format",
+            "docx",
+            "--out",
+            str(out),
+            "--unit",
+            str(data.b.id),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert TITLE in [p.text for p in docx.Document(str(out)).paragraphs]
     out = tmp_path / "m.csv"
     result = runner.invoke(
         tracker_cli,
-        ["report", "--period", "2017", "--format", "csv", "--out", str(out),
-         "--meeting", str(data.m2.id)],
+        [
+            "report",
+            "--period",
+            "2017",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--meeting",
+            str(data.m2.id),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 3
@@ -200,8 +242,16 @@ def test_libreoffice_converts_the_files(login, data, tmp_path: Path, fmt: str) -
     source = tmp_path / f"report.{fmt}"
     source.write_bytes(login(data.office).get(f"/reports/export.{fmt}?period=2017-Q2").data)
     result = subprocess.run(
-        [SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-         "pdf", "--outdir", str(tmp_path), str(source)],
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
         capture_output=True,
         timeout=180,
         check=False,

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 
 from tracker.reports.operations import (
+    UnknownFilter,
     class_series,
     make_scope,
     meeting_progress,
     overdue_tasks,
     sort_rows,
     unit_summary,
-    UnknownFilter,
 )
 from tracker.reports.periods import parse_period
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -16,5 +18,9 @@ DAY_KINDS = {
 
 class CalendarDayForm(FlaskForm):
     day = DateInput(_l("Ngày"), validators=[required()])
-    kind = Select(_l("Loại ngày"), choices=[(k, v) for k, v in DAY_KINDS.items()])
+    kind = Select(_l("Loại ngày"))
     note = StringField(_l("Ghi chú"), validators=[optional(), max_length(200)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = list(DAY_KINDS.items())

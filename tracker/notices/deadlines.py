@@ -44,7 +44,8 @@ _DATE_PREFIX = (
     r"|đến\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
 )
 _DATE_RE = re.compile(
-    rf"(?<!\w){_DATE_PREFIX}(?:{_CLOCK})?(?:ngày\s+)?(?:{_DAY_MONTH_WORDS}|{_DAY_MONTH})"
+    rf"(?<!\w){_DATE_PREFIX}(?:{_CLOCK})?(?:ngày\s+(?:[^\W\d]+\s+){{0,3}}?(?:\(?ngày\s+)?)?"
+    rf"(?:{_DAY_MONTH_WORDS}|{_DAY_MONTH})"
     r"(?:\s+(?:này|tới|sắp\s+tới))?",
     re.IGNORECASE,
 )
@@ -66,7 +67,21 @@ _YEAR_RE = re.compile(
 _RELATIVE_RE = re.compile(
     r"(?<!\w)(?:trong\s+(?:thời\s+hạn\s+|thời\s+gian\s+|vòng\s+)?|sau\s+|không\s+quá\s+)"
     r"(?P<n>\d{1,3})\s+(?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)"
-    r"(?:\s*,?\s*(?:kể\s+)?từ\s+ngày\s+(?:nhận|ban\s+hành|ký)[^,;.\n]{0,60})?",
+    r"(?:\s*,?\s*(?P<since>(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+[^,;.\n]{0,60}))?",
+    re.IGNORECASE,
+)
+# "kể từ ngày ..." counts from the notice itself only when it says so ("kể từ ngày ký", "ngày
+# ban hành Thông báo này", "ngày nhận được Công văn này"); from any other event ("ngày nhận đủ
+# hồ sơ hợp lệ") the date is not known when the notice is read.
+_SINCE_NOTICE_RE = re.compile(
+    r"^(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+(?:ký|ban\s+hành|nhận\s+được\s+"
+    r"(?:thông\s+báo|công\s+văn|văn\s+bản|kết\s+luận)|thông\s+báo\s+này|công\s+văn\s+này"
+    r"|văn\s+bản\s+này)",
+    re.IGNORECASE,
+)
+# "6 tháng đầu năm 2024" ends on 30/6, "9 tháng đầu năm" on 30/9, "6 tháng cuối năm" on 31/12.
+_PART_OF_YEAR_RE = re.compile(
+    r"(?<!\w)(?P<n>6|sáu|9|chín)\s+tháng\s+(?P<part>đầu|cuối)\s+năm(?:\s+(?P<y>\d{4}))?(?!\d)",
     re.IGNORECASE,
 )
 _TET_RE = re.compile(
@@ -149,6 +164,10 @@ def find_deadlines(
     for m in _RELATIVE_RE.finditer(text):
         count, unit = int(m.group("n")), " ".join(m.group("unit").lower().split())
         deadline = None
+        since = m.group("since")
+        if since and not _SINCE_NOTICE_RE.match(since):
+            found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), None))
+            continue
         if issued_on is not None and count > 0:
             if unit == "ngày làm việc":
                 deadline = calendar.add_working_days(issued_on, count)
@@ -185,6 +204,15 @@ def find_deadlines(
                 )
             else:
                 deadline = _month_end(year, 3 * quarter)
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, strong=False))
+
+    for m in _PART_OF_YEAR_RE.finditer(text):
+        year = int(m.group("y")) if m.group("y") else (issued_on.year if issued_on else None)
+        months = 6 if m.group("n").lower() in {"6", "sáu"} else 9
+        deadline = None
+        if year is not None:
+            deadline = date(year, 12, 31) if m.group("part").lower() == "cuối" else None
+            deadline = deadline or _month_end(year, months)
         found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, strong=False))
 
     for m in _YEAR_RE.finditer(text):

@@ -168,6 +168,14 @@ def _line_level(line: str) -> tuple[int | None, int]:
     return level, m.end()
 
 
+# A line opening like this starts a paragraph, even after a long line without a full stop (the
+# notice's subject line: "Kết luận của Chủ tịch ... năm 2024" / "Ngày 08/3/2024, ...").
+_PARAGRAPH_OPENER_RE = re.compile(
+    r"(?:Ngày|Sáng|Chiều|Tối|Trưa|Hôm|Vào\s+ngày|Thực\s+hiện|Căn\s+cứ|Tham\s+dự|Sau\s+khi|"
+    r"Trên\s+cơ\s+sở|Xét|Theo)\s"
+)
+
+
 def normalise(raw: str) -> str:
     """NFC, one kind of space and line break, glued words split, and lines a PDF wrapped in the
     middle of a sentence joined again. Offsets of the reading refer to this text."""
@@ -185,6 +193,7 @@ def normalise(raw: str) -> str:
                 and not _line_level(line)[0]
                 and (line[0].islower() or (len(previous) >= 60 and not line.isupper()))
                 and not previous.isupper()
+                and not _PARAGRAPH_OPENER_RE.match(line)
             )
             if wrapped:
                 joined[-1] = previous + " " + line
@@ -527,7 +536,26 @@ _NON_TASK_OPENERS = Lexicon(
 _ADJUNCTS = Lexicon(
     ["trên cơ sở", "căn cứ", "theo chức năng", "theo chức năng, nhiệm vụ", "căn cứ vào"]
 )
+# Closings such as "yêu cầu các cơ quan, đơn vị nghiêm túc thực hiện" assign no work of their own.
+_GENERIC_WORK_RE = re.compile(
+    r"(?:(?:biết|nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|triển\s+khai|tổ\s+chức|phối\s+hợp|"
+    r"quan\s+tâm|chỉ\s+đạo)\s*(?:,|và)?\s*)*(?:thực\s+hiện|triển\s+khai|chỉ\s+đạo\s+thực\s+hiện)"
+    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|đúng\s+quy\s+định|có\s+hiệu\s+quả|hiệu\s+quả|"
+    r"(?:theo\s+đúng\s+|đúng\s+|các\s+)?nội\s+dung\s+(?:nêu\s+)?trên|Công\s+văn\s+này|"
+    r"Thông\s+báo\s+này|văn\s+bản\s+này|theo\s+quy\s+định|\./\.|\./))*[\s./]*",
+    re.I,
+)
+# "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
+_ANSWERABLE_RE = re.compile(
+    r"(?:chịu\s+trách\s+nhiệm\s+)?trước\s+(?:Chủ\s+tịch|UBND|Ủy\s+ban|"
+    r"Uỷ\s+ban|pháp\s+luật|Thường\s+trực|lãnh\s+đạo)",
+    re.I,
+)
 _NOT_BEFORE_TRIGGER = {
+    "đã",
+    "đang",
+    "sẽ",
+    "vừa",
     "theo",
     "xét",
     "được",
@@ -550,6 +578,51 @@ _NOT_BEFORE_TRIGGER = {
 _PASSIVE_VERBS = Lexicon(
     ["chủ trì", "thực hiện", "phụ trách", "chịu trách nhiệm", "làm chủ trì", "đảm nhận"]
 )
+
+
+def _coordination_at(
+    toks: Sequence[Token], k: int, end: int, text: str
+) -> tuple[list[UnitSpan], int]:
+    """Units of "phối hợp (chặt chẽ) (với) X, Y" / "cùng (với) X" at `k`, and the index after."""
+    if k + 1 < end and toks[k].key == "phối" and toks[k + 1].key == "hợp":
+        j = k + 2
+    elif k < end and toks[k].key == "cùng":
+        j = k + 1
+    else:
+        return [], k
+    j += _MANNER.match(toks, j, end)
+    if j < end and toks[j].key in {"với", "cùng"}:
+        j += 1
+    units, after = parse_unit_list(toks, j, end, text)
+    return (units, after) if units else ([], k)
+
+
+def _coordination_inside(
+    toks: Sequence[Token], start: int, end: int, text: str
+) -> list[tuple[list[UnitSpan], int, int]]:
+    """ "..., phối hợp với X <work>" after the first verb of a task: (units, from, to) each."""
+    found = []
+    k = start
+    while k < end:
+        if toks[k].key == "phối" and (
+            k == start
+            or toks[k - 1].text in {",", ";"}
+            or _DURING.match(toks, max(start, k - 5), k) == 5
+        ):
+            units, after = _coordination_at(toks, k, end, text)
+            if units:
+                first = k
+                if _DURING.match(toks, max(start, k - 5), k) == 5:
+                    first = k - 5
+                found.append((units, first, after))
+                k = after
+                continue
+        k += 1
+    return found
+
+
+_MANNER = Lexicon(["chặt chẽ", "chặt chẽ, thường xuyên", "thường xuyên", "tốt"])
+_DURING = Lexicon(["trong quá trình thực hiện"])
 
 
 @dataclass
@@ -585,6 +658,16 @@ def _is_issuer(unit: UnitSpan) -> bool:
             "thành ủy",
         )
     )
+
+
+def _skip_parenthesis(toks: Sequence[Token], j: int, n: int) -> int:
+    """Index after a short note in brackets behind a unit ("Phòng Nội vụ (Ban Thi đua - Khen
+    thưởng) hướng dẫn ..."), or `j` when there is none."""
+    if j < n and toks[j].text == "(":
+        for m in range(j + 1, min(n, j + 16)):
+            if toks[m].text == ")":
+                return m + 1
+    return j
 
 
 def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
@@ -627,21 +710,8 @@ class _SentenceReader:
             if m:
                 j += m
                 continue
-            if key == "phối" and j + 1 < n and toks[j + 1].key == "hợp":
-                k = j + 2
-                if k < n and toks[k].key in {"với", "cùng"}:
-                    k += 1
-                units, after = self.units(k)
-                if units:
-                    claim.coordinating.extend(units)
-                    j = after
-                    continue
-                break
-            if key == "cùng":
-                k = j + 1
-                if k < n and toks[k].key == "với":
-                    k += 1
-                units, after = self.units(k)
+            if (key == "phối" and j + 1 < n and toks[j + 1].key == "hợp") or key == "cùng":
+                units, after = _coordination_at(toks, j, n, self.text)
                 if units:
                     claim.coordinating.extend(units)
                     j = after
@@ -698,7 +768,7 @@ class _SentenceReader:
         leads, j = self.units(i)
         if not leads:
             return None
-        k = j
+        k = _skip_parenthesis(toks, j, n)
         while k < n and toks[k].text == ",":
             k += 1
         if k >= n:
@@ -707,6 +777,8 @@ class _SentenceReader:
             claim = _Claim("heading", leads, [], i, k + 1, confidence=0.8)
             self.after_lead(k + 1, claim)
             return claim
+        if toks[k].key == "là":
+            k = self._after_role(k)
         strong = _STRONG.match(toks, k, n)
         if (
             toks[k].key == "chỉ"
@@ -725,6 +797,23 @@ class _SentenceReader:
         claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
         self.after_lead(k, claim)
         return claim
+
+    def _after_role(self, k: int) -> int:
+        """ "Sở Y tế là cơ quan thường trực (Chương trình), chủ trì ..." / "là cơ quan đầu mối
+        tham mưu ...": where the work starts after the unit's role; `k` itself when none."""
+        toks, n = self.toks, self.n
+        if k + 1 >= n or toks[k + 1].key not in {"cơ", "đơn", "đầu", "thường", "ngành"}:
+            return k
+        for m in range(k + 2, min(n, k + 20)):
+            if toks[m].text in {";", ":", "."}:
+                break
+            if toks[m].text == ",":
+                if m + 1 < n and (_STRONG.match(toks, m + 1, n) or is_verb_at(toks, m + 1, n)):
+                    return m + 1
+                break
+            if toks[m - 1].key in {"mối", "trì", "trực", "quản"} and is_verb_at(toks, m, n):
+                return m
+        return k
 
     def try_passive(self, i: int, segment_start: int) -> _Claim | None:
         toks, n = self.toks, self.n
@@ -783,9 +872,12 @@ class _SentenceReader:
         segment_start = 0
         narrative_sentence = False
         first_clause = True
+        topic = False
         while i < n:
             token = toks[i]
             if token.text in {";", ":"}:
+                # "- Về công tác tuyển sinh: hướng dẫn ...": a topic, then the item's work.
+                topic = token.text == ":" and not found and i <= 12
                 clause_start = True
                 segment_start = i + 1
                 i += 1
@@ -800,6 +892,24 @@ class _SentenceReader:
                     claim = self.try_subject(body, strong_only=False)
                     if claim is None and body != k:
                         claim = self.try_subject(k, strong_only=False)
+                    if claim is None and not narrative:
+                        # "sau Tết, thủ trưởng các cơ quan, đơn vị chấn chỉnh ...": a short
+                        # opening phrase before the subject.
+                        c = next(
+                            (m for m in range(body, min(n, body + 7)) if toks[m].text in ",;:"),
+                            None,
+                        )
+                        if (
+                            c is not None
+                            and toks[c].text == ","
+                            and c > body
+                            and not any(TRIGGERS.match(toks, m, c) for m in range(body, c))
+                            and not is_verb_at(toks, body, c, allow_capital=True)
+                            and not self.units(body)[0]
+                        ):
+                            claim = self.try_subject(c + 1, strong_only=False)
+                            if claim is not None:
+                                body = c + 1
                     if claim is not None:
                         claim.cut = k
                         if body != k:
@@ -809,11 +919,12 @@ class _SentenceReader:
                         segment_start = claim.task_start
                         first_clause = False
                         continue
+                directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
                 if (
-                    first_clause
+                    (first_clause or topic)
                     and context
                     and not found
-                    and not TRIGGERS.match(toks, k, n)
+                    and (directing or not TRIGGERS.match(toks, k, n))
                     and is_verb_at(toks, k, n, allow_capital=True)
                     and not _NON_TASK_OPENERS.match(toks, k, n)
                 ):
@@ -994,7 +1105,17 @@ class _TaskBuilder:
             if intro_matches:
                 chosen = intro_matches[-1]
         task_text = _clean_task(work)
+        coordinating = list(claim.coordinating)
+        for units, a, b in _coordination_inside(toks, start, min(end, len(toks)), self.text):
+            coordinating.extend(u for u in units if u.text not in {c.text for c in coordinating})
+            phrase = " ".join(self.text[toks[a].start : toks[b - 1].end].split())
+            task_text = _clean_task(
+                task_text.replace(phrase, "").replace(" ,", ",").replace(",,", ",")
+            )
+            task_text = " ".join(task_text.replace(", ;", ";").replace(";;", ";").split())
         if not task_text or not any(ch.isalpha() for ch in task_text):
+            return []
+        if _GENERIC_WORK_RE.fullmatch(task_text) or _ANSWERABLE_RE.match(task_text):
             return []
         words = task_text.split()
         if len(words) < 2:
@@ -1017,7 +1138,7 @@ class _TaskBuilder:
             tasks.append(
                 ProposedTask(
                     lead=lead.text,
-                    coordinating=[u.text for u in claim.coordinating if u.text != lead.text],
+                    coordinating=[u.text for u in coordinating if u.text != lead.text],
                     task=task_text,
                     deadline_text=chosen.text if chosen else None,
                     deadline=chosen.deadline if chosen else None,
@@ -1058,8 +1179,20 @@ def _split_region(
                 return parts
             clause_end = next((m for m in range(j, end) if toks[m].text == ";"), end)
             clause = text[toks[j].start : toks[clause_end - 1].end]
-            if _CONTINUATION.match(toks, j, end) or (
-                clause_end - j <= 8 and find_deadlines(clause)
+            during = _DURING.match(toks, j, end)
+            c = (
+                j
+                + during
+                + (1 if during and j + during < end and toks[j + during].text == "," else 0)
+            )
+            words_end = clause_end
+            while words_end > c and not toks[words_end - 1].is_word:
+                words_end -= 1
+            coordination_only = _coordination_at(toks, c, words_end, text)[1] == words_end > c
+            if (
+                _CONTINUATION.match(toks, j, end)
+                or coordination_only
+                or (clause_end - j <= 8 and find_deadlines(clause))
             ):
                 kind = "more"
             elif is_verb_at(toks, j, end, allow_capital=True) and not _NON_TASK_OPENERS.match(
@@ -1124,7 +1257,41 @@ def _read_sentence(
             if group:
                 made = group
         per_claim.append(made)
+    _share_closing_deadline(builder, text, toks, tasks)
     return tasks, _group_of_last(claims, per_claim), claims
+
+
+def _share_closing_deadline(
+    builder: _TaskBuilder, text: str, toks: Sequence[Token], tasks: list[ProposedTask]
+) -> None:
+    """ "A chủ trì ...; B thẩm định ...; hoàn thành trong quý I/2025.": a last clause that is only a
+    deadline belongs to every task of the sentence, not just the one before it."""
+    if len(tasks) < 2:
+        return
+    last = next((k for k in range(len(toks) - 1, -1, -1) if toks[k].text == ";"), None)
+    if last is None or len(toks) - last > 10:
+        return
+    clause = text[toks[last].end : toks[-1].end]
+    if not _CLOSING_DEADLINE_RE.match(clause):
+        return
+    matches = [
+        m
+        for m in find_deadlines(clause, builder.issued_on, builder.calendar)
+        if m.strong or not m.recurring
+    ]
+    if len(matches) != 1 or matches[0].recurring:
+        return
+    chosen = matches[0]
+    for task in tasks:
+        if task.deadline_text is None and task.source_end >= toks[-1].end:
+            task.deadline_text = chosen.text
+            task.deadline = chosen.deadline
+
+
+_CLOSING_DEADLINE_RE = re.compile(
+    r"\s*(?:(?:thời\s+(?:gian|hạn)\s+)?(?:hoàn\s+thành|thực\s+hiện|xong)\s*:?\s*|thời\s+hạn\s*:?\s*)",
+    re.I,
+)
 
 
 def _group_of_last(claims: list[_Claim], per_claim: list[list[ProposedTask]]) -> list[ProposedTask]:

@@ -115,6 +115,7 @@ liên đoàn|liên đoàn lao động|huyện đoàn|tỉnh đoàn|thành đoàn
 ngân hàng|chi nhánh|công ty|tổng công ty|tập đoàn|hạt kiểm lâm|quỹ|tòa án|viện kiểm sát|đội
 trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn quốc gia|thường trực|tổ công tác|ban qlda
 lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
+hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
 """.replace("\n", "|").split("|")
 )
 
@@ -175,6 +176,45 @@ thành phố|phường|quận|các|và|tư vấn|thuộc tỉnh|thuộc huyện|
 )
 
 
+# Lower-case compounds that contain a verb but belong to a unit name ("Ban Quản lý dự án đầu tư
+# xây dựng tỉnh", "các cơ sở khám bệnh, chữa bệnh"); read before the verb test.
+NAME_COMPOUNDS = Lexicon(
+    """
+dự án đầu tư xây dựng|đầu tư xây dựng|dự án đầu tư|khám bệnh, chữa bệnh|khám, chữa bệnh
+khám chữa bệnh|phòng cháy, chữa cháy|phòng cháy chữa cháy|phòng cháy, chữa cháy và cứu nạn, cứu hộ
+cứu nạn, cứu hộ|cứu hộ, cứu nạn|phát triển quỹ đất|giáo dục nghề nghiệp|giáo dục thường xuyên
+xúc tiến đầu tư|xúc tiến thương mại|quản lý thị trường|quản lý trật tự đô thị|trật tự đô thị
+dịch vụ công|trợ giúp pháp lý|kiểm soát bệnh tật|bảo vệ rừng|bảo vệ thực vật|quản lý giao thông
+quản lý, khai thác công trình thủy lợi|khai thác công trình thủy lợi|quản lý đường bộ
+giải phóng mặt bằng|bồi thường, giải phóng mặt bằng|phát triển nông thôn|phát triển cụm công nghiệp
+công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|cung cấp nước sạch|cấp nước
+thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
+""".replace("\n", "|").split("|")
+)
+
+# Words that name where a unit is; they continue a name even when they could be read as a verb
+# ("UBND thành phố", where "thành" is also a verb).
+_PLACE_WORDS = Lexicon(
+    [
+        "thành phố",
+        "thị xã",
+        "thị trấn",
+        "huyện",
+        "tỉnh",
+        "xã",
+        "phường",
+        "quận",
+        "cấp huyện",
+        "cấp tỉnh",
+        "cấp xã",
+        "thành phố trực thuộc",
+        "thuộc thành phố",
+        "thuộc huyện",
+        "thuộc tỉnh",
+    ]
+)
+
+
 def _lexicon_lines(text: str) -> list[str]:
     return [p.strip() for p in text.replace("\n", "|").split("|") if p.strip()]
 
@@ -202,7 +242,9 @@ sáp nhập|chuyển giao|phúc đáp|lưu ý|quan tâm|chú trọng|ưu tiên|p
 làm tốt|thúc đẩy|kiến nghị|xin ý kiến|mời|tham dự|xem xét|tìm hiểu|trực|sẵn sàng|khai thác
 tiến hành|ra soát|tích cực|quyết liệt|nghiêm|giải phóng mặt bằng|tháo dỡ|hoàn trả|thẩm định
 bàn bạc|thống nhất|làm|là|đã|đang|sẽ|vừa|chưa|được|có ý kiến|thành|tạo điều kiện|chủ trương
-kết luận|như sau|cho biết|nhấn mạnh|lưu ý|phát biểu
+kết luận|như sau|cho biết|nhấn mạnh|lưu ý|phát biểu|thường xuyên|đưa|đưa tin|tự|phun|tiêm
+tiêm chủng|di chuyển|vệ sinh|đầu tư|cho vay|hướng|chăm sóc|cảnh báo|khôi phục|ra quân|thu dọn
+khơi thông|tiếp cận|trích|cùng
 chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
 """),
         "theo",
@@ -273,6 +315,8 @@ def _head_at(tokens: Sequence[Token], i: int, end: int, after_title: bool) -> tu
             return 0, False
         return n, False
     g = GENERIC_HEADS.match(tokens, i, end)
+    if g and capital and not after_title and token.key == "tổ" and tokens[i + 1].key == "chức":
+        return 0, False  # "Tổ chức các đoàn kiểm tra ..." opens with the verb, not a unit
     if g and (capital or after_title):
         return g, True
     return 0, False
@@ -336,6 +380,11 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break
         if not token.is_word:
             break
+        if token.key == "và" and NAME_COMPOUNDS.match(tokens, j + 1, end) and not is_group:
+            # "Ban Quản lý dự án đầu tư xây dựng và phát triển quỹ đất huyện"
+            j += 1 + NAME_COMPOUNDS.match(tokens, j + 1, end)
+            name_words += 1
+            continue
         if token.key == "và":
             # "Kế hoạch và Đầu tư": a capitalised non-head word continues the name.
             if (
@@ -354,6 +403,18 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
                 j += n
                 continue
             break
+        if token.key in {"tp", "tx", "tt"} and j + 2 < end and tokens[j + 1].text == ".":
+            # "UBND TP. Thanh Hóa": the abbreviation's full stop is inside the name.
+            j += 2
+            name_words += 1
+            continue
+        if token.key == "cùng":
+            break  # "Ban CHQS huyện cùng Công an huyện ...": "cùng" names a coordinating unit
+        compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
+        if compound and not token.is_capital:
+            j += compound
+            name_words += compound
+            continue
         if (name_words or protected or det) and is_verb_at(tokens, j, end):
             break
         # The first word after a head is part of the name ("Ban quản lý"), unless the head is
@@ -374,8 +435,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     if any(t.key in {"các", "những"} for t in tokens[head_first:j]):
         is_group = True  # "UBND các huyện" names a group, continued by ", thành phố"
     bare = generic and not (det or name_words or after_title or protected)
-    if bare and tokens[head_first].is_capital and head_text.lower() in {"sở", "phòng", "ban", "bộ"}:
-        return None, i  # "Sở" alone is not a unit
+    if bare and tokens[head_first].is_capital:
+        return None, i  # "Sở" alone is not a unit, nor "Tổ chức" opening "Tổ chức rà soát ..."
     if name_words > 14:
         # No verb found: keep the capitalised run only, the rest is the work.
         k = head_first + head_len + protected
@@ -401,6 +462,21 @@ def parse_unit_list(
     if unit is None:
         return [], i
     unit = _distribute_first(unit, tokens, text)
+    if (
+        unit.is_group
+        and unit.last - unit.first == 2
+        and tokens[unit.first].key in {"các", "những"}
+        and tokens[unit.first + 1].key in _SHARED_HEADS
+        and j + 1 < end
+        and tokens[j].text == ":"
+        and tokens[j + 1].is_capital
+        and not _head_at(tokens, j + 1, end, False)[0]
+    ):
+        # "các Sở: Xây dựng, Giao thông vận tải" names "Sở Xây dựng" and "Sở Giao thông vận tải".
+        unit = UnitSpan(unit.text, unit.first, unit.last, True, tokens[unit.first + 1].text, True)
+        units.append(unit)
+        j = _distributed_names(tokens, j + 1, end, text, unit, units)
+        return units[1:], j
     units.append(unit)
     while j < end:
         sep = tokens[j]
@@ -465,6 +541,31 @@ def parse_unit_list(
         units.append(_distribute_first(unit, tokens, text))
         j = m
     return units, j
+
+
+_SHARED_HEADS = {"sở", "bộ", "phòng", "ban", "cục", "chi cục", "trung tâm", "hội"}
+
+
+def _distributed_names(
+    tokens: Sequence[Token], k: int, end: int, text: str, group: UnitSpan, units: list[UnitSpan]
+) -> int:
+    """Names after "các Sở:" up to the first verb, each with the shared head; index after."""
+    head = group.head[0].upper() + group.head[1:]
+    while k < end and tokens[k].is_capital and not _head_at(tokens, k, end, False)[0]:
+        m = k + PROTECTED_NAMES.match(tokens, k, end)
+        while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+            if tokens[m].key == "và" or (m > k and tokens[m].key == "các"):
+                break
+            m += 1
+        if m == k:
+            break
+        name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+        units.append(UnitSpan(f"{head} {name}", k, m, False, group.head, True))
+        if m + 1 < end and tokens[m].text in {",", "và"} and tokens[m + 1].is_capital:
+            k = m + 1
+            continue
+        return m
+    return k
 
 
 def _distribute_first(unit: UnitSpan, tokens: Sequence[Token], text: str) -> UnitSpan:

@@ -5,25 +5,30 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
-from wtforms.validators import URL
+from wtforms.validators import URL, InputRequired
 
 from tracker.core.forms import Select, WholeNumber, max_length, optional, required
 from tracker.reminders.models import EventMode
 
 
+def _given() -> InputRequired:
+    # DataRequired would call 0 "missing"; 0 must reach the range check and its message.
+    return InputRequired(message=_l("Vui lòng điền mục này."))
+
+
 class SettingsForm(FlaskForm):
     days_before = WholeNumber(
-        _l("Nhắc trước hạn (số ngày làm việc)"), validators=[required()]
+        _l("Nhắc trước hạn (số ngày làm việc)"), validators=[_given()]
     )
     on_deadline_day = BooleanField(_l("Nhắc vào buổi sáng ngày đến hạn"))
     overdue_every = WholeNumber(
-        _l("Khi quá hạn, nhắc lại sau mỗi (ngày làm việc)"), validators=[required()]
+        _l("Khi quá hạn, nhắc lại sau mỗi (ngày làm việc)"), validators=[_given()]
     )
     escalate_after = WholeNumber(
-        _l("Báo lãnh đạo và văn phòng khi quá hạn (ngày làm việc)"), validators=[required()]
+        _l("Báo lãnh đạo và văn phòng khi quá hạn (ngày làm việc)"), validators=[_given()]
     )
     confirmation_after = WholeNumber(
-        _l("Nhắc lãnh đạo khi kết quả chờ xác nhận quá (ngày làm việc)"), validators=[required()]
+        _l("Nhắc lãnh đạo khi kết quả chờ xác nhận quá (ngày làm việc)"), validators=[_given()]
     )
     extension_reminders = BooleanField(
         _l("Nhắc lãnh đạo về đề nghị gia hạn chờ quyết định vào sáng ngày làm việc kế tiếp")
@@ -31,9 +36,9 @@ class SettingsForm(FlaskForm):
     digest_time = StringField(
         _l("Giờ gửi thư tổng hợp hằng ngày (HH:MM)"), validators=[required(), max_length(5)]
     )
-    max_attempts = WholeNumber(_l("Số lần gửi thử tối đa"), validators=[required()])
+    max_attempts = WholeNumber(_l("Số lần gửi thử tối đa"), validators=[_given()])
     retry_minutes = WholeNumber(
-        _l("Chờ trước lần gửi lại đầu tiên (phút, tăng gấp đôi mỗi lần)"), validators=[required()]
+        _l("Chờ trước lần gửi lại đầu tiên (phút, tăng gấp đôi mỗi lần)"), validators=[_given()]
     )
 
 

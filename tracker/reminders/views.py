@@ -129,7 +129,7 @@ def preferences() -> Any:
             flash(_("Đã lưu cách nhận thông báo."), "success")
             return redirect(url_for("reminders.preferences"))
     return render_template(
-        "reminders/prefs.html",
+        "reminders/preferences.html",
         form=form,
         tasks=_coordinated_tasks(),
         muted=prefs.muted_task_ids(current_user),

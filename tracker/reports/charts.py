@@ -54,7 +54,7 @@ def on_time_chart(rows: list[UnitRow]) -> str:
         show_legend=False,
         range=(0, 100),
         print_values=True,
-        value_formatter=lambda v: f"{v:.1f}%".replace(".", ","),
+        value_formatter=lambda v: f"{v:g}%".replace(".", ","),
         title=_("Tỷ lệ hoàn thành đúng hạn theo đơn vị (%)"),
         no_data_text=_("Chưa có nhiệm vụ đến hạn"),
     )

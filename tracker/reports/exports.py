@@ -67,6 +67,8 @@ SUMMARY_COLUMNS = (
     "Tỷ lệ hoàn thành đúng hạn (%)",
 )
 SUMMARY_WIDTHS = (6, 40, 12, 12, 13, 13, 14, 14, 11, 13, 15)
+# Column widths of the Word summary table, in cm: 16 cm of text width on A4 portrait.
+DOCX_SUMMARY_WIDTHS = (1.0, 3.6, *(1.26,) * 9)
 TITLE = "Báo cáo tình hình thực hiện các nhiệm vụ được giao"
 NO_TASKS = "Không có nhiệm vụ nào trong kỳ báo cáo."
 TOTAL = "Tổng cộng"
@@ -241,7 +243,22 @@ def _header(sheet: Any, columns: tuple[str, ...], widths: tuple[int, ...]) -> No
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+def _row_height(sheet: Any, values: list[Any]) -> float:
+    # Spreadsheets do not grow wrapped rows on their own when a file is written by a library:
+    # estimate the lines each cell needs at its column's width.
+    lines = 1
+    for column, value in enumerate(values, start=1):
+        if not isinstance(value, str) or not value:
+            continue
+        width = sheet.column_dimensions[get_column_letter(column)].width or 10
+        per_line = max(1, int(width * 1.15))
+        needed = sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+        lines = max(lines, needed)
+    return 15.0 * min(lines, 30)
+
+
 def _row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
+    sheet.row_dimensions[row].height = _row_height(sheet, values)
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column, value=value)
         cell.border = _BORDER
@@ -385,12 +402,12 @@ def to_docx(report: Report) -> bytes:
     section.top_margin, section.bottom_margin = Cm(2), Cm(2)
     document.core_properties.title = TITLE
 
-    organisation = _config("TRACKER_ORGANISATION", "ỦY BAN NHÂN DÂN")
+    organisation = _config("TRACKER_ORGANISATION", "HUYỆN ..........")
     place = _config("TRACKER_PLACE", "..........")
     as_of = scope.as_of
     heading = document.add_table(rows=2, cols=2)
     _no_borders(heading)
-    _cell_text(heading.cell(0, 0), [organisation.upper()], bold=True, size=12)
+    _cell_text(heading.cell(0, 0), ["ỦY BAN NHÂN DÂN", organisation.upper()], bold=True, size=12)
     _cell_text(
         heading.cell(0, 1),
         ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"],
@@ -441,6 +458,13 @@ def to_docx(report: Report) -> bytes:
                 text = "" if value is None else str(value)
             align = WD_ALIGN_PARAGRAPH.LEFT if index == 1 else WD_ALIGN_PARAGRAPH.CENTER
             _cell_text(cells[index], [text], bold=bold, size=10, align=align)
+    table.autofit = False
+    # Word reads the cell widths, LibreOffice the grid's: set both.
+    for column, width in zip(table.columns, DOCX_SUMMARY_WIDTHS, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, DOCX_SUMMARY_WIDTHS, strict=True):
+            cell.width = Cm(width)
 
     _paragraph(document, "")
     _paragraph(document, "II. CÁC NHIỆM VỤ CHƯA HOÀN THÀNH QUÁ HẠN", bold=True)

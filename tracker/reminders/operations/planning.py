@@ -126,12 +126,18 @@ def _recipients(audience: Audience, base: FromClause) -> list[tuple[FromClause, 
 
 def _already(kind: ReminderKind, *conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     """A reminder of `kind` to this person about this task matching `conditions` exists."""
-    return sa.exists().where(
-        D2.c.recipient_id == U.c.id,
-        D2.c.task_id == T.c.id,
-        D2.c.kind == kind.value,
-        D2.c.status != DeliveryStatus.SKIPPED.value,
-        *conditions,
+    # Correlated explicitly: inside another EXISTS, automatic correlation would stop one
+    # level up and silently turn this into "any such reminder exists at all".
+    return (
+        sa.exists()
+        .where(
+            D2.c.recipient_id == U.c.id,
+            D2.c.task_id == T.c.id,
+            D2.c.kind == kind.value,
+            D2.c.status != DeliveryStatus.SKIPPED.value,
+            *conditions,
+        )
+        .correlate_except(D2)
     )
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks at province scale: a synthetic province and the measurements over it."""
