@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.conftest import ApiClient
+from tracker.cli import users_token
 from tracker.extensions import db
 from tracker.tasks.extensions import request_extension
 from tracker.tasks.models import ExtensionRequest, Task
@@ -130,3 +132,11 @@ def test_malformed_authorization_headers(api, world) -> None:
     for header in ("Bearer", "Bearer ", "Basic abc", "bearer nope", "trk_abc"):
         response = client.get("/api/v1/tasks", headers={"Authorization": header})
         assert response.status_code == 401, header
+
+
+def test_token_printed_by_the_command_line_works(app, api, checker, world) -> None:
+    result = app.test_cli_runner().invoke(users_token, ["noivu"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    response = ApiClient(app, checker, token).get(f"/api/v1/tasks/{world.task.id}")
+    assert response.status_code == 200

@@ -113,7 +113,12 @@ def _stale(error: StaleVersion) -> Any:
 def _stale_row(error: StaleDataError) -> Any:
     # Two writers passed the version check at once; the database let only one through.
     db.session.rollback()
-    task_id = request.view_args.get("task_id") if request.view_args else None
+    args = request.view_args or {}
+    task_id = args.get("task_id")
+    if task_id is None and args.get("request_id") is not None:
+        task_id = db.session.scalar(
+            sa.select(ExtensionRequest.task_id).where(ExtensionRequest.id == args["request_id"])
+        )
     task = db.session.get(Task, task_id) if task_id else None
     last = (
         db.session.scalar(

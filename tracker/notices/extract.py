@@ -1274,11 +1274,7 @@ def _share_closing_deadline(
     clause = text[toks[last].end : toks[-1].end]
     if not _CLOSING_DEADLINE_RE.match(clause):
         return
-    matches = [
-        m
-        for m in find_deadlines(clause, builder.issued_on, builder.calendar)
-        if m.strong or not m.recurring
-    ]
+    matches = find_deadlines(clause, builder.issued_on, builder.calendar)
     if len(matches) != 1 or matches[0].recurring:
         return
     chosen = matches[0]
@@ -1289,7 +1285,8 @@ def _share_closing_deadline(
 
 
 _CLOSING_DEADLINE_RE = re.compile(
-    r"\s*(?:(?:thời\s+(?:gian|hạn)\s+)?(?:hoàn\s+thành|thực\s+hiện|xong)\s*:?\s*|thời\s+hạn\s*:?\s*)",
+    r"\s*(?:(?:thời\s+(?:gian|hạn)\s+)?(?:hoàn\s+thành|thực\s+hiện|xong)\s*:?\s*"
+    r"|thời\s+hạn\s*:?\s*)",
     re.I,
 )
 
