@@ -265,4 +265,3 @@ def test_search_ignores_diacritics(login, world) -> None:
 def test_list_filters_refuse_nonsense_without_500(login, world) -> None:
     client = login(world.chair)
     assert client.get("/tasks/?status=bogus&timeliness=x&unit=abc&page=-3").status_code == 200
-
