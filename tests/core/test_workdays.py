@@ -82,3 +82,32 @@ def test_fold_and_normalize() -> None:
     assert fold(unicodedata.normalize("NFD", nfd)) == "phong noi vu"
     assert fold("Đường Điện Biên") == "duong dien bien"
     assert normalize(unicodedata.normalize("NFD", "Nội  vụ\n")) == "Nội vụ"
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        # 10 days from 30/1/2024 end on Friday 9/2, inside Tết 2024 (8-14/2) -> Thursday 15/2.
+        (date(2024, 1, 30), 10, date(2024, 2, 15)),
+        # 7 days from 11/4/2024 end on Giỗ Tổ (Thursday 18/4/2024) -> Friday 19/4.
+        (date(2024, 4, 11), 7, date(2024, 4, 19)),
+        # 5 days from 25/4/2025 end on Wednesday 30/4; 30/4, 1/5, 2/5 off, then a weekend
+        # -> Monday 5/5.
+        (date(2025, 4, 25), 5, date(2025, 5, 5)),
+        # Ends on a Saturday -> Monday.
+        (date(2025, 3, 3), 5, date(2025, 3, 10)),
+    ],
+)
+def test_civil_code_periods_around_holidays(start: date, days: int, expected: date) -> None:
+    assert cal.add_days(start, days) == expected
+
+
+def test_working_days_backwards_across_tet_2025() -> None:
+    # Five working days before Monday 3/2/2025: Tết (27/1-31/1) is skipped -> 20/1.
+    assert cal.add_working_days(date(2025, 2, 3), -5) == date(2025, 1, 20)
+    assert cal.working_days_between(date(2025, 1, 20), date(2025, 2, 3)) == 5
+
+
+def test_next_working_day_is_identity_on_working_days() -> None:
+    assert cal.next_working_day(date(2025, 2, 3)) == date(2025, 2, 3)
+    assert cal.next_working_day(date(2025, 1, 25)) == date(2025, 2, 3)  # Saturday before Tết

@@ -14,13 +14,16 @@ def select_locale() -> str:
     """The user's saved language, else the session's choice, else Vietnamese."""
     if not has_request_context():
         return "vi"  # jobs and the command line choose per recipient with force_locale
+    if request.args.get("lang") in LANGUAGES:
+        return request.args["lang"]
+    api_user = g.get("api_user")
+    if api_user is not None and api_user.locale in LANGUAGES:
+        return api_user.locale
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
-    if request and request.args.get("lang") in LANGUAGES:
-        return request.args["lang"]
     return "vi"
 
 
