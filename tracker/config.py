@@ -48,6 +48,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TRACKER_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "TRACKER_BASE_URL": env.get("TRACKER_BASE_URL", "http://127.0.0.1:5000"),
+        # The issuing body and place printed at the head of reports.
+        "TRACKER_ORGANISATION": env.get("TRACKER_ORGANISATION", "ỦY BAN NHÂN DÂN HUYỆN VÂN HỒ"),
+        "TRACKER_PLACE": env.get("TRACKER_PLACE", "Vân Hồ"),
         "TRACKER_UPLOAD_DIR": env.get("TRACKER_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "TRACKER_MAX_UPLOAD_MB": int(env.get("TRACKER_MAX_UPLOAD_MB", "20")),
         "TRACKER_DUE_SOON_DAYS": int(env.get("TRACKER_DUE_SOON_DAYS", "3")),

@@ -160,34 +160,34 @@ def _anything_due(table: sa.Table, now: datetime) -> bool:
     return db.session.scalar(sa.select(table.c.id).where(*_due(table, now)).limit(1)) is not None
 
 
-def _context(task_ids: Iterable[int], user_id: int | None) -> tuple[dict[int, Task], set, set]:  # type: ignore[type-arg]
-    ids = set(task_ids)
+def _context(token: str | None, ids: list[int]) -> tuple[dict[int, Task], set[int]]:
+    """The tasks of the claimed rows and which of them have an extension request pending;
+    read by joining on the claim, not with an IN list that could exceed SQL limits."""
+    if token is not None:
+        claimed = sa.select(Delivery.task_id).where(Delivery.claim_token == token)
+    else:
+        claimed = sa.select(Task.id).where(Task.id.in_(ids))
     tasks = {
         t.id: t
         for t in db.session.scalars(
             sa.select(Task)
-            .where(Task.id.in_(ids))
+            .where(Task.id.in_(claimed))
             .options(selectinload(Task.lead_unit), selectinload(Task.meeting))
         )
     }
     pending = set(
         db.session.scalars(
             sa.select(ExtensionRequest.task_id).where(
-                ExtensionRequest.task_id.in_(ids),
+                ExtensionRequest.task_id.in_(claimed),
                 ExtensionRequest.status == ExtensionStatus.PENDING.value,
             )
         )
     )
-    muted: set[int] = set()
-    if user_id is not None:
-        muted = set(
-            db.session.scalars(
-                sa.select(TaskMute.task_id).where(
-                    TaskMute.user_id == user_id, TaskMute.task_id.in_(ids)
-                )
-            )
-        )
-    return tasks, pending, muted
+    return tasks, pending
+
+
+def _muted(user_id: int) -> set[int]:
+    return set(db.session.scalars(sa.select(TaskMute.task_id).where(TaskMute.user_id == user_id)))
 
 
 def _sort_key(item: Item) -> tuple[Any, ...]:
@@ -197,18 +197,24 @@ def _sort_key(item: Item) -> tuple[Any, ...]:
 def _messages(items: list[Item]) -> list[tuple[list[Item], bool]]:
     """The digest (all digest items, one message) and one message per immediate item."""
     digest = sorted((i for i in items if i.delivery.is_digest), key=_sort_key)
-    messages: list[tuple[list[Item], bool]] = [([i], False) for i in items if not i.delivery.is_digest]
+    messages: list[tuple[list[Item], bool]] = [
+        ([i], False) for i in items if not i.delivery.is_digest
+    ]
     if digest:
         messages.insert(0, (digest, True))
     return messages
 
 
-def _filter(rows: list[Delivery], clock: Clock, result: PassResult) -> list[Item]:
-    """Items still worth sending; the others are marked skipped (not committed)."""
+def _filter(
+    rows: list[Delivery], token: str | None, clock: Clock
+) -> tuple[list[Item], dict[str, list[int]]]:
+    """Items still worth sending, and the ids of the others by reason."""
     if not rows:
-        return []
-    tasks, pending, muted = _context((r.task_id for r in rows), rows[0].recipient_id)
-    items = []
+        return [], {}
+    tasks, pending = _context(token, [r.task_id for r in rows])
+    muted = _muted(rows[0].recipient_id)
+    items: list[Item] = []
+    skipped: dict[str, list[int]] = {}
     for row in rows:
         task = tasks.get(row.task_id)
         reason = why_not(
@@ -222,43 +228,60 @@ def _filter(rows: list[Delivery], clock: Clock, result: PassResult) -> list[Item
             muted=muted,
         )
         if reason:
-            row.status = DeliveryStatus.SKIPPED.value
-            row.last_error = reason
-            row.claim_token = None
-            result.skipped += 1
+            skipped.setdefault(reason, []).append(row.id)
         else:
             assert task is not None
             items.append(Item(row, task))
-    return items
+    return items, skipped
 
 
-def _record_failure(rows: list[Delivery], error: str, clock: Clock, rules: Rules) -> None:
+def _update(table: sa.Table, ids: list[int], **values: Any) -> None:
+    """One UPDATE per 500 rows: a digest for the office can cover tens of thousands."""
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            sa.update(table).where(table.c.id.in_(ids[start : start + 500])).values(**values)
+        )
+
+
+def _record_failure(
+    table: sa.Table, rows: list[Any], error: str, clock: Clock, rules: Rules
+) -> None:
+    by_attempts: dict[int, list[int]] = {}
     for row in rows:
-        row.attempts += 1
-        row.last_error = error[:1000]
-        row.claim_token = None
-        if row.attempts >= rules.max_attempts:
-            row.status = DeliveryStatus.FAILED.value
-        else:
-            row.status = DeliveryStatus.PENDING.value
-            row.send_after_dt = clock.now + rules.retry_delay(row.attempts)
+        by_attempts.setdefault(row.attempts + 1, []).append(row.id)
+    for attempts, ids in by_attempts.items():
+        gave_up = attempts >= rules.max_attempts
+        _update(
+            table,
+            ids,
+            attempts=attempts,
+            last_error=error[:1000],
+            claim_token=None,
+            status=(DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING).value,
+            send_after_dt=sa.literal(
+                clock.now + rules.retry_delay(attempts), Delivery.send_after_dt.type
+            ),
+        )
 
 
-def send_claimed(token: str, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult) -> None:
+def send_claimed(
+    token: str, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
+) -> None:
     """Send the reminders claimed with `token`: re-check each, then one digest and the
     immediate messages; each outcome committed as soon as known."""
+    D = Delivery.__table__
     rows = list(db.session.scalars(sa.select(Delivery).where(Delivery.claim_token == token)))
     if not rows:
         return
     recipient: User = rows[0].recipient
-    items = _filter(rows, clock, result)
+    items, skipped = _filter(rows, token, clock)
+    for reason, ids in skipped.items():
+        _update(D, ids, status=DeliveryStatus.SKIPPED.value, last_error=reason, claim_token=None)
+        result.skipped += len(ids)
     if items and (not recipient.is_active_user or not recipient.email):
-        for item in items:
-            # Still listed in the application; there is nowhere to mail it.
-            item.delivery.status = (
-                DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
-            ).value
-            item.delivery.claim_token = None
+        # Still listed in the application; there is nowhere to mail it.
+        status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
+        _update(D, [i.delivery.id for i in items], status=status.value, claim_token=None)
         items = []
     db.session.commit()
     for message_items, digest in _messages(items):
@@ -268,16 +291,19 @@ def send_claimed(token: str, clock: Clock, rules: Rules, mailer: Mailer, result:
             mailer.send(message)
         except MailError as error:
             log.warning("mail to %s failed: %s", recipient.email, error)
-            _record_failure(deliveries, str(error), clock, rules)
+            _record_failure(D, deliveries, str(error), clock, rules)
             result.failed += 1
         else:
-            for row in deliveries:
-                row.status = DeliveryStatus.SENT.value
-                row.sent_dt = clock.now
-                row.attempts += 1
-                row.message_id = str(message["Message-ID"])
-                row.claim_token = None
-                row.last_error = None
+            _update(
+                D,
+                [d.id for d in deliveries],
+                status=DeliveryStatus.SENT.value,
+                sent_dt=sa.literal(clock.now, Delivery.sent_dt.type),
+                attempts=D.c.attempts + 1,
+                message_id=str(message["Message-ID"]),
+                claim_token=None,
+                last_error=None,
+            )
             result.sent += 1
         db.session.commit()
 
@@ -341,7 +367,7 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
         rows = list(
             db.session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.claim_token == token))
         )
-        tasks, pending, _muted = _context((r.task_id for r in rows), None)
+        tasks, pending = _context(None, [r.task_id for r in rows])
         for row in rows:
             task = tasks.get(row.task_id)
             reason = why_not(
@@ -367,7 +393,8 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
                     )
                 except webhooks.WebhookError as error:
                     log.warning("webhook %s failed: %s", row.webhook.url, error)
-                    _record_failure([row], str(error), clock, rules)  # type: ignore[list-item]
+                    _record_failure(W, [row], str(error), clock, rules)
+                    db.session.expire(row)
                 else:
                     row.status, row.sent_dt, row.last_error = DeliveryStatus.SENT.value, clock.now, None
                     row.attempts += 1
@@ -390,7 +417,8 @@ def _preview(clock: Clock, result: PassResult) -> list[dict[str, Any]]:
     listing = []
     for recipient_rows in by_recipient.values():
         recipient = recipient_rows[0].recipient
-        items = _filter(recipient_rows, clock, result)
+        items, skipped = _filter(recipient_rows, None, clock)
+        result.skipped += sum(len(ids) for ids in skipped.values())
         if not recipient.email or not recipient.is_active_user:
             continue
         for message_items, digest in _messages(items):

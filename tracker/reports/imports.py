@@ -290,9 +290,8 @@ def _check_row(
         and meeting.held_on
         and item.deadline < meeting.held_on
     ):
-        item.problems.append(
-            _("Thời hạn không thể trước ngày họp (%(day)s).", day=f"{meeting.held_on:%d/%m/%Y}")
-        )
+        held_on = f"{meeting.held_on:%d/%m/%Y}"
+        item.problems.append(_("Thời hạn không thể trước ngày họp (%(day)s).", day=held_on))
 
 
 def create_rows(rows: list[ImportRow], meeting: Meeting, actor: User | None) -> list[Task]:

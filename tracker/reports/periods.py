@@ -45,7 +45,12 @@ class Period:
             return _("6 tháng cuối năm %(year)s", year=code[:4])
         if re.fullmatch(r"\d{4}-\d{2}", code):
             return _("Tháng %(month)s năm %(year)s", month=int(code[5:]), year=code[:4])
-        return _("Từ %(start)s đến %(end)s", start=f"{self.start:%d/%m/%Y}", end=self.end_text)
+        return _("Từ %(start)s đến %(end)s", start=self.start_text, end=self.end_text)
+
+    @property
+    def start_text(self) -> str:
+        """The first day, dd/mm/yyyy."""
+        return f"{self.start:%d/%m/%Y}"
 
     @property
     def end_text(self) -> str:
@@ -55,7 +60,7 @@ class Period:
     @property
     def range_text(self) -> str:
         """ "từ 01/04/2017 đến 30/06/2017"."""
-        return _("từ %(start)s đến %(end)s", start=f"{self.start:%d/%m/%Y}", end=self.end_text)
+        return _("từ %(start)s đến %(end)s", start=self.start_text, end=self.end_text)
 
     def as_of(self, today: date) -> date:
         """The day the report counts up to: the period's end, or today if it has not ended."""
