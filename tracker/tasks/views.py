@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.models import Role, User
 from tracker.calendar.operations import working_calendar
+from tracker.core.forms import parse_date
 from tracker.core.errors import StaleVersion, ValidationError
 from tracker.core.permissions import (
     Action,
@@ -158,6 +159,22 @@ def overview() -> Any:
     meeting_id = args.get("meeting", type=int)
     if meeting_id:
         query = query.where(Task.meeting_id == meeting_id)
+    # A deadline range, as the dashboard's links pass it for a report period.
+    bounds: dict[str, str] = {}
+    for name, compare in (("from", Task.deadline.__ge__), ("to", Task.deadline.__le__)):
+        raw = args.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            day = parse_date(raw)
+        except ValueError:
+            errors.append(
+                _("Ngày “%(value)s” không hợp lệ, hãy nhập theo dạng dd/mm/yyyy.", value=raw[:20])
+            )
+            continue
+        if day is not None:
+            query = query.where(compare(day))
+            bounds[name] = day.isoformat()
     q = args.get("q", "").strip()
     if q:
         for word in fold(q).split()[:10]:
@@ -178,6 +195,7 @@ def overview() -> Any:
             "timeliness": timeliness,
             "meeting": meeting_id or "",
             "q": q,
+            **bounds,
         },
         statuses=list(Status),
     )

@@ -1,0 +1,27 @@
+"""The task list's deadline range, as the dashboard links to it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.factories import make_task
+from tracker.extensions import db
+
+
+def test_deadline_range(login, world) -> None:
+    make_task(
+        world.meeting,
+        world.office,
+        world.tuphap,
+        content="Nhiệm vụ tháng sáu",
+        deadline=date(2017, 6, 15),
+    )
+    db.session.commit()
+    client = login(world.chair)
+    page = client.get("/tasks/?from=2017-06-01&to=2017-06-30").get_data(as_text=True)
+    assert "Nhiệm vụ tháng sáu" in page and "Xây dựng kế hoạch khắc phục" not in page
+    page = client.get("/tasks/?from=01/04/2017&to=30/04/2017").get_data(as_text=True)
+    assert "Nhiệm vụ tháng sáu" not in page and "Xây dựng kế hoạch khắc phục" in page
+    response = client.get("/tasks/?from=31/02/2017")
+    assert response.status_code == 200
+    assert "không hợp lệ" in response.get_data(as_text=True)

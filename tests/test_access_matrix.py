@@ -1,0 +1,209 @@
+"""Every route × every role: allowed, 404 or 403 as specified, never the data, never a 500.
+
+The routes come from the app's URL map, so a new route without an entry here fails.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+
+from tracker.calendar.operations import set_day
+from tracker.extensions import db
+from tracker.reports.calendar_feed import feed_token, regenerate_feed
+from tracker.tasks.attachments import Upload, attach_files
+from tracker.tasks.extensions import request_extension
+
+ROLES = ["anonymous", "lead", "coord", "other", "chair", "office", "admin", "inactive"]
+MANAGERS = {"chair", "office", "admin"}
+
+# Who may use an endpoint. The forbidden answer for a logged-in user is 404 when the object is
+# not theirs to know about, 403 when they see it but may not act.
+AUDIENCE: dict[str, str] = {
+    "index": "auth",
+    "static": "public",
+    "auth.login": "public",
+    "auth.logout": "public",
+    "auth.set_language": "public",
+    "auth.profile": "auth",
+    "auth.token_create": "auth",
+    "auth.token_revoke": "owner",  # the lead user's token: others get 404
+    "auth.user_list": "admin",
+    "auth.user_edit": "admin",
+    "auth.audit_log": "admin",
+    "units.unit_list": "admin",
+    "units.unit_edit": "admin",
+    "calendar.days": "admin_office",
+    "calendar.day_add": "admin",
+    "calendar.day_remove": "admin",
+    "meetings.meeting_list": "auth",
+    "meetings.meeting_detail": "meeting",
+    "meetings.meeting_edit": "manager",
+    "notices.read": "manager",
+    "notices.review": "manager",
+    "notices.discard": "manager",
+    "tasks.my_tasks": "auth",
+    "tasks.overview": "auth",
+    "tasks.task_new": "manager",
+    "tasks.task_detail": "task_view",
+    "tasks.task_edit": "task_decide",
+    "tasks.task_progress": "task_report",
+    "tasks.task_extension_request": "task_report",
+    "tasks.task_comment": "task_contribute",
+    "tasks.task_decision": "task_decide",
+    "tasks.series_stop": "task_decide",
+    "tasks.extension_decision": "task_decide",
+    "tasks.attachment_download": "task_view",
+    "reports.dashboard": "auth",
+    "reports.download": "auth",
+    "reports.import_upload": "manager",
+    "reports.import_confirm": "manager",
+    "reports.calendar_settings": "auth",
+    "reports.calendar_ics": "public",
+    "reminders.notifications": "auth",
+    "reminders.open_notification": "owner",
+    "reminders.read_all": "auth",
+    "reminders.mute": "task_mute",  # only a coordinating unit may mute a task
+    "reminders.preferences": "auth",
+    "reminders.settings": "admin",
+    "reminders.deliveries": "admin",
+    "reminders.retry": "admin",
+    "reminders.outbox": "admin",
+    "reminders.outbox_message": "admin",
+    "reminders.webhooks": "admin",
+    "reminders.healthz": "public",
+    "api.openapi": "public",
+    "api.list_tasks": "token",
+    "api.get_task": "token",
+    "api.post_update": "token",
+    "api.post_extension_request": "token",
+    "api.post_extension_decision": "token",
+    "reports_api.units_summary": "token",
+}
+
+
+def _allowed(audience: str, role: str) -> bool | None:
+    """True when the role may use it, False when refused, None for special answers."""
+    if audience == "public":
+        return True
+    if role in ("anonymous", "inactive"):
+        return False
+    return {
+        "auth": True,
+        "admin": role == "admin",
+        "admin_office": role in ("admin", "office"),
+        "manager": role in MANAGERS,
+        "meeting": role != "other",
+        "task_view": role != "other",
+        "task_contribute": role != "other",
+        "task_report": role == "lead",
+        "task_mute": role == "coord",
+        "task_decide": role in MANAGERS,
+        "owner": role == "lead",
+        "token": False,
+    }[audience]
+
+
+def _refusal(audience: str, role: str) -> set[int]:
+    if audience == "token":
+        return {401}
+    if role in ("anonymous", "inactive"):
+        return {302, 401}  # to the login page
+    if audience in ("meeting", "task_view", "task_contribute", "owner"):
+        return {404}
+    if audience in ("task_report", "task_decide", "task_mute"):
+        return {404} if role == "other" else {403}
+    return {403, 404}
+
+
+@pytest.fixture
+def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """One object of every kind a URL can name."""
+    extension = request_extension(
+        world.task,
+        actor=world.lead_user,
+        new_deadline=date(2017, 5, 5),
+        reason="Cần thêm thời gian",
+    )
+    attachment = attach_files(
+        world.task,
+        [Upload("bao-cao.txt", io.BytesIO("Báo cáo tiến độ".encode()))],
+        actor=world.lead_user,
+    )[0]
+    day = set_day(date(2017, 4, 29), is_working=True, note="Làm bù")
+    from tracker.auth.operations import create_api_token
+    from tracker.auth.models import ApiToken
+
+    create_api_token(world.lead_user, "test")
+    token_row = db.session.scalar(db.select(ApiToken))
+    feed = regenerate_feed(world.lead_user)
+    db.session.commit()
+    return {
+        "task_id": world.task.id,
+        "meeting_id": world.meeting.id,
+        "unit_id": world.noivu.id,
+        "user_id": world.lead_user.id,
+        "request_id": extension.id,
+        "attachment_id": attachment.id,
+        "day_id": day.id,
+        "token_id": token_row.id,
+        "token": feed_token(feed),
+        "fmt": "xlsx",
+        "code": "en",
+        "filename": "app.css",
+        "delivery_id": 1,
+        "webhook_id": 1,
+        "name": "none.eml",
+    }
+
+
+def _rules(app):  # type: ignore[no-untyped-def]
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_has_an_entry(app) -> None:
+    missing = sorted({rule.endpoint for rule, _ in _rules(app)} - set(AUDIENCE))
+    assert missing == [], f"routes without an access entry: {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, objects, login, role) -> None:
+    users = {
+        "lead": world.lead_user,
+        "coord": world.coord_user,
+        "other": world.other_user,
+        "chair": world.chair,
+        "office": world.office,
+        "admin": world.admin,
+        "inactive": world.inactive_user,
+    }
+    failures = []
+    for rule, method in _rules(app):
+        if rule.endpoint in ("auth.logout",):
+            continue  # would end the session the rest of the walk uses
+        audience = AUDIENCE[rule.endpoint]
+        values = {arg: objects[arg] for arg in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        client = app.test_client() if role == "anonymous" else login(users[role])
+        response = client.open(url, method=method, data={})
+        status = response.status_code
+        body = response.get_data()
+        allowed = _allowed(audience, role)
+        if status >= 500:
+            failures.append(f"{method} {url} as {role}: {status}")
+        elif allowed is False and status not in _refusal(audience, role):
+            failures.append(
+                f"{method} {url} as {role}: {status}, expected {_refusal(audience, role)}"
+            )
+        elif allowed is True and status in (401, 403):
+            failures.append(f"{method} {url} as {role}: refused with {status}")
+        if allowed is False and world.task.content.encode() in body:
+            failures.append(f"{method} {url} as {role}: leaked the task content")
+    assert failures == []
