@@ -65,5 +65,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for domain in DOMAINS:
         importlib.import_module(f"tracker.{domain}.views").init_app(app)
 
+    # The same commands under `flask --app wsgi ...` as under `tracker ...`.
+    from tracker.cli import main as tracker_cli
+
+    for name, command in tracker_cli.commands.items():
+        if name not in app.cli.commands and name not in ("run", "shell", "routes"):
+            app.cli.add_command(command, name)
+
     logging.getLogger("tracker").setLevel(logging.INFO)
     return app
