@@ -40,6 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             else ROOT / "instance"
         ),
     )
+    from tracker.core.requests import TrackerRequest
+
+    app.request_class = TrackerRequest
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path))
     if config:

@@ -133,3 +133,18 @@ def test_one_megabyte_of_text(login, world) -> None:
     )
     assert response.status_code == 422
     assert "Tối đa" in response.get_data(as_text=True)
+
+
+def test_nul_characters_never_reach_the_database(login, world) -> None:
+    client = login(world.lead_user)
+    response = client.post(
+        f"/tasks/{world.task.id}/progress",
+        data={"progress-note": "Báo cáo\x00 có ký tự rỗng", "progress-status": "in_progress"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(world.task)
+    assert world.task.events[-1].note == "Báo cáo có ký tự rỗng"
+
+
+def test_nul_in_query_arguments(login, world) -> None:
+    assert login(world.chair).get("/tasks/?q=k%00e&unit=%00").status_code == 200

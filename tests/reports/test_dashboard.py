@@ -21,7 +21,11 @@ def test_office_sees_every_unit_and_the_overdue_list(login, data) -> None:
     positions = [html.index(f'/tasks/{data.tasks[n].id}"') for n in (7, 3, 15)]
     assert positions == sorted(positions)
     # Charts are inline SVG without scripts.
-    assert html.count("<svg") >= 2 and "<script" not in html
+    # The charts carry no script of their own (pygal's is removed); only our static file loads.
+    assert html.count("<svg") >= 2
+    assert [
+        line for line in html.splitlines() if "<script" in line and "/static/" not in line
+    ] == []
     # A unit's row links to the task list filtered the same way.
     assert f"/tasks/?unit={data.a.id}" in html and "role=lead" in html
     assert "/reports/export.xlsx?period=2017-Q2" in html
