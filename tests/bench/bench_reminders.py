@@ -50,44 +50,91 @@ def populate(tasks: int) -> None:
 
     now = datetime(2017, 3, 1, tzinfo=UTC)
     db.session.execute(
-        sa.insert(sa.table("units", sa.column("id"), sa.column("name"), sa.column("name_folded"),
-                           sa.column("kind"), sa.column("is_active"), sa.column("created_dt"),
-                           sa.column("updated_dt"))),
+        sa.insert(
+            sa.table(
+                "units",
+                sa.column("id"),
+                sa.column("name"),
+                sa.column("name_folded"),
+                sa.column("kind"),
+                sa.column("is_active"),
+                sa.column("created_dt"),
+                sa.column("updated_dt"),
+            )
+        ),
         [
-            {"id": i, "name": f"Đơn vị {i}", "name_folded": f"don vi {i}", "kind": "department",
-             "is_active": True, "created_dt": now.replace(tzinfo=None), "updated_dt": now.replace(tzinfo=None)}
+            {
+                "id": i,
+                "name": f"Đơn vị {i}",
+                "name_folded": f"don vi {i}",
+                "kind": "department",
+                "is_active": True,
+                "created_dt": now.replace(tzinfo=None),
+                "updated_dt": now.replace(tzinfo=None),
+            }
             for i in range(1, UNITS + 1)
         ],
     )
     users = [
-        {"id": 1, "username": "chair", "full_name": "Chủ tịch", "email": "chair@x.example",
-         "role": "chair", "unit_id": None, "password_hash": "x"},
-        {"id": 2, "username": "office1", "full_name": "Văn phòng 1", "email": "o1@x.example",
-         "role": "office", "unit_id": None, "password_hash": "x"},
-        {"id": 3, "username": "office2", "full_name": "Văn phòng 2", "email": "o2@x.example",
-         "role": "office", "unit_id": None, "password_hash": "x"},
+        {
+            "id": 1,
+            "username": "chair",
+            "full_name": "Chủ tịch",
+            "email": "chair@x.example",
+            "role": "chair",
+            "unit_id": None,
+            "password_hash": "x",
+        },
+        {
+            "id": 2,
+            "username": "office1",
+            "full_name": "Văn phòng 1",
+            "email": "o1@x.example",
+            "role": "office",
+            "unit_id": None,
+            "password_hash": "x",
+        },
+        {
+            "id": 3,
+            "username": "office2",
+            "full_name": "Văn phòng 2",
+            "email": "o2@x.example",
+            "role": "office",
+            "unit_id": None,
+            "password_hash": "x",
+        },
     ]
     for unit in range(1, UNITS + 1):
         for member in range(MEMBERS):
             n = 3 + (unit - 1) * MEMBERS + member + 1
-            users.append({"id": n, "username": f"u{n}", "full_name": f"Người {n}",
-                          "email": f"u{n}@x.example", "role": "unit", "unit_id": unit,
-                          "password_hash": "x"})
+            users.append(
+                {
+                    "id": n,
+                    "username": f"u{n}",
+                    "full_name": f"Người {n}",
+                    "email": f"u{n}@x.example",
+                    "role": "unit",
+                    "unit_id": unit,
+                    "password_hash": "x",
+                }
+            )
     db.session.execute(sa.insert(User), users)
     db.session.execute(
         sa.insert(Meeting), [{"id": 1, "title": "Họp", "held_on": date(2017, 1, 3), "chair_id": 1}]
     )
     batch = []
     for n in range(tasks):
-        batch.append({
-            "meeting_id": 1,
-            "content": f"Nhiệm vụ số {n}: xây dựng kế hoạch và báo cáo kết quả thực hiện",
-            "lead_unit_id": 1 + n % UNITS,
-            "deadline": BASE + timedelta(days=(n % 81) - 40),
-            "status": "submitted" if n % 50 == 0 else "new",
-            "submitted_dt": now if n % 50 == 0 else None,
-            "last_activity_dt": now,
-        })
+        batch.append(
+            {
+                "meeting_id": 1,
+                "content": f"Nhiệm vụ số {n}: xây dựng kế hoạch và báo cáo kết quả thực hiện",
+                "lead_unit_id": 1 + n % UNITS,
+                "deadline": BASE + timedelta(days=(n % 81) - 40),
+                "status": "submitted" if n % 50 == 0 else "new",
+                "submitted_dt": now if n % 50 == 0 else None,
+                "last_activity_dt": now,
+            }
+        )
         if len(batch) == 10_000:
             db.session.execute(sa.insert(Task), batch)
             batch = []
@@ -122,8 +169,10 @@ def main() -> None:
         db.create_all()
         started = time.perf_counter()
         populate(args.tasks)
-        print(f"database: {db.engine.dialect.name}; {args.tasks:,} open tasks loaded in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"database: {db.engine.dialect.name}; {args.tasks:,} open tasks loaded in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         app.config["TRACKER_FIXED_NOW"] = now
         # Planning alone (rolled back), then the whole pass.
         rules = load_rules()
@@ -139,8 +188,9 @@ def main() -> None:
         print(f"one pass: {result.as_dict()} in {seconds:.2f} s ({mailer.count} messages)")
         started = time.perf_counter()
         again = run_pass(now + timedelta(minutes=1), mailer=CountingMailer())
-        print(f"next pass (nothing due): {again.as_dict()} in "
-              f"{time.perf_counter() - started:.2f} s")
+        print(
+            f"next pass (nothing due): {again.as_dict()} in {time.perf_counter() - started:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -83,7 +83,9 @@ def mail_app(app: Flask, smtp: SmtpHandler) -> Flask:
     return app
 
 
-def local(year: int, month: int, day: int, hour: int = 7, minute: int = 30, zone: ZoneInfo = HANOI) -> datetime:
+def local(
+    year: int, month: int, day: int, hour: int = 7, minute: int = 30, zone: ZoneInfo = HANOI
+) -> datetime:
     """A local wall time as an aware UTC datetime."""
     return datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
 

@@ -50,6 +50,10 @@ def test_one_digest_a_day_across_the_change(
         for m in smtp.received
         if m.to == "tuphap@vanho.example" and any(r.endswith(":overdue") for r in m.reminders)
     )
-    working = [change_day - timedelta(days=2), change_day, change_day + timedelta(days=1),
-               change_day + timedelta(days=2)]
+    working = [
+        change_day - timedelta(days=2),
+        change_day,
+        change_day + timedelta(days=1),
+        change_day + timedelta(days=2),
+    ]
     assert days == Counter(working)  # Friday, the Sunday, Monday, Tuesday: once each

@@ -91,7 +91,9 @@ def test_a_month_of_passes(mail_app: Flask, world, smtp: SmtpHandler, run) -> No
         if day == date(2017, 4, 12):
             set_muted(w.lead_user, c, True)  # Nội vụ only coordinates C
         if day == date(2017, 4, 19):
-            post_progress(a, actor=w.lead_user, note="Đã xây dựng xong kế hoạch", status="submitted")
+            post_progress(
+                a, actor=w.lead_user, note="Đã xây dựng xong kế hoạch", status="submitted"
+            )
         if day == date(2017, 4, 24):
             change_status(a, actor=w.office, transition_name="return", reason="Bổ sung số liệu")
             request_extension(

@@ -58,7 +58,9 @@ def test_coordinating_member_mutes_a_task_but_not_one_the_unit_leads(
     client = login(world.coord_user)
     page = client.get("/notifications/preferences")
     assert page.status_code == 200 and "Xây dựng kế hoạch khắc phục" in page.text
-    assert client.post(f"/notifications/mute/{world.task.id}", data={"muted": "1"}).status_code == 302
+    assert (
+        client.post(f"/notifications/mute/{world.task.id}", data={"muted": "1"}).status_code == 302
+    )
     assert db.session.get(TaskMute, (world.coord_user.id, world.task.id)) is not None
     result = run(local(2017, 4, 17))
     assert result.planned == 1  # the lead unit only
@@ -66,14 +68,20 @@ def test_coordinating_member_mutes_a_task_but_not_one_the_unit_leads(
     lead = login(world.lead_user)
     assert lead.post(f"/notifications/mute/{world.task.id}", data={"muted": "1"}).status_code == 403
     other = login(world.other_user)
-    assert other.post(f"/notifications/mute/{world.task.id}", data={"muted": "1"}).status_code == 404
-    assert client.post(f"/notifications/mute/{world.task.id}", data={"muted": "0"}).status_code == 302
+    assert (
+        other.post(f"/notifications/mute/{world.task.id}", data={"muted": "1"}).status_code == 404
+    )
+    assert (
+        client.post(f"/notifications/mute/{world.task.id}", data={"muted": "0"}).status_code == 302
+    )
     assert db.session.get(TaskMute, (world.coord_user.id, world.task.id)) is None
 
 
 def test_event_mode_preference(app: Flask, world, login) -> None:
     client = login(world.lead_user)
-    assert client.post("/notifications/preferences", data={"event_mode": "digest"}).status_code == 302
+    assert (
+        client.post("/notifications/preferences", data={"event_mode": "digest"}).status_code == 302
+    )
     from tracker.reminders.operations.preferences import event_mode
 
     assert event_mode(world.lead_user) == "digest"

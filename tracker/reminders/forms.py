@@ -17,9 +17,7 @@ def _given() -> InputRequired:
 
 
 class SettingsForm(FlaskForm):
-    days_before = WholeNumber(
-        _l("Nhắc trước hạn (số ngày làm việc)"), validators=[_given()]
-    )
+    days_before = WholeNumber(_l("Nhắc trước hạn (số ngày làm việc)"), validators=[_given()])
     on_deadline_day = BooleanField(_l("Nhắc vào buổi sáng ngày đến hạn"))
     overdue_every = WholeNumber(
         _l("Khi quá hạn, nhắc lại sau mỗi (ngày làm việc)"), validators=[_given()]

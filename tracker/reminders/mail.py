@@ -3,6 +3,7 @@ file outbox under the instance folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -15,9 +16,9 @@ from datetime import date
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
-from email.utils import formataddr, format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
@@ -27,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from tracker.auth.models import User
 from tracker.core.time import now_utc
-from tracker.reminders.models import Audience, Delivery, ReminderKind
+from tracker.reminders.models import Audience, ReminderKind
 from tracker.tasks.models import Task
 
 KIND_LABELS = {
@@ -120,10 +121,9 @@ class SmtpMailer:
     def close(self) -> None:
         """Say goodbye to the server."""
         if self._smtp is not None:
-            try:
+            # A server that already hung up needs no goodbye.
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self._smtp = None
 
 
@@ -198,7 +198,7 @@ def _domain() -> str:
     return sender.rsplit("@", 1)[-1] or "localhost"
 
 
-def message_id_for(deliveries: Sequence[Delivery], digest: bool) -> str:
+def message_id_for(deliveries: Sequence[Any], digest: bool) -> str:
     """A Message-ID derived from what the message is about, the same on every retry."""
     first = deliveries[0]
     if not digest:
@@ -220,7 +220,7 @@ def task_link(task_id: int) -> str:
 class Item:
     """One line of a message: a reminder and its task."""
 
-    delivery: Delivery
+    delivery: Any  # a Delivery, or a plain row of its table
     task: Task
 
     @property

@@ -115,6 +115,10 @@ class Delivery(db.Model):
         sa.Index("ix_reminder_deliveries_status_send_after", "status", "send_after_dt"),
         sa.Index("ix_reminder_deliveries_task_kind", "task_id", "kind"),
         sa.Index("ix_reminder_deliveries_claim_token", "claim_token"),
+        # A pass claims one recipient's due rows at a time.
+        sa.Index(
+            "ix_reminder_deliveries_recipient_status", "recipient_id", "status", "send_after_dt"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,9 +185,7 @@ class UnitWebhook(db.Model):
     __tablename__ = "reminder_webhooks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("units.id", ondelete="CASCADE"), unique=True
-    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), unique=True)
     url: Mapped[str] = mapped_column(sa.String(500))
     secret: Mapped[str] = mapped_column(sa.String(128))
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time as wall_time
 import uuid
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,7 +22,7 @@ from tracker.calendar.operations import working_calendar
 from tracker.core.time import local_zone, now_utc
 from tracker.extensions import db
 from tracker.reminders import webhooks
-from tracker.reminders.mail import KIND_LABELS, Item, MailError, Mailer, compose, task_link
+from tracker.reminders.mail import KIND_LABELS, Item, Mailer, MailError, compose, task_link
 from tracker.reminders.mail import mailer_from_config as default_mailer
 from tracker.reminders.models import (
     SCHEDULED_KINDS,
@@ -135,16 +134,29 @@ def _due(table: sa.Table, now: datetime) -> list[sa.ColumnElement[bool]]:
 
 
 def _claim_recipient(now: datetime, token: str) -> int:
-    """Claim every due reminder of one recipient, so one digest covers them all; on
-    PostgreSQL the recipient is picked with FOR UPDATE SKIP LOCKED, on SQLite the
-    conditional UPDATE is atomic. Returns the rows claimed (committed)."""
+    """Claim every due reminder of one recipient, so one digest covers them all. On
+    PostgreSQL the recipient is picked with FOR UPDATE SKIP LOCKED (a second pass skips
+    the rows this one is taking); on SQLite the conditional UPDATE is atomic. Either way
+    only rows still pending are taken. Returns the rows claimed (committed)."""
     D = Delivery.__table__
-    pick = sa.select(D.c.recipient_id).where(*_due(D, now)).order_by(D.c.id).limit(1)
+    # In the order of the (status, send_after_dt) index, so picking is not a sort.
+    pick = (
+        sa.select(D.c.recipient_id)
+        .where(*_due(D, now))
+        .order_by(D.c.status, D.c.send_after_dt)
+        .limit(1)
+    )
     if _dialect() == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
+    recipient_id = db.session.scalar(pick)
+    if recipient_id is None:
+        db.session.commit()
+        return 0
+    # A separate statement with the id as a value, so the database finds the rows through
+    # the recipient index instead of scanning every pending row.
     claim = (
         sa.update(D)
-        .where(*_due(D, now), D.c.recipient_id == pick.scalar_subquery())
+        .where(D.c.recipient_id == recipient_id, *_due(D, now))
         .values(
             status=DeliveryStatus.SENDING.value,
             claim_token=token,
@@ -270,11 +282,14 @@ def send_claimed(
     """Send the reminders claimed with `token`: re-check each, then one digest and the
     immediate messages; each outcome committed as soon as known."""
     D = Delivery.__table__
-    rows = list(db.session.scalars(sa.select(Delivery).where(Delivery.claim_token == token)))
+    # Plain rows, not ORM objects: they do not expire at each commit, so a digest covering
+    # thousands of reminders is not read again row by row.
+    rows = list(db.session.execute(sa.select(D).where(D.c.claim_token == token)))
     if not rows:
         return
-    recipient: User = rows[0].recipient
-    items, skipped = _filter(rows, token, clock)
+    recipient = db.session.get(User, rows[0].recipient_id)
+    assert recipient is not None
+    items, skipped = _filter(rows, token, clock)  # type: ignore[arg-type]
     for reason, ids in skipped.items():
         _update(D, ids, status=DeliveryStatus.SKIPPED.value, last_error=reason, claim_token=None)
         result.skipped += len(ids)
@@ -283,14 +298,18 @@ def send_claimed(
         status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
         _update(D, [i.delivery.id for i in items], status=status.value, claim_token=None)
         items = []
-    db.session.commit()
-    for message_items, digest in _messages(items):
+    # Composed before the first commit, while the tasks are loaded.
+    messages = [
+        (message_items, compose(recipient, message_items, digest=digest, day=clock.today))
+        for message_items, digest in _messages(items)
+    ]
+    recipient_email = recipient.email
+    for message_items, message in messages:
         deliveries = [i.delivery for i in message_items]
-        message = compose(recipient, message_items, digest=digest, day=clock.today)
         try:
             mailer.send(message)
         except MailError as error:
-            log.warning("mail to %s failed: %s", recipient.email, error)
+            log.warning("mail to %s failed: %s", recipient_email, error)
             _record_failure(D, deliveries, str(error), clock, rules)
             result.failed += 1
         else:
@@ -306,6 +325,7 @@ def send_claimed(
             )
             result.sent += 1
         db.session.commit()
+    db.session.commit()
 
 
 def send_due(clock: Clock, rules: Rules, mailer: Mailer, result: PassResult) -> None:
@@ -365,7 +385,9 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
         if not claimed:
             return
         rows = list(
-            db.session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.claim_token == token))
+            db.session.scalars(
+                sa.select(WebhookDelivery).where(WebhookDelivery.claim_token == token)
+            )
         )
         tasks, pending = _context(None, [r.task_id for r in rows])
         for row in rows:
@@ -396,7 +418,11 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
                     _record_failure(W, [row], str(error), clock, rules)
                     db.session.expire(row)
                 else:
-                    row.status, row.sent_dt, row.last_error = DeliveryStatus.SENT.value, clock.now, None
+                    row.status, row.sent_dt, row.last_error = (
+                        DeliveryStatus.SENT.value,
+                        clock.now,
+                        None,
+                    )
                     row.attempts += 1
             row.claim_token = None
             db.session.commit()
@@ -404,19 +430,17 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
 
 def _preview(clock: Clock, result: PassResult) -> list[dict[str, Any]]:
     """What a pass would send now, without claiming or changing anything."""
-    rows = list(
-        db.session.scalars(
-            sa.select(Delivery)
-            .where(*_due(Delivery.__table__, clock.now))
-            .order_by(Delivery.recipient_id, Delivery.id)
-        )
-    )
-    by_recipient: dict[int, list[Delivery]] = {}
+    D = Delivery.__table__
+    rows = db.session.execute(
+        sa.select(D).where(*_due(D, clock.now)).order_by(D.c.recipient_id, D.c.id)
+    ).all()
+    by_recipient: dict[int, list[Any]] = {}
     for row in rows:
         by_recipient.setdefault(row.recipient_id, []).append(row)
     listing = []
-    for recipient_rows in by_recipient.values():
-        recipient = recipient_rows[0].recipient
+    for recipient_id, recipient_rows in by_recipient.items():
+        recipient = db.session.get(User, recipient_id)
+        assert recipient is not None
         items, skipped = _filter(recipient_rows, None, clock)
         result.skipped += sum(len(ids) for ids in skipped.values())
         if not recipient.email or not recipient.is_active_user:

@@ -23,16 +23,16 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from tracker.core.errors import ValidationError
-from tracker.core.permissions import can
 from tracker.core.permissions import Action as TaskAction
+from tracker.core.permissions import can
 from tracker.core.web import admin_required, apply_errors
 from tracker.extensions import db
+from tracker.reminders.forms import PreferencesForm, SettingsForm, WebhookForm
 from tracker.reminders.mail import KIND_LABELS, read_outbox, read_outbox_message
 from tracker.reminders.models import Delivery, DeliveryStatus, UnitWebhook
 from tracker.reminders.operations import preferences as prefs
 from tracker.reminders.operations.rules import load_rules, save_rules
 from tracker.reminders.passes import last_pass_dt
-from tracker.reminders.forms import PreferencesForm, SettingsForm, WebhookForm
 from tracker.tasks.models import OPEN_STATUSES, Task, task_coordinating_units
 from tracker.units.models import Unit
 
@@ -270,9 +270,7 @@ def webhooks(webhook_id: int | None = None) -> Any:
     listed = db.session.scalars(
         sa.select(UnitWebhook).options(selectinload(UnitWebhook.unit)).order_by(UnitWebhook.id)
     ).all()
-    return render_template(
-        "reminders/webhooks.html", form=form, webhook=webhook, webhooks=listed
-    )
+    return render_template("reminders/webhooks.html", form=form, webhook=webhook, webhooks=listed)
 
 
 @bp.route("/admin/reminders/outbox")

@@ -8,7 +8,7 @@ at once, and still leaves one row per reminder. Tasks are never loaded into Pyth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.sql import FromClause
@@ -307,7 +307,10 @@ def plan_events(clock: Clock, last_event_id: int, up_to_id: int) -> int:
                         T.c.deadline,
                         sa.case((wants_digest, sa.true()), else_=sa.false()),
                         sa.case(
-                            (wants_digest, sa.literal(clock.next_slot(), Delivery.send_after_dt.type)),
+                            (
+                                wants_digest,
+                                sa.literal(clock.next_slot(), Delivery.send_after_dt.type),
+                            ),
                             else_=sa.literal(clock.now, Delivery.send_after_dt.type),
                         ),
                         sa.literal(DeliveryStatus.PENDING.value),
@@ -402,8 +405,3 @@ def plan(clock: Clock, rules: Rules) -> int:
     db.session.flush()
     db.session.expire(state)
     return planned
-
-
-def planned_day(state: ReminderState) -> date | None:
-    """The local day whose rule-based reminders have been planned."""
-    return state.planned_day

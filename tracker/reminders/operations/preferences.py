@@ -95,9 +95,7 @@ def unread_count(user: User) -> int:
 
 def mark_read(user: User, delivery_ids: list[int] | None = None) -> int:
     """Mark the person's notifications read (all of them when no ids are given)."""
-    query = sa.update(Delivery).where(
-        Delivery.recipient_id == user.id, Delivery.read_dt.is_(None)
-    )
+    query = sa.update(Delivery).where(Delivery.recipient_id == user.id, Delivery.read_dt.is_(None))
     if delivery_ids is not None:
         query = query.where(Delivery.id.in_(delivery_ids))
     result = db.session.execute(query.values(read_dt=now_utc()))

@@ -7,7 +7,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tracker.core.errors import ValidationError
@@ -35,8 +34,9 @@ class Rules:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Wait before try number `attempts + 1`: doubling, at most six hours."""
-        return min(timedelta(minutes=self.retry_minutes * 2 ** max(attempts - 1, 0)),
-                   timedelta(hours=6))
+        return min(
+            timedelta(minutes=self.retry_minutes * 2 ** max(attempts - 1, 0)), timedelta(hours=6)
+        )
 
 
 def load_rules() -> Rules:
@@ -116,9 +116,7 @@ class Clock:
     def slot(self, day: date) -> datetime:
         """The instant of `day`'s digest, in UTC. A wall time that a DST change skips or
         repeats still names one instant (zoneinfo's fold=0), so no day is lost or doubled."""
-        return datetime.combine(day, self.digest_time, tzinfo=self.zone).astimezone(
-            ZoneInfo("UTC")
-        )
+        return datetime.combine(day, self.digest_time, tzinfo=self.zone).astimezone(ZoneInfo("UTC"))
 
     def next_slot(self) -> datetime:
         """The next digest (today's when it is still to come on a working day)."""
@@ -130,8 +128,3 @@ class Clock:
     def is_digest_day(self) -> bool:
         """Today is a working day."""
         return self.calendar.is_working_day(self.today)
-
-
-def select_count(query: sa.Select) -> int:  # type: ignore[type-arg]
-    """COUNT(*) of a query."""
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
