@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bc22b1211897
+Revision ID: 80b604a05375
 Revises: 
-Create Date: 2026-11-29 02:23:46.757402
+Create Date: 2026-11-29 02:35:32.654385
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import tracker.core.time
 
 
 # revision identifiers, used by Alembic.
-revision = 'bc22b1211897'
+revision = '80b604a05375'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -318,6 +318,7 @@ def upgrade():
     with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_reminder_deliveries_claim_token', ['claim_token'], unique=False)
         batch_op.create_index('ix_reminder_deliveries_recipient_read', ['recipient_id', 'read_dt'], unique=False)
+        batch_op.create_index('ix_reminder_deliveries_recipient_status', ['recipient_id', 'status', 'send_after_dt'], unique=False)
         batch_op.create_index('ix_reminder_deliveries_status_send_after', ['status', 'send_after_dt'], unique=False)
         batch_op.create_index('ix_reminder_deliveries_task_kind', ['task_id', 'kind'], unique=False)
 
@@ -431,6 +432,7 @@ def downgrade():
     with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_reminder_deliveries_task_kind')
         batch_op.drop_index('ix_reminder_deliveries_status_send_after')
+        batch_op.drop_index('ix_reminder_deliveries_recipient_status')
         batch_op.drop_index('ix_reminder_deliveries_recipient_read')
         batch_op.drop_index('ix_reminder_deliveries_claim_token')
 
