@@ -52,6 +52,9 @@ def report_command(
     report = build_report(scope, generated_dt=now_utc())
     Path(out).write_bytes(render(report, fmt))
     log_export(None, fmt, report, "cli")
+    from tracker.extensions import db
+
+    db.session.commit()
     click.echo(
         f"{out}: {len(report.tasks)} tasks, {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y}, "
         f"{len(report.summary.rows)} units."

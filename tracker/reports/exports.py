@@ -88,6 +88,17 @@ def log_export(user: User | None, fmt: str, report: Report, channel: str) -> Non
         scope.meeting.id if scope.meeting else "-",
         len(report.tasks),
     )
+    from tracker.auth.audit import AuditKind, record
+
+    # Also in the admin's audit log; committed with the request (nothing else is written).
+    record(
+        AuditKind.EXPORT,
+        actor=user,
+        username=user.username if user is not None else "(cli)",
+        detail=f"{fmt} via {channel}: {scope.period.start.isoformat()}..{scope.period.end.isoformat()}"
+        f" unit={scope.unit.id if scope.unit else '-'} meeting={scope.meeting.id if scope.meeting else '-'}"
+        f" tasks={len(report.tasks)}",
+    )
 
 
 def filename(report: Report, fmt: str) -> str:
