@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def _generated_secret_key(instance_path: str) -> str:
@@ -32,11 +34,26 @@ def _score_against(value: str | None) -> str:
     return value
 
 
+def _fixed_now(value: str | None) -> datetime | None:
+    # A clock fixed from outside (browser tests restart the server to move time); an ISO-8601
+    # datetime, local time (TRACKER_TIMEZONE) when it carries no offset.
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(
+            tzinfo=ZoneInfo(os.environ.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"))
+        )
+    return moment.astimezone(UTC)
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Build the Flask configuration from the environment."""
     env = os.environ
     development = env.get("TRACKER_ENV", "development") != "production"
     database_url = env.get("TRACKER_DATABASE_URL") or f"sqlite:///{instance_path}/tracker.db"
+    if env.get("TRACKER_FIXED_NOW") and not development:
+        raise RuntimeError("TRACKER_FIXED_NOW stops the clock: it is for tests, not production")
     secret_key = env.get("TRACKER_SECRET_KEY")
     if not secret_key:
         if not development:
@@ -75,4 +92,5 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_LOGIN_LIMIT_ADDRESS": env.get("TRACKER_LOGIN_LIMIT_ADDRESS", "30 per 5 minutes"),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "TRACKER_FIXED_NOW": _fixed_now(env.get("TRACKER_FIXED_NOW")),
     }

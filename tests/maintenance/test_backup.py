@@ -81,7 +81,9 @@ def test_backup_while_writing_then_restore(backend_name, tmp_path) -> None:  # t
                 restore(copy_url, tmp_path / "backup.bin")
             else:
                 restore(copy_url, tmp_path / "backup.bin")
-            restored = set(db.session.scalars(sa.select(TaskEvent.id).where(TaskEvent.kind == "comment")))
+            restored = set(
+                db.session.scalars(sa.select(TaskEvent.id).where(TaskEvent.kind == "comment"))
+            )
             db.engine.dispose()
         assert before_backup <= restored
         # A consistent snapshot: no update is missing in the middle.

@@ -83,7 +83,9 @@ def test_read_review_confirm(login, world) -> None:
     tasks = db.session.scalars(sa.select(Task).order_by(Task.id)).all()
     by_lead = {t.lead_unit.name: t for t in tasks[1:]}
     assert by_lead["Phòng Nội vụ"].deadline == date(2017, 4, 20)
-    assert [u.name for u in by_lead["Phòng Nội vụ"].coordinating_units] == ["Phòng Tài chính - Kế hoạch"]
+    assert [u.name for u in by_lead["Phòng Nội vụ"].coordinating_units] == [
+        "Phòng Tài chính - Kế hoạch"
+    ]
     assert "trước ngày 20/4/2017" in by_lead["Phòng Nội vụ"].source_text
     assert by_lead["Phòng Tư pháp"].deadline == date(2017, 5, 25)
     assert by_lead["Phòng Văn hóa và Thông tin"].is_recurring
@@ -107,7 +109,9 @@ def test_draft_survives_and_errors_keep_edits(login, world) -> None:
     # A row without a lead unit blocks confirmation, names the row, creates nothing.
     form = _form_from(draft, **{"row-0-lead": "", "action": "confirm"})
     form["row-0-task"] = "Nội dung đã sửa bởi văn phòng"
-    page = client.post(f"/meetings/{world.meeting.id}/notice/review", data=form).get_data(as_text=True)
+    page = client.post(f"/meetings/{world.meeting.id}/notice/review", data=form).get_data(
+        as_text=True
+    )
     assert "Chưa xác định đơn vị chủ trì" in page
     assert "Nội dung đã sửa bởi văn phòng" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 1
