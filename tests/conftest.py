@@ -74,7 +74,7 @@ def make_app(url: str, backend: str, instance: Path, **overrides: object) -> Fla
         # Tests keep one app context open around their requests, so `g` would carry the
         # logged-in user and per-request caches from one request to the next; a real
         # request starts with an empty `g`.
-        for key in ("_login_user", "today", "working_calendar"):
+        for key in ("_login_user", "today", "working_calendar", "_flask_babel"):
             g.pop(key, None)
 
     app.before_request_funcs.setdefault(None, []).insert(0, app.before_request_funcs[None].pop())

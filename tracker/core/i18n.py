@@ -40,10 +40,3 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
-
-    @app.before_request
-    def _choose_locale_afresh() -> None:
-        # Flask-Babel caches the chosen locale on `g`, which lives as long as the app
-        # context; when one app context serves several requests (a test client inside an
-        # open context), a language switch must still take effect on the next request.
-        g.pop("_flask_babel", None)
