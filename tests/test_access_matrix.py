@@ -133,8 +133,8 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         actor=world.lead_user,
     )[0]
     day = set_day(date(2017, 4, 29), is_working=True, note="Làm bù")
-    from tracker.auth.operations import create_api_token
     from tracker.auth.models import ApiToken
+    from tracker.auth.operations import create_api_token
 
     create_api_token(world.lead_user, "test")
     token_row = db.session.scalar(db.select(ApiToken))

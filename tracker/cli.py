@@ -44,7 +44,7 @@ def demo_command(if_empty: bool) -> None:
         )
     logins = load_demo()
     db.session.commit()
-    click.echo("Demo data loaded. Logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo data loaded. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, unit in logins:
         click.echo(f"  {username:<14} {role:<7} {unit}")
     click.echo(f"Open {current_app.config['TRACKER_BASE_URL']}/login")

@@ -189,7 +189,7 @@ def _load(app: object) -> list[tuple[str, str, str]]:
     user("noivu2", "Sồng A Dính", Role.UNIT, "Phòng Nội vụ")
     tckh = user("tckh", "Vì Văn Quang", Role.UNIT, "Phòng Tài chính - Kế hoạch")
     tuphap = user("tuphap", "Lường Thị Mai", Role.UNIT, "Phòng Tư pháp")
-    vhtt = user("vhtt", "Mùa A Chứ", Role.UNIT, "Phòng Văn hóa và Thông tin")
+    user("vhtt", "Mùa A Chứ", Role.UNIT, "Phòng Văn hóa và Thông tin")
     user("kthatang", "Đinh Công Sơn", Role.UNIT, "Phòng Kinh tế và Hạ tầng")
     user("tnmt", "Lò Văn Tiến", Role.UNIT, "Phòng Tài nguyên và Môi trường")
     user("nongnghiep", "Hoàng Văn Dũng", Role.UNIT, "Phòng Nông nghiệp và Phát triển nông thôn")
