@@ -30,6 +30,9 @@ def token_required(view: F) -> F:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        # A caller that keeps one app context around several requests (tests, `tracker perf`)
+        # shares `g`: never let the previous request's user answer for this one.
+        g.pop("api_user", None)
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
         user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from tracker.core.errors import ValidationError
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _shown(value: Any) -> str:
@@ -86,6 +87,12 @@ class Fields:
             return None
         if not isinstance(value, str):
             self.errors[name] = _("Giá trị phải là một chuỗi ký tự.")
+            return None
+        # NUL is dropped as the forms do (PostgreSQL cannot store it); a lone surrogate
+        # ("\ud800" is valid JSON) cannot be stored as UTF-8 anywhere.
+        value = value.replace("\x00", "")
+        if _SURROGATE.search(value):
+            self.errors[name] = _("Nội dung chứa ký tự không hợp lệ.")
             return None
         if required and not value.strip():
             self.errors[name] = _("Vui lòng nhập nội dung.")

@@ -14,6 +14,7 @@ import importlib.util
 from typing import Any
 
 from tracker.api.schemas import SCHEMAS, ref
+from tracker.tasks.models import STATUS_VALUES
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
@@ -86,14 +87,27 @@ def _body(schema_name: str, example: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_LANG = _query(
+    "lang",
+    {"type": "string", "enum": ["vi", "en"]},
+    "Language of the messages (Vietnamese by default, else the user's saved language). Other "
+    "query parameters than the documented ones are refused (422).",
+)
+
+# One status or several, comma-separated: what the list endpoint accepts.
+_STATUS_ONE = "(?:" + "|".join(STATUS_VALUES) + ")"
+_STATUS_LIST = f"^(?:{_STATUS_ONE}(?:,{_STATUS_ONE})*)?$"
+
 PATHS: dict[str, Any] = {
     "/api/v1/openapi.json": {
         "get": {
             "operationId": "getOpenApi",
             "summary": "This document",
             "security": [],
+            "parameters": [_LANG],
             "responses": {
                 "200": _json({"type": "object"}, "The OpenAPI 3.1 document."),
+                "422": _response("ValidationFailed"),
                 "500": _response("ServerError"),
             },
         }
@@ -106,6 +120,7 @@ PATHS: dict[str, Any] = {
             "member sees the tasks their unit leads or coordinates; chair, office and admin "
             "see all.",
             "parameters": [
+                _LANG,
                 _query(
                     "unit",
                     {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
@@ -119,7 +134,7 @@ PATHS: dict[str, Any] = {
                 ),
                 _query(
                     "status",
-                    {"type": "string"},
+                    {"type": "string", "pattern": _STATUS_LIST},
                     "One status or several separated by commas, e.g. `new,in_progress`.",
                 ),
                 _query("timeliness", ref("Timeliness"), "Timeliness class today."),
@@ -162,10 +177,11 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getTask",
             "summary": "One task with its history and extension requests",
-            "parameters": [_path_id("task_id", "The task.")],
+            "parameters": [_path_id("task_id", "The task."), _LANG],
             "responses": {
                 "200": _json(ref("TaskDetail"), "The task."),
                 "404": _response("NotFound"),
+                "422": _response("ValidationFailed"),
                 **_COMMON,
             },
         }
@@ -177,7 +193,7 @@ PATHS: dict[str, Any] = {
             "description": "A note, optionally the percentage done and a new status "
             "(`in_progress`, or `submitted` to report the task done). `version` is the "
             "version the client read: a task changed since answers 409.",
-            "parameters": [_path_id("task_id", "The task.")],
+            "parameters": [_path_id("task_id", "The task."), _LANG],
             "requestBody": _body(
                 "ProgressUpdate",
                 {"progress": 60, "note": "Đã hoàn thành dự thảo kế hoạch", "version": 1},
@@ -189,7 +205,7 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "postExtensionRequest",
             "summary": "Request a later deadline (lead unit)",
-            "parameters": [_path_id("task_id", "The task.")],
+            "parameters": [_path_id("task_id", "The task."), _LANG],
             "requestBody": _body(
                 "ExtensionRequestInput",
                 {"new_deadline": "2017-05-15", "reason": "Chờ số liệu của các xã"},
@@ -205,7 +221,7 @@ PATHS: dict[str, Any] = {
             "operationId": "postExtensionDecision",
             "summary": "Approve or refuse an extension request (chair, office)",
             "description": "409 when the request was already decided.",
-            "parameters": [_path_id("request_id", "The extension request.")],
+            "parameters": [_path_id("request_id", "The extension request."), _LANG],
             "requestBody": _body(
                 "ExtensionDecisionInput", {"approve": True, "comment": "Đồng ý gia hạn"}
             ),

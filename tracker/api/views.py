@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,6 +27,7 @@ from tracker.api.serializers import (
 )
 from tracker.calendar.operations import working_calendar
 from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.i18n import LANGUAGES
 from tracker.core.permissions import (
     Action,
     NotVisible,
@@ -134,6 +135,32 @@ def _stale_row(error: StaleDataError) -> Any:
     return _stale(StaleVersion(who, last.created_dt if last else None, task.version if task else 0))
 
 
+# Query parameters each endpoint reads; anything else is a mistake worth telling the client
+# about (`?statuss=new` would otherwise silently list every task). `lang` is read by i18n.
+LIST_PARAMS = frozenset(
+    {"unit", "role", "status", "timeliness", "meeting", "due_before", "q", "page", "per_page"}
+)
+COMMON_PARAMS = frozenset({"lang"})
+
+
+@bp.before_request
+def _refuse_unknown_query_parameters() -> Any:
+    g.pop("api_user", None)  # see token_required: a shared `g` must not answer for this request
+    known = COMMON_PARAMS | (LIST_PARAMS if request.endpoint == "api.list_tasks" else frozenset())
+    unknown = sorted(name for name in request.args if name not in known)
+    if unknown:
+        return api_error(
+            422,
+            _("Dữ liệu không hợp lệ."),
+            {name[:100]: _("Tham số này không được hỗ trợ.") for name in unknown[:20]},
+        )
+    if request.args.get("lang", "vi") not in LANGUAGES:
+        return api_error(
+            422, _("Dữ liệu không hợp lệ."), {"lang": _("Ngôn ngữ phải là vi hoặc en.")}
+        )
+    return None
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -183,7 +210,7 @@ def _int_arg(
     errors: dict[str, str], name: str, default: int | None, low: int, high: int | None = None
 ) -> int | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -219,17 +246,18 @@ def list_tasks() -> Any:
     per_page = _int_arg(errors, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
     unit_id = _int_arg(errors, "unit", None, 1, MAX_ID)
     meeting_id = _int_arg(errors, "meeting", None, 1, MAX_ID)
-    role = args.get("role") or "lead"
+    # An empty value is refused like any other value the document does not allow.
+    role = args.get("role", "lead")
     if role not in ROLES:
         errors["role"] = _("Giá trị phải là lead hoặc coordinating.")
     statuses = [s for s in (args.get("status") or "").split(",") if s]
     if any(s not in STATUS_VALUES for s in statuses):
         errors["status"] = _("Trạng thái không hợp lệ.")
-    timeliness = args.get("timeliness") or None
+    timeliness = args.get("timeliness")
     if timeliness is not None and timeliness not in TIMELINESS_VALUES:
         errors["timeliness"] = _("Tình trạng thời hạn không hợp lệ.")
     due_before = None
-    if args.get("due_before"):
+    if "due_before" in args:
         due_before = parse_date(args["due_before"])
         if due_before is None:
             errors["due_before"] = _("Ngày không hợp lệ (cần dạng YYYY-MM-DD).")

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 from tracker.notices.extract import NoticeReadError, is_vietnamese_syllable
+from tracker.tasks.attachments import zip_is_bomb
 
 __all__ = [
     "NoticeReadError",
@@ -133,6 +134,11 @@ def _read_docx(data: bytes) -> str:
         raise NoticeReadError("Tệp .docx không hợp lệ: đây không phải tệp Word (.docx).")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if zip_is_bomb(archive):
+                # Refused from the directory, before python-docx inflates every part.
+                raise NoticeReadError(
+                    "Tệp .docx khi giải nén lớn bất thường (có thể là “bom nén”), không đọc."
+                )
             names = set(archive.namelist())
     except zipfile.BadZipFile as error:
         raise NoticeReadError("Tệp .docx bị hỏng, không mở được.") from error

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
 from tracker.api.auth import api_error, api_user, token_required
 from tracker.core.time import request_today
@@ -16,12 +17,24 @@ bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 csrf.exempt(bp)
 
 
+MAX_ID = 2**31 - 1  # the database's integer range
+
+
+class FilterError(Exception):
+    """A query argument that is not a usable id; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def _int_arg(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise UnknownFilter(f"{name} must be a positive integer id")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        raise FilterError(name, _("Phải là mã số (số nguyên dương)."))
     return int(raw)
 
 
@@ -35,12 +48,12 @@ def units_summary() -> Any:
             period = parse_period(args["period"])
         else:
             errors = {
-                name: "required, as YYYY-MM-DD (or give period=2017-Q2)"
+                name: _("Bắt buộc, dạng YYYY-MM-DD (hoặc dùng period=2017-Q2).")
                 for name in ("from", "to")
                 if not args.get(name)
             }
             if errors:
-                return api_error(422, "from and to are required", errors)
+                return api_error(422, _("Cần có from và to, hoặc period."), errors)
             period = date_range(args["from"], args["to"])
     except PeriodError as error:
         field = "period" if args.get("period") and not args.get("from") else "to"
@@ -48,8 +61,8 @@ def units_summary() -> Any:
     try:
         unit_id = _int_arg("unit")
         meeting_id = _int_arg("meeting")
-    except UnknownFilter as error:
-        return api_error(422, error.message)
+    except FilterError as error:
+        return api_error(422, error.message, {error.field: error.message})
     try:
         scope = make_scope(
             period,

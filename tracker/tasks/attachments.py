@@ -45,6 +45,83 @@ _ODF_TYPES = (
 )
 
 
+# Zip bombs: an Office file whose members would inflate far beyond any real document.
+# Real .docx/.xlsx XML compresses about 5-30 times; embedded pictures hardly at all.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_ZIP_MEMBERS = 10_000
+_RATIO_FLOOR = 1024 * 1024  # small members may compress very well without harm
+
+# What a file's name claims, by family: a name claiming one family with content of another
+# (a text file renamed to .pdf) is refused; a .doc that is really a .docx is not.
+_SUFFIX_FAMILIES = {
+    ".pdf": "pdf",
+    ".doc": "word",
+    ".docx": "word",
+    ".odt": "word",
+    ".xls": "sheet",
+    ".xlsx": "sheet",
+    ".ods": "sheet",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".txt": "text",
+}
+_TYPE_FAMILIES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word",
+    "application/msword": "word",
+    "application/vnd.oasis.opendocument.text": "word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "sheet",
+    "application/vnd.ms-excel": "sheet",
+    "application/vnd.oasis.opendocument.spreadsheet": "sheet",
+    "image/jpeg": "image",
+    "image/png": "image",
+    "text/plain": "text",
+}
+
+
+def zip_is_bomb(archive: zipfile.ZipFile) -> bool:
+    """True when the archive's directory promises an absurd uncompressed size or ratio.
+
+    Decided from the central directory alone, before anything is inflated; zipfile never
+    yields more than a member's declared size, so a lying directory cannot get past this.
+    """
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        return True
+    total = 0
+    for member in members:
+        total += member.file_size
+        if total > MAX_UNZIPPED_BYTES:
+            return True
+        if member.file_size > _RATIO_FLOOR and (
+            member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1)
+        ):
+            return True
+    return False
+
+
+def _zip_bomb_file(path: Path) -> bool:
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return zip_is_bomb(archive)
+    except (zipfile.BadZipFile, OSError):
+        return False  # not a readable archive: detect_type refuses it
+
+
+def _claimed_family_mismatch(name: str, content_type: str) -> str | None:
+    """The suffix (".pdf") when the name claims a type the content is not."""
+    suffix = Path(name).suffix.lower()
+    family = _SUFFIX_FAMILIES.get(suffix)
+    if family is None or family == _TYPE_FAMILIES.get(content_type):
+        return None
+    return suffix
+
+
 @dataclass
 class Upload:
     """A file as the browser or API sent it: its name and a readable stream."""
@@ -75,6 +152,8 @@ def _zip_type(path: Path) -> str | None:
     # are, whatever order the writing program put them in.
     try:
         with zipfile.ZipFile(path) as archive:
+            if zip_is_bomb(archive):
+                return None
             names = set(archive.namelist())
             if "mimetype" in names:
                 declared = archive.read("mimetype").decode("ascii", "replace").strip()
@@ -204,6 +283,17 @@ def attach_files(
             size = _store(upload, stored_name, limit)
             path = upload_dir() / stored_name
             name = _clean_name(upload.filename)
+            if size and _zip_bomb_file(path):
+                path.unlink(missing_ok=True)
+                raise ValidationError(
+                    {
+                        "files": _(
+                            "Tệp “%(name)s” khi giải nén lớn bất thường (có thể là “bom nén”), "
+                            "không nhận.",
+                            name=name,
+                        )
+                    }
+                )
             content_type = detect_type(path)
             if size == 0 or content_type is None:
                 path.unlink(missing_ok=True)
@@ -217,6 +307,20 @@ def attach_files(
                     )
                 )
                 raise ValidationError({"files": message})
+            claimed = _claimed_family_mismatch(name, content_type)
+            if claimed is not None:
+                path.unlink(missing_ok=True)
+                raise ValidationError(
+                    {
+                        "files": _(
+                            "Tệp “%(name)s” có đuôi %(suffix)s nhưng nội dung là %(kind)s. "
+                            "Hãy chọn đúng tệp hoặc đổi lại đuôi tệp.",
+                            name=name,
+                            suffix=claimed,
+                            kind=type_label(content_type),
+                        )
+                    }
+                )
             attachment = TaskAttachment(
                 task=task,
                 event=event,
