@@ -46,6 +46,6 @@ clean:
 
 ## make translations: refresh the English catalogue from the Vietnamese source strings.
 translations: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o tracker/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations -l en --no-fuzzy-matching
 	$(BIN)/pybabel compile -d tracker/translations

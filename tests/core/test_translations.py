@@ -17,8 +17,8 @@ from tracker import ROOT
 CATALOGUE = ROOT / "tracker" / "translations" / "en" / "LC_MESSAGES"
 PO_FILE = CATALOGUE / "messages.po"
 MO_FILE = CATALOGUE / "messages.mo"
-# The same keywords `make translations` passes to pybabel extract (-k _l -k lazy_gettext).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The same keywords `make translations` passes to pybabel extract (-k _l -k lazy_gettext -k N_).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
 VIETNAMESE_LETTERS = re.compile(
     r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]"

@@ -143,3 +143,14 @@ def test_upload_docx_and_bad_files(login, world) -> None:
 
 def test_units_cannot_read_notices(login, world) -> None:
     assert login(world.lead_user).get(f"/meetings/{world.meeting.id}/notice/").status_code == 403
+
+
+def test_reader_messages_in_english(login, world) -> None:
+    client = login(world.office)
+    client.post("/language/en")
+    response = client.post(
+        f"/meetings/{world.meeting.id}/notice/",
+        data={"notice_text": "", "notice_file": (io.BytesIO(b"not a pdf at all"), "scan.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert "The file is not a PDF" in response.get_data(as_text=True)

@@ -25,6 +25,12 @@ from tracker.notices.units import (
 __all__ = ["NoticeHeader", "NoticeReadError", "NoticeReading", "ProposedTask", "read_notice"]
 
 
+def N_(message: str) -> str:
+    """Mark a message for the English catalogue without importing Flask: the reader stays
+    pure, and the web app translates the message when it shows it."""
+    return message
+
+
 class NoticeReadError(Exception):
     """The notice cannot be read; `message` is a Vietnamese sentence for the user."""
 
@@ -93,7 +99,7 @@ class NoticeReading:
         }
 
 
-NO_TASKS_MESSAGE = "Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này."
+NO_TASKS_MESSAGE = N_("Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này.")
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation
@@ -1400,7 +1406,7 @@ def read_notice(
     `issued_on` overrides the date read from the notice; it anchors dates without a year and
     "trong N ngày làm việc" (counted on `calendar`, the default Vietnamese one)."""
     if text is None or not text.strip():
-        raise NoticeReadError("Văn bản trống: không có nội dung nào để đọc.")
+        raise NoticeReadError(N_("Văn bản trống: không có nội dung nào để đọc."))
     _check_text(text)
     calendar = calendar or DEFAULT_CALENDAR
     normalised = normalise(text)

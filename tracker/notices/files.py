@@ -9,7 +9,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from tracker.notices.extract import NoticeReadError, is_vietnamese_syllable
+from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
 from tracker.tasks.attachments import zip_is_bomb
 
 __all__ = [
@@ -75,13 +75,17 @@ def check_legacy_encoding(text: str) -> None:
     kind = _legacy_kind(text)
     if kind == "TCVN3":
         raise NoticeReadError(
-            "Văn bản dùng bảng mã cũ TCVN3 (ABC, phông .VnTime). Hãy chuyển sang Unicode "
-            "(ví dụ bằng công cụ chuyển mã của Unikey) rồi tải lên lại."
+            N_(
+                "Văn bản dùng bảng mã cũ TCVN3 (ABC, phông .VnTime). Hãy chuyển sang Unicode "
+                "(ví dụ bằng công cụ chuyển mã của Unikey) rồi tải lên lại."
+            )
         )
     if kind == "VNI":
         raise NoticeReadError(
-            "Văn bản dùng bảng mã cũ VNI (phông VNI-Times). Hãy chuyển sang Unicode "
-            "(ví dụ bằng công cụ chuyển mã của Unikey) rồi tải lên lại."
+            N_(
+                "Văn bản dùng bảng mã cũ VNI (phông VNI-Times). Hãy chuyển sang Unicode "
+                "(ví dụ bằng công cụ chuyển mã của Unikey) rồi tải lên lại."
+            )
         )
 
 
@@ -94,7 +98,7 @@ def decode_text(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise NoticeReadError("Tệp văn bản UTF-16 bị hỏng, không đọc được.") from error
+            raise NoticeReadError(N_("Tệp văn bản UTF-16 bị hỏng, không đọc được.")) from error
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -124,26 +128,28 @@ def decode_text(data: bytes) -> str:
         return candidate
     check_legacy_encoding(data.decode("cp1252", errors="replace"))
     raise NoticeReadError(
-        "Tệp không phải văn bản Unicode (UTF-8) và không nhận ra bảng mã. Hãy lưu lại tệp "
-        "với bảng mã UTF-8 rồi tải lên lại."
+        N_(
+            "Tệp không phải văn bản Unicode (UTF-8) và không nhận ra bảng mã. Hãy lưu lại tệp "
+            "với bảng mã UTF-8 rồi tải lên lại."
+        )
     )
 
 
 def _read_docx(data: bytes) -> str:
     if not data.startswith(b"PK"):
-        raise NoticeReadError("Tệp .docx không hợp lệ: đây không phải tệp Word (.docx).")
+        raise NoticeReadError(N_("Tệp .docx không hợp lệ: đây không phải tệp Word (.docx)."))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if zip_is_bomb(archive):
                 # Refused from the directory, before python-docx inflates every part.
                 raise NoticeReadError(
-                    "Tệp .docx khi giải nén lớn bất thường (có thể là “bom nén”), không đọc."
+                    N_("Tệp .docx khi giải nén lớn bất thường (có thể là “bom nén”), không đọc.")
                 )
             names = set(archive.namelist())
     except zipfile.BadZipFile as error:
-        raise NoticeReadError("Tệp .docx bị hỏng, không mở được.") from error
+        raise NoticeReadError(N_("Tệp .docx bị hỏng, không mở được.")) from error
     if "word/document.xml" not in names:
-        raise NoticeReadError("Tệp .docx không hợp lệ: tệp nén này không chứa văn bản Word.")
+        raise NoticeReadError(N_("Tệp .docx không hợp lệ: tệp nén này không chứa văn bản Word."))
     try:
         import docx
         from docx.table import Table
@@ -151,7 +157,7 @@ def _read_docx(data: bytes) -> str:
 
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises many kinds on broken parts
-        raise NoticeReadError("Tệp .docx bị hỏng, không đọc được nội dung.") from error
+        raise NoticeReadError(N_("Tệp .docx bị hỏng, không đọc được nội dung.")) from error
     lines: list[str] = []
     # Paragraphs and tables in document order: the header of a notice is usually a table.
     for child in document.element.body.iterchildren():
@@ -171,23 +177,25 @@ def _read_docx(data: bytes) -> str:
 
 def _read_pdf(data: bytes) -> str:
     if b"%PDF-" not in data[:1024]:
-        raise NoticeReadError("Tệp không phải PDF (thiếu phần đầu %PDF), không đọc được.")
+        raise NoticeReadError(N_("Tệp không phải PDF (thiếu phần đầu %PDF), không đọc được."))
     try:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise NoticeReadError("Tệp PDF có mật khẩu, không đọc được.")
+            raise NoticeReadError(N_("Tệp PDF có mật khẩu, không đọc được."))
         pages = [page.extract_text() or "" for page in reader.pages]
     except NoticeReadError:
         raise
     except Exception as error:  # pypdf raises many kinds on broken files
-        raise NoticeReadError("Tệp PDF bị hỏng, không đọc được.") from error
+        raise NoticeReadError(N_("Tệp PDF bị hỏng, không đọc được.")) from error
     text = "\n".join(pages)
     if sum(ch.isalpha() for ch in text) < 20:
         raise NoticeReadError(
-            "Tệp PDF này không có lớp văn bản (có lẽ là bản scan). Hãy dùng bản PDF gốc, "
-            "tệp .docx, hoặc dán nội dung văn bản."
+            N_(
+                "Tệp PDF này không có lớp văn bản (có lẽ là bản scan). Hãy dùng bản PDF gốc, "
+                "tệp .docx, hoặc dán nội dung văn bản."
+            )
         )
     return text
 
@@ -196,13 +204,13 @@ def read_notice_bytes(data: bytes, filename: str = "") -> str:
     """The text of an uploaded notice; the kind is read from the content first, the name
     second. Raises NoticeReadError with a message for the user."""
     if len(data) > MAX_BYTES:
-        raise NoticeReadError("Tệp quá lớn (trên 20 MB).")
+        raise NoticeReadError(N_("Tệp quá lớn (trên 20 MB)."))
     if not data.strip():
-        raise NoticeReadError("Tệp trống: không có nội dung nào để đọc.")
+        raise NoticeReadError(N_("Tệp trống: không có nội dung nào để đọc."))
     suffix = Path(filename).suffix.lower()
     if suffix == ".doc" or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise NoticeReadError(
-            "Định dạng Word cũ (.doc) chưa được hỗ trợ. Hãy lưu lại thành .docx hoặc PDF."
+            N_("Định dạng Word cũ (.doc) chưa được hỗ trợ. Hãy lưu lại thành .docx hoặc PDF.")
         )
     if suffix == ".pdf" or data.startswith(b"%PDF-"):
         return _read_pdf(data)
@@ -211,7 +219,7 @@ def read_notice_bytes(data: bytes, filename: str = "") -> str:
     if data.startswith(b"PK"):
         return _read_docx(data)
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise NoticeReadError("Tệp không phải văn bản (.txt), .docx hay PDF, không đọc được.")
+        raise NoticeReadError(N_("Tệp không phải văn bản (.txt), .docx hay PDF, không đọc được."))
     return decode_text(data)
 
 

@@ -69,7 +69,8 @@ def read_into_draft(meeting: Meeting, *, actor: User, text: str) -> NoticeDraft:
     try:
         reading = read_notice(text, issued_on=meeting.notice_issued_on, calendar=working_calendar())
     except NoticeReadError as error:
-        raise ValidationError({"notice_text": error.message}) from error
+        # The reader marks its messages for the catalogue (N_); say them in the user's language.
+        raise ValidationError({"notice_text": _(error.message)}) from error
     matcher = unit_matcher()
     rows = []
     for proposal in reading.tasks:

@@ -51,7 +51,7 @@ def read(meeting_id: int) -> Any:
             operations.read_into_draft(meeting, actor=_current_user(), text=text)
         except NoticeReadError as failure:
             db.session.rollback()
-            error = failure.message
+            error = _(failure.message)  # marked for the catalogue in the reader (N_)
         except ValidationError as failure:
             db.session.rollback()
             error = failure.errors.get("notice_text") or next(iter(failure.errors.values()))
