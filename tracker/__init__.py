@@ -48,6 +48,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    if app.config["TRACKER_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a reverse proxy the client's address and scheme come from its headers: the
+        # login limits count per real address, and HTTPS turns on HSTS and secure cookies.
+        count = app.config["TRACKER_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
     from tracker import extensions
 
     extensions.db.init_app(app)

@@ -65,6 +65,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TRACKER_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "TRACKER_BASE_URL": env.get("TRACKER_BASE_URL", "http://127.0.0.1:5000"),
+        # Number of reverse proxies in front (nginx: 1): trust their X-Forwarded-* headers.
+        "TRACKER_PROXY_COUNT": int(env.get("TRACKER_PROXY_COUNT", "0")),
         # The issuing body and place printed at the head of reports.
         "TRACKER_ORGANISATION": env.get("TRACKER_ORGANISATION", "ỦY BAN NHÂN DÂN HUYỆN VÂN HỒ"),
         "TRACKER_PLACE": env.get("TRACKER_PLACE", "Vân Hồ"),
