@@ -27,8 +27,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.models import Role, User
 from tracker.calendar.operations import working_calendar
-from tracker.core.forms import parse_date
 from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.forms import parse_date
 from tracker.core.permissions import (
     Action,
     NotVisible,
@@ -506,37 +506,50 @@ def task_detail(task_id: int) -> Any:
     return _render_detail(load_task(task_id))
 
 
-@bp.route("/tasks/<int:task_id>/progress", methods=["POST"])
-@login_required
-def task_progress(task_id: int) -> Any:
-    task = load_task(task_id, Action.REPORT)
-    form = _progress_form(task, request.form)
+def _act_on_task(
+    task: Task, form: Any, form_name: str, operation: Callable[[], object], done: str
+) -> Any:
+    """The shape of every form posted from the task page: validate, run the operation and
+    commit (`_apply`), then go back to the task; on bad input or a stale version, show the task
+    page again with the form as typed (422)."""
     if form.validate_on_submit():
         try:
-            _apply(
-                task,
-                lambda: operations.post_progress(
-                    task,
-                    actor=current_user,
-                    note=form.note.data or "",
-                    progress=form.progress.data,
-                    status=form.status.data,
-                    seen_version=_version(form.version.data),
-                    attachments=_uploads("progress-files"),
-                ),
-            )
+            _apply(task, operation)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error.errors)
         except StaleVersion as stale:
             db.session.rollback()
             _flash_stale(stale)
-            form.version.data = str(stale.current_version)
+            if hasattr(form, "version"):
+                form.version.data = str(stale.current_version)
         else:
-            flash(_("Đã gửi báo cáo tiến độ."), "success")
+            flash(done, "success")
             return redirect(url_for("tasks.task_detail", task_id=task.id))
     db.session.refresh(task)
-    return _render_detail(task, progress_form=form), 422
+    return _render_detail(task, **{form_name: form}), 422
+
+
+@bp.route("/tasks/<int:task_id>/progress", methods=["POST"])
+@login_required
+def task_progress(task_id: int) -> Any:
+    task = load_task(task_id, Action.REPORT)
+    form = _progress_form(task, request.form)
+    return _act_on_task(
+        task,
+        form,
+        "progress_form",
+        lambda: operations.post_progress(
+            task,
+            actor=current_user,
+            note=form.note.data or "",
+            progress=form.progress.data,
+            status=form.status.data,
+            seen_version=_version(form.version.data),
+            attachments=_uploads("progress-files"),
+        ),
+        _("Đã gửi báo cáo tiến độ."),
+    )
 
 
 @bp.route("/tasks/<int:task_id>/comment", methods=["POST"])
@@ -544,23 +557,18 @@ def task_progress(task_id: int) -> Any:
 def task_comment(task_id: int) -> Any:
     task = load_task(task_id, Action.CONTRIBUTE)
     form = CommentForm(prefix="comment")
-    if form.validate_on_submit():
-        try:
-            operations.add_comment(
-                task,
-                actor=current_user,
-                note=form.note.data or "",
-                attachments=_uploads("comment-files"),
-            )
-            db.session.commit()
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error.errors)
-        else:
-            flash(_("Đã gửi ý kiến."), "success")
-            return redirect(url_for("tasks.task_detail", task_id=task.id))
-    db.session.refresh(task)
-    return _render_detail(task, comment_form=form), 422
+    return _act_on_task(
+        task,
+        form,
+        "comment_form",
+        lambda: operations.add_comment(
+            task,
+            actor=current_user,
+            note=form.note.data or "",
+            attachments=_uploads("comment-files"),
+        ),
+        _("Đã gửi ý kiến."),
+    )
 
 
 @bp.route("/tasks/<int:task_id>/decision", methods=["POST"])
@@ -568,30 +576,19 @@ def task_comment(task_id: int) -> Any:
 def task_decision(task_id: int) -> Any:
     task = load_task(task_id, Action.DECIDE)
     form = DecisionForm(prefix="decision")
-    if form.validate_on_submit():
-        try:
-            _apply(
-                task,
-                lambda: operations.change_status(
-                    task,
-                    actor=current_user,
-                    transition_name=form.action.data,
-                    reason=form.reason.data or "",
-                    seen_version=_version(form.version.data),
-                ),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error.errors)
-        except StaleVersion as stale:
-            db.session.rollback()
-            _flash_stale(stale)
-            form.version.data = str(stale.current_version)
-        else:
-            flash(_("Đã cập nhật trạng thái nhiệm vụ."), "success")
-            return redirect(url_for("tasks.task_detail", task_id=task.id))
-    db.session.refresh(task)
-    return _render_detail(task, decision_form=form), 422
+    return _act_on_task(
+        task,
+        form,
+        "decision_form",
+        lambda: operations.change_status(
+            task,
+            actor=current_user,
+            transition_name=form.action.data,
+            reason=form.reason.data or "",
+            seen_version=_version(form.version.data),
+        ),
+        _("Đã cập nhật trạng thái nhiệm vụ."),
+    )
 
 
 @bp.route("/tasks/<int:task_id>/extension", methods=["POST"])
@@ -599,30 +596,19 @@ def task_decision(task_id: int) -> Any:
 def task_extension_request(task_id: int) -> Any:
     task = load_task(task_id, Action.REQUEST_EXTENSION)
     form = ExtensionRequestForm(prefix="extension")
-    if form.validate_on_submit():
-        try:
-            _apply(
-                task,
-                lambda: extensions.request_extension(
-                    task,
-                    actor=current_user,
-                    new_deadline=form.new_deadline.data,
-                    reason=form.reason.data or "",
-                    seen_version=_version(form.version.data),
-                ),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error.errors)
-        except StaleVersion as stale:
-            db.session.rollback()
-            _flash_stale(stale)
-            form.version.data = str(stale.current_version)
-        else:
-            flash(_("Đã gửi đề nghị gia hạn."), "success")
-            return redirect(url_for("tasks.task_detail", task_id=task.id))
-    db.session.refresh(task)
-    return _render_detail(task, extension_form=form), 422
+    return _act_on_task(
+        task,
+        form,
+        "extension_form",
+        lambda: extensions.request_extension(
+            task,
+            actor=current_user,
+            new_deadline=form.new_deadline.data,
+            reason=form.reason.data or "",
+            seen_version=_version(form.version.data),
+        ),
+        _("Đã gửi đề nghị gia hạn."),
+    )
 
 
 @bp.route("/extension-requests/<int:request_id>/decision", methods=["POST"])
@@ -633,33 +619,22 @@ def extension_decision(request_id: int) -> Any:
         abort(404)
     task = load_task(extension.task_id, Action.DECIDE)
     form = ExtensionDecisionForm(prefix="extdecision")
-    if form.validate_on_submit():
-        try:
-            if form.action.data not in ("approve", "refuse"):
-                raise ValidationError({"action": _("Thao tác không hợp lệ.")})
-            _apply(
-                task,
-                lambda: extensions.decide_extension(
-                    extension,
-                    actor=current_user,
-                    approve=form.action.data == "approve",
-                    deadline=form.deadline.data,
-                    comment=form.comment.data or "",
-                    seen_version=_version(form.version.data),
-                ),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error.errors)
-        except StaleVersion as stale:
-            db.session.rollback()
-            _flash_stale(stale)
-            form.version.data = str(stale.current_version)
-        else:
-            flash(_("Đã quyết định đề nghị gia hạn."), "success")
-            return redirect(url_for("tasks.task_detail", task_id=task.id))
-    db.session.refresh(task)
-    return _render_detail(task, extension_decision_form=form), 422
+
+    def decide() -> object:
+        if form.action.data not in ("approve", "refuse"):
+            raise ValidationError({"action": _("Thao tác không hợp lệ.")})
+        return extensions.decide_extension(
+            extension,
+            actor=current_user,
+            approve=form.action.data == "approve",
+            deadline=form.deadline.data,
+            comment=form.comment.data or "",
+            seen_version=_version(form.version.data),
+        )
+
+    return _act_on_task(
+        task, form, "extension_decision_form", decide, _("Đã quyết định đề nghị gia hạn.")
+    )
 
 
 @bp.route("/tasks/<int:task_id>/series/stop", methods=["POST"])
