@@ -181,11 +181,13 @@ def build_province(
     office_user = db.session.scalar(sa.select(User.id).where(User.role == Role.OFFICE).limit(1))
 
     start = date(2023, 1, 2)
-    span = (date(2025, 12, 31) - start).days
+    # Meetings up to the bench day, not after it: a task created in the future would make
+    # its whole history "news" for the reminder pass (created_dt >= now - 3 days).
+    span = (BENCH_TODAY - start).days
     meeting_count = max(1, tasks // 8)
     meeting_rows = []
     for i in range(meeting_count):
-        held = start + timedelta(days=rng.randrange(span - 30))
+        held = start + timedelta(days=rng.randrange(span - 2))
         meeting_rows.append(
             {
                 "title": f"Hội nghị {rng.choice(SUBJECTS)} số {i + 1}",

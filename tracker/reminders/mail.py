@@ -221,7 +221,9 @@ class Item:
     """One line of a message: a reminder and its task."""
 
     delivery: Any  # a Delivery, or a plain row of its table
-    task: Task
+    # The Task when the message shows it; for items only counted, the few columns the
+    # send-time re-check read (id, status, deadline).
+    task: Task | Any
 
     @property
     def label(self) -> str:
@@ -237,6 +239,17 @@ class Item:
     def link(self) -> str:
         """The task's page."""
         return task_link(self.task.id)
+
+
+def shown_items(items: Sequence[Item], *, digest: bool) -> list[Item]:
+    """The items a message lists in full: every item of a single message; the first
+    MAX_ITEMS_PER_GROUP of each digest group (the rest are counted and linked)."""
+    if not digest:
+        return list(items)
+    shown: list[Item] = []
+    for _key, _title, kinds in DIGEST_GROUPS:
+        shown += [i for i in items if i.delivery.kind in kinds][:MAX_ITEMS_PER_GROUP]
+    return shown
 
 
 def compose(recipient: User, items: Sequence[Item], *, digest: bool, day: date) -> EmailMessage:
