@@ -82,6 +82,20 @@ class World:
     meeting: Meeting
     task: Task
 
+    def people(self, *, inactive: bool = True) -> dict[str, User]:
+        """The users by role name, as the permission tests call them."""
+        people = {
+            "lead": self.lead_user,
+            "coord": self.coord_user,
+            "other": self.other_user,
+            "chair": self.chair,
+            "office": self.office,
+            "admin": self.admin,
+        }
+        if inactive:
+            people["inactive"] = self.inactive_user
+        return people
+
 
 def build_world() -> World:
     """The world most view tests start from, committed."""

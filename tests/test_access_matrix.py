@@ -172,15 +172,7 @@ def test_every_route_has_an_entry(app) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(app, world, objects, login, role) -> None:
-    users = {
-        "lead": world.lead_user,
-        "coord": world.coord_user,
-        "other": world.other_user,
-        "chair": world.chair,
-        "office": world.office,
-        "admin": world.admin,
-        "inactive": world.inactive_user,
-    }
+    users = world.people()
     failures = []
     for rule, method in _rules(app):
         if rule.endpoint in ("auth.logout",):

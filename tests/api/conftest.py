@@ -53,16 +53,7 @@ def checker(app: Flask) -> OpenApiChecker:
 @pytest.fixture
 def tokens(world: World) -> dict[str, str]:
     """A token per role name of the world, plus a deactivated user's and a revoked one."""
-    people = {
-        "lead": world.lead_user,
-        "coord": world.coord_user,
-        "other": world.other_user,
-        "chair": world.chair,
-        "office": world.office,
-        "admin": world.admin,
-        "inactive": world.inactive_user,
-    }
-    result = {name: create_api_token(user, "test") for name, user in people.items()}
+    result = {name: create_api_token(user, "test") for name, user in world.people().items()}
     result["revoked"] = create_api_token(world.lead_user, "revoked")
     row = db.session.scalars(db.select(ApiToken).where(ApiToken.label == "revoked")).one()
     revoke_api_token(row)

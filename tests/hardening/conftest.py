@@ -13,14 +13,7 @@ from tracker.extensions import db
 def role_tokens(world: World) -> dict[str, str]:
     """A token for each role: lead unit, coordinating unit, unrelated unit, chair, office,
     admin."""
-    people = {
-        "lead": world.lead_user,
-        "coord": world.coord_user,
-        "other": world.other_user,
-        "chair": world.chair,
-        "office": world.office,
-        "admin": world.admin,
-    }
+    people = world.people(inactive=False)
     result = {name: create_api_token(user, "hardening") for name, user in people.items()}
     db.session.commit()
     return result
