@@ -35,6 +35,7 @@ from tracker.reminders.operations.rules import load_rules, save_rules
 from tracker.reminders.passes import last_pass_dt
 from tracker.tasks.models import OPEN_STATUSES, Task, task_coordinating_units
 from tracker.units.models import Unit
+from tracker.units.operations import active_units
 
 bp = Blueprint("reminders", __name__)
 
@@ -245,10 +246,7 @@ def webhooks(webhook_id: int | None = None) -> Any:
     if webhook_id and webhook is None:
         abort(404)
     form = WebhookForm(obj=webhook)
-    units = db.session.scalars(
-        sa.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.name_folded)
-    ).all()
-    form.unit_id.choices = [(0, _("— Chọn đơn vị —"))] + [(u.id, u.name) for u in units]
+    form.unit_id.choices = [(0, _("— Chọn đơn vị —"))] + [(u.id, u.name) for u in active_units()]
     if request.method == "GET" and webhook is not None:
         form.secret.data = ""
     if form.validate_on_submit():

@@ -18,9 +18,8 @@ from tracker.tasks.models import (
     ExtensionRequest,
     ExtensionStatus,
     Task,
-    TaskEvent,
 )
-from tracker.tasks.operations import MAX_NOTE_CHARS, _check_version
+from tracker.tasks.operations import MAX_NOTE_CHARS, _check_version, _event
 
 
 def pending_request(task: Task) -> ExtensionRequest | None:
@@ -75,17 +74,14 @@ def request_extension(
         reason=reason,
     )
     db.session.add(request)
-    db.session.add(
-        TaskEvent(
-            task=task,
-            actor=actor,
-            kind=EventKind.EXTENSION_REQUESTED.value,
-            created_dt=now_utc(),
-            field="deadline",
-            old_value=task.deadline.isoformat() if task.deadline else None,
-            new_value=new_deadline.isoformat(),
-            note=reason,
-        )
+    _event(
+        task,
+        actor,
+        EventKind.EXTENSION_REQUESTED,
+        field="deadline",
+        old_value=task.deadline.isoformat() if task.deadline else None,
+        new_value=new_deadline.isoformat(),
+        note=reason,
     )
     task.last_activity_dt = now_utc()
     db.session.flush()
@@ -138,17 +134,14 @@ def decide_extension(
         task.deadline = new_deadline
         task.extension_count += 1
     task.last_activity_dt = now_utc()
-    db.session.add(
-        TaskEvent(
-            task=task,
-            actor=actor,
-            kind=EventKind.EXTENSION_DECIDED.value,
-            created_dt=now_utc(),
-            field="deadline" if approve else None,
-            old_value=old.isoformat() if approve and old else None,
-            new_value=new_deadline.isoformat() if new_deadline else None,
-            note=comment,
-        )
+    _event(
+        task,
+        actor,
+        EventKind.EXTENSION_DECIDED,
+        field="deadline" if approve else None,
+        old_value=old.isoformat() if approve and old else None,
+        new_value=new_deadline.isoformat() if new_deadline else None,
+        note=comment,
     )
     db.session.flush()
     return request
