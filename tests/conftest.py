@@ -62,7 +62,8 @@ def make_app(url: str, backend: str, instance: Path, **overrides: object) -> Fla
     }
     if backend == "postgresql":
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"options": f"-csearch_path={_worker_schema()}"},
+            # public stays on the path for the pg_trgm operators (extensions live there).
+            "connect_args": {"options": f"-csearch_path={_worker_schema()},public"},
             "pool_pre_ping": True,
         }
     config.update(overrides)
@@ -81,6 +82,16 @@ def make_app(url: str, backend: str, instance: Path, **overrides: object) -> Fla
     return app
 
 
+def _create_trigram_extension(engine: sa.Engine) -> None:
+    """pg_trgm in `public`, once per database, so every worker's schema sees its operators
+    (created from a worker's search path it would land in, and die with, that schema)."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    except sa.exc.IntegrityError:
+        pass  # another worker created it at the same moment
+
+
 def _reset(app: Flask, backend: str) -> None:
     with app.app_context():
         if backend not in _created:
@@ -89,6 +100,7 @@ def _reset(app: Flask, backend: str) -> None:
                 with db.engine.begin() as conn:
                     conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                     conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+                _create_trigram_extension(db.engine)
             else:
                 db.drop_all()
             db.create_all()

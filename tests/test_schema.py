@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from tests.conftest import PG_URL, make_app
+from tracker.core.database import include_object_for
 from tracker.extensions import db
 
 
@@ -37,7 +38,12 @@ def test_migrations_match_models(backend_name: str, tmp_path) -> None:  # type: 
             upgrade()
             with db.engine.connect() as conn:
                 context = MigrationContext.configure(
-                    conn, opts={"compare_type": True, "render_as_batch": True}
+                    conn,
+                    opts={
+                        "compare_type": True,
+                        "render_as_batch": True,
+                        "include_object": include_object_for(conn.dialect.name),
+                    },
                 )
                 diff = compare_metadata(context, db.metadata)
             assert diff == [], f"models and migrations differ: {diff}"

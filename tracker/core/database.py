@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -43,3 +44,18 @@ def init_app(app: Flask) -> None:
         if engine.dialect.name == "sqlite" and not getattr(engine, "_tracker_pragmas", False):
             event.listen(engine, "connect", _sqlite_pragmas)
             engine._tracker_pragmas = True  # type: ignore[attr-defined]
+
+
+def include_object_for(dialect_name: str) -> Callable[..., bool]:
+    """An Alembic `include_object` hook that leaves out what the models create only on other
+    backends (`Index(...).ddl_if(dialect="postgresql")`): autogenerate does not read `ddl_if`
+    itself, so without this it would ask SQLite for PostgreSQL's trigram index."""
+
+    def include_object(obj: Any, _name: Any, type_: str, reflected: bool, _compare: Any) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and not reflected and ddl_if is not None and ddl_if.dialect:
+            wanted = ddl_if.dialect
+            return dialect_name in (wanted if isinstance(wanted, (tuple, list)) else (wanted,))
+        return True
+
+    return include_object

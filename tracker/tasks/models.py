@@ -65,6 +65,14 @@ class Task(TimestampMixin, db.Model):
         sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
         sa.Index("ix_tasks_lead_unit_status_deadline", "lead_unit_id", "status", "deadline"),
         sa.Index("ix_tasks_status_deadline", "status", "deadline"),
+        # Search is `content_folded LIKE '%word%'`: on PostgreSQL a trigram index answers it
+        # without reading every row. SQLite has no such index; a B-tree would not help there.
+        sa.Index(
+            "ix_tasks_content_folded_trgm",
+            "content_folded",
+            postgresql_using="gin",
+            postgresql_ops={"content_folded": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -264,6 +272,13 @@ class TaskSeries(TimestampMixin, db.Model):
 
 
 # Running the occurrence job twice must not create a period twice.
+# The trigram operators come from the pg_trgm extension, created (once per database) before
+# the table so that `create_all()` works as well as the migration.
+sa.event.listen(
+    Task.__table__,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 sa.Index("uq_tasks_series_period", Task.series_id, Task.period_start, unique=True)
 
 
