@@ -158,7 +158,9 @@ def main() -> None:
             conn.execute(sa.text("DROP SCHEMA IF EXISTS bench CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA bench"))
         engine.dispose()
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-csearch_path=bench,public"}}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": "-csearch_path=bench,public"}
+        }
     app = create_app(config)
     from tracker.reminders.operations.planning import plan
     from tracker.reminders.operations.rules import load_rules
