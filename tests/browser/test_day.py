@@ -54,6 +54,13 @@ def checks(axe_script: Path | None) -> Iterator[PageChecks]:
     result.write_report()
 
 
+CSP_LISTENER_JS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(
+  {directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile + ':' + e.lineNumber}));
+"""
+
+
 class Person:
     """One person at one device: a browser context of their own, every request recorded."""
 
@@ -70,6 +77,11 @@ class Person:
         self.context.set_default_timeout(10_000)
         self.requests: list[str] = []
         self.context.on("request", lambda request: self.requests.append(request.url))
+        # What the Content-Security-Policy refused ("Refused to apply inline style ..."), from
+        # the console and from the page's own securitypolicyviolation events.
+        self.refused: list[str] = []
+        self.context.on("console", self._console)
+        self.context.add_init_script(CSP_LISTENER_JS)
         self.page: Page = self.context.new_page()
         self.dialogs: list[str] = []
 
@@ -81,6 +93,18 @@ class Person:
         page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
         expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+    def _console(self, message: object) -> None:
+        text = message.text  # type: ignore[attr-defined]
+        if "Content Security Policy" in text or text.startswith("Refused to"):
+            self.refused.append(text)
+
+    def csp_violations(self, page: Page) -> list[str]:
+        """Everything the policy refused so far, in this context and on `page`."""
+        reported = page.evaluate("() => window.__cspViolations || []")
+        return self.refused + [
+            f"{v['directive']}: {v['blocked']} at {v['source']}" for v in reported
+        ]
 
     def foreign_requests(self) -> list[str]:
         """Requests that went anywhere but the app itself."""
@@ -331,6 +355,10 @@ def test_a_day_from_notice_to_report(
         "5,6%",
     ]
     checks.check(page, "dashboard")
+    # Charts and progress bars draw with no inline style: the policy refuses none of the page.
+    assert page.locator("svg.pygal-chart").count() == 2
+    assert page.locator("svg.bar rect").count() > 0
+    assert chair.csp_violations(page) == []
     # From the figures down: the date fields above show the browser's own date format (this
     # headless Chromium's is American; a Vietnamese phone shows dd/mm/yyyy).
     checks.readme_shot(page, "dashboard", DESKTOP_SHORT, start="main > p:has(strong)")
@@ -355,6 +383,7 @@ def test_a_day_from_notice_to_report(
 
     for person in people:
         assert person.foreign_requests() == [], person.foreign_requests()
+        assert person.refused == [], person.refused
         person.close()
     live.stop()
     elapsed = time.monotonic() - started

@@ -177,12 +177,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Any) -> Any:
-        # No inline script anywhere (scripts are static files), so the policy can forbid it.
-        # Inline styles stay allowed: server-rendered SVG charts carry their own <style>.
+        # No inline script and no inline style anywhere (scripts and stylesheets are static
+        # files; the charts' rules are in static/charts.css), so the policy forbids both: an
+        # injected <style> or style="" cannot restyle a page to mislead (e.g. hide a warning).
         headers = response.headers
         headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
             "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
             "frame-ancestors 'none'",
         )

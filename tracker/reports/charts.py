@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import unescape
 
 import pygal
 from flask_babel import gettext as _
@@ -31,10 +32,38 @@ _STYLE = Style(
 # pygal writes an inline configuration script for its tooltips; the chart reads the same
 # without it, and pages then carry no script at all.
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+# pygal also writes its rules as a <style> inside the SVG, scoped to a random id, and hides the
+# (script-driven) tooltip with a style attribute. The Content-Security-Policy refuses inline
+# styles, so the rules live in static/charts.css (made by `stylesheet()`, scoped to the
+# `pygal-chart` class every chart has) and the tooltip is hidden by an SVG attribute instead.
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
+_CHART_ID = re.compile(r"#chart-[0-9a-f-]+")
+_HIDDEN = 'style="opacity: 0"'
+STYLESHEET_HEADER = (
+    "/* pygal's chart rules, scoped to .pygal-chart: made by tracker.reports.charts.stylesheet()"
+    " and\n   checked by tests/reports/test_charts.py. Do not edit by hand. */\n"
+)
 
 
 def _render(chart: pygal.graph.graph.Graph) -> str:
-    return _SCRIPT.sub("", chart.render(is_unicode=True))
+    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
+    svg = _STYLE_ELEMENT.sub("", svg).replace(_HIDDEN, 'opacity="0"')
+    return svg.replace("<defs></defs>", "").replace("<defs/>", "")
+
+
+def stylesheet() -> str:
+    """The rules pygal would inline in each chart, for static/charts.css.
+
+    Drawn from a chart with as many series as there are colours, so every colour rule is
+    there; the rules are the same for every chart type the dashboard uses.
+    """
+    chart = pygal.StackedBar(style=_STYLE, js=[], disable_xml_declaration=True)
+    for index in range(len(CLASS_COLOURS)):
+        chart.add(str(index), [1])
+    match = _STYLE_ELEMENT.search(chart.render(is_unicode=True))
+    assert match is not None, "pygal no longer writes a <style> element"
+    rules = unescape(_CHART_ID.sub(".pygal-chart", match.group(1)), {"&quot;": '"'})
+    return STYLESHEET_HEADER + rules.strip() + "\n"
 
 
 def _short(name: str, limit: int = 34) -> str:
@@ -44,6 +73,11 @@ def _short(name: str, limit: int = 34) -> str:
 def on_time_chart(rows: list[UnitRow]) -> str:
     """Horizontal bars: each unit's on-time rate over tasks already due (units with none
     due are left out)."""
+    return _render(on_time_graph(rows))
+
+
+def on_time_graph(rows: list[UnitRow]) -> pygal.graph.graph.Graph:
+    """The pygal chart behind `on_time_chart`."""
     rated = [r for r in rows if r.on_time_rate is not None]
     chart = pygal.HorizontalBar(
         style=_STYLE,
@@ -62,11 +96,16 @@ def on_time_chart(rows: list[UnitRow]) -> str:
     rated = list(reversed(rated))
     chart.x_labels = [_short(r.unit_name) for r in rated]
     chart.add(_("Tỷ lệ đúng hạn"), [r.on_time_rate for r in rated])
-    return _render(chart)
+    return chart
 
 
 def class_chart(series: list[tuple[tuple[int, int], dict[str, int]]]) -> str:
     """Stacked bars: for each month, the tasks due in it, by class today."""
+    return _render(class_graph(series))
+
+
+def class_graph(series: list[tuple[tuple[int, int], dict[str, int]]]) -> pygal.graph.graph.Graph:
+    """The pygal chart behind `class_chart`."""
     chart = pygal.StackedBar(
         style=_STYLE,
         js=[],
@@ -83,4 +122,4 @@ def class_chart(series: list[tuple[tuple[int, int], dict[str, int]]]) -> str:
     chart.x_labels = [f"{month:02d}/{year}" for (year, month), _counts in series]
     for kind in REPORT_CLASSES:
         chart.add(str(CLASS_LABELS[kind]), [counts[kind] or None for _ym, counts in series])
-    return _render(chart)
+    return chart

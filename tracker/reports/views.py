@@ -324,23 +324,26 @@ def calendar_settings() -> Any:
     url = None
     if feed is not None and feed.is_active:
         url = url_for("reports.calendar_ics", token=calendar_feed.feed_token(feed), _external=True)
-    return render_template("reports/calendar.html", feed=feed, url=url)
+    events = calendar_feed.recent_feed_events(feed, now_utc()) if feed is not None else []
+    return render_template("reports/calendar.html", feed=feed, url=url, events=events)
 
 
 @bp.route("/feeds/<token>.ics")
 def calendar_ics(token: str) -> Any:
     """The feed itself: no login, the secret in the URL; unknown or revoked → 404."""
-    user = calendar_feed.user_for_feed(token)
+    now = now_utc()
+    user = calendar_feed.user_for_feed(token, now)
     if user is None:
+        db.session.commit()  # the refusal's audit row
         abort(404)
     today = request_today()
     body = calendar_feed.build_calendar(
         user,
         calendar_feed.feed_tasks(user, today),
         current_app.config.get("TRACKER_BASE_URL", request.host_url),
-        now_utc(),
+        now,
     )
-    db.session.commit()  # last_used_dt
+    db.session.commit()  # last_used_dt and the read's audit row
     return Response(
         body,
         mimetype="text/calendar",
