@@ -33,6 +33,11 @@ AUDIENCE: dict[str, str] = {
     "auth.user_list": "admin",
     "auth.user_edit": "admin",
     "auth.audit_log": "admin",
+    "auth.login_verify": "public",  # without a pending password step: back to the login page
+    "auth.mfa_setup": "auth",
+    "auth.mfa_disable": "auth",
+    "auth.mfa_recovery_codes": "auth",
+    "auth.user_mfa_reset": "admin",
     "units.unit_list": "admin",
     "units.unit_edit": "admin",
     "calendar.days": "admin_office",

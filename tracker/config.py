@@ -47,6 +47,21 @@ def _fixed_now(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _roles(value: str | None) -> list[str]:
+    # A typo here would silently leave admins without a second factor: refuse to start.
+    from tracker.auth.models import Role
+
+    roles = [part.strip().lower() for part in (value or "").split(",") if part.strip()]
+    known = {role.value for role in Role}
+    unknown = sorted(set(roles) - known)
+    if unknown:
+        raise RuntimeError(
+            f"TRACKER_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return roles
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Build the Flask configuration from the environment."""
     env = os.environ
@@ -92,6 +107,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRACKER_LOGIN_LIMIT_ACCOUNT": env.get("TRACKER_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "TRACKER_LOGIN_LIMIT_ADDRESS": env.get("TRACKER_LOGIN_LIMIT_ADDRESS", "30 per 5 minutes"),
+        # Roles that must use a second factor (TOTP): "admin" or "admin,chair"; empty for none.
+        "TRACKER_MFA_REQUIRED_ROLES": _roles(env.get("TRACKER_MFA_REQUIRED_ROLES")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "TRACKER_FIXED_NOW": _fixed_now(env.get("TRACKER_FIXED_NOW")),

@@ -25,6 +25,13 @@ class AuditKind(enum.StrEnum):
     TOKEN_REVOKED = "token_revoked"
     EXPORT = "export"
     CALENDAR_FEED = "calendar_feed"
+    MFA_ENABLED = "mfa_enabled"
+    MFA_DISABLED = "mfa_disabled"
+    MFA_RESET = "mfa_reset"  # by an admin, for a user who lost the authenticator
+    MFA_FAILED = "mfa_failed"  # a wrong code at the second login step
+    MFA_LOCKED = "mfa_locked"
+    MFA_RECOVERY_USED = "mfa_recovery_used"
+    MFA_CODES_RENEWED = "mfa_codes_renewed"
 
 
 def record(

@@ -53,3 +53,24 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Mật khẩu (để trống nếu không đổi)"), validators=[optional(), max_length(1000)]
     )
+
+
+class LoginCodeForm(FlaskForm):
+    """The second login step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Mã xác thực hoặc mã dự phòng"),
+        validators=[required(), max_length(32)],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    """Turning the second factor on or off, or renewing recovery codes: password and a code."""
+
+    password = PasswordField(_l("Mật khẩu hiện tại"), validators=[required(), max_length(1000)])
+    code = StringField(
+        _l("Mã xác thực"),
+        validators=[required(), max_length(32)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )

@@ -44,8 +44,19 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Bumped on password change and deactivation: every session carrying the old value ends.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Second factor (TOTP, RFC 6238). The secret is set when enrollment starts and shown only
+    # until it is confirmed; `totp_enabled_dt` marks it confirmed. `totp_last_step` is the time
+    # step of the last code accepted: a code is never accepted twice (replay).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def has_second_factor(self) -> bool:
+        """The user confirmed a TOTP authenticator: logins ask for a code."""
+        return self.totp_enabled_dt is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -93,6 +104,18 @@ class ApiToken(TimestampMixin, db.Model):
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator; only its argon2 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(db.Model):

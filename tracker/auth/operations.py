@@ -30,6 +30,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def matches_hash(stored_hash: str, secret: str) -> bool:
+    """Whether `secret` is the one `stored_hash` (argon2) was made from."""
+    try:
+        return _hasher.verify(stored_hash, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def check_password_policy(password: str, username: str) -> None:
     """Raise ValidationError when the password is too weak."""
     if len(password) < MIN_PASSWORD_LENGTH:

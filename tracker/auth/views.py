@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -24,13 +25,21 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker.auth import audit, operations
-from tracker.auth.forms import ROLE_LABELS, LoginForm, PasswordForm, ProfileForm, UserForm
+from tracker.auth import audit, mfa, operations
+from tracker.auth.forms import (
+    ROLE_LABELS,
+    LoginCodeForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    SecondFactorForm,
+    UserForm,
+)
 from tracker.auth.models import ApiToken, AuditEvent, User
 from tracker.core.errors import ValidationError
 from tracker.core.i18n import LANGUAGES
-from tracker.core.time import to_local
-from tracker.core.web import admin_required, apply_errors, back_or
+from tracker.core.time import now_utc, to_local
+from tracker.core.web import admin_required, apply_errors, back_or, load_user
 from tracker.extensions import db, limiter
 from tracker.units.models import Unit
 from tracker.units.operations import active_units
@@ -69,12 +78,99 @@ def login() -> Any:
             db.session.commit()
             # The same words whether the user exists or not.
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
+        elif user.has_second_factor:
+            db.session.commit()  # a re-hashed password
+            _start_second_step(user, remember=bool(form.remember.data))
+            return redirect(url_for("auth.login_verify", next=_safe_next()))
         else:
             audit.record(audit.AuditKind.LOGIN, actor=user)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             return back_or("index")
     return render_template("auth/login.html", form=form)
+
+
+# The password was right; the second step must follow within this many seconds.
+SECOND_STEP_SECONDS = 300
+_PENDING = "mfa_pending"
+
+
+def _safe_next() -> str | None:
+    target = request.args.get("next") or request.form.get("next")
+    return target if target and target.startswith("/") and not target.startswith("//") else None
+
+
+def _start_second_step(user: User, *, remember: bool) -> None:
+    # In the signed session cookie: who (with the session version, so a password change or a
+    # deactivation in between voids it), since when, and the "remember me" choice.
+    session[_PENDING] = {
+        "user": user.get_id(),
+        "since": now_utc().timestamp(),
+        "remember": remember,
+    }
+
+
+def _pending_user() -> tuple[User | None, bool]:
+    """The user half-way through logging in, and whether a pending step just expired."""
+    pending = session.get(_PENDING)
+    if not isinstance(pending, dict):
+        return None, False
+    age = now_utc().timestamp() - float(pending.get("since") or 0)
+    user = load_user(str(pending.get("user") or ""))
+    if not 0 <= age <= SECOND_STEP_SECONDS or user is None:
+        session.pop(_PENDING, None)
+        return None, True
+    return user, False
+
+
+def _second_step_account() -> str:
+    pending = session.get(_PENDING)
+    who = str(pending.get("user") or "") if isinstance(pending, dict) else ""
+    return "mfa-account:" + who.split(":", 1)[0][:20]
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], per_method=True
+)
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_second_step_account,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login_verify() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("index"))
+    user, expired = _pending_user()
+    if user is None:
+        if expired:
+            flash(_("Phiên xác thực đã hết hạn. Vui lòng đăng nhập lại."), "info")
+        return redirect(url_for("auth.login", next=_safe_next()))
+    form = LoginCodeForm()
+    if form.validate_on_submit():
+        method = mfa.verify_second_factor(user, form.code.data or "")
+        if method is None:
+            audit.record(audit.AuditKind.MFA_FAILED, actor=user)
+            db.session.commit()
+            form.code.errors = [_("Mã xác thực không đúng hoặc đã được dùng.")]
+        else:
+            remember = bool(session.pop(_PENDING, {}).get("remember"))
+            audit.record(audit.AuditKind.LOGIN, actor=user, detail=f"mfa={method}")
+            if method == "recovery":
+                audit.record(audit.AuditKind.MFA_RECOVERY_USED, actor=user)
+            db.session.commit()
+            login_user(user, remember=remember)
+            if method == "recovery":
+                flash(
+                    _(
+                        "Bạn đã dùng một mã dự phòng; còn lại %(n)d mã.",
+                        n=mfa.recovery_codes_left(user),
+                    ),
+                    "info",
+                )
+            return back_or("index")
+    return render_template("auth/login_verify.html", form=form)
 
 
 def _locked(error: RateLimitExceeded) -> Any:
@@ -95,6 +191,21 @@ def _locked(error: RateLimitExceeded) -> Any:
             "error",
         )
         response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
+    elif request.endpoint == "auth.login_verify":
+        user, _expired = _pending_user()
+        audit.record(audit.AuditKind.MFA_LOCKED, actor=user)
+        db.session.commit()
+        retry_at = datetime.fromtimestamp(time.time() + wait, UTC)
+        flash(
+            _(
+                "Nhập sai mã quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút (lúc %(when)s).",
+                minutes=(wait + 59) // 60,
+                when=to_local(retry_at).strftime("%H:%M"),
+            ),
+            "error",
+        )
+        page = render_template("auth/login_verify.html", form=LoginCodeForm())
+        response = make_response(page, 429)
     else:
         title = _("Quá nhiều yêu cầu, vui lòng thử lại sau")
         response = make_response(
@@ -186,6 +297,176 @@ def token_revoke(token_id: int) -> Any:
     db.session.commit()
     flash(_("Đã thu hồi khoá API “%(label)s”.", label=row.label), "success")
     return redirect(url_for("auth.profile"))
+
+
+def _issuer() -> str:
+    # The account's label in the authenticator app: the same whatever the page's language.
+    return f"Theo dõi nhiệm vụ {current_app.config['TRACKER_PLACE']}"
+
+
+def _reauth_account() -> str:
+    return f"mfa-reauth:{current_user.get_id().split(':', 1)[0]}"
+
+
+def _reauth_failed(response: Any) -> bool:
+    # Success either redirects or shows the recovery codes; only failures count.
+    return response.status_code != 302 and not g.pop("second_factor_changed", False)
+
+
+# Changing the second factor asks for the password and a code again; someone holding only
+# a session may not guess either without limit.
+_reauth_limit = limiter.shared_limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
+    scope="mfa-reauth",
+    key_func=_reauth_account,
+    methods=["POST"],
+    deduct_when=_reauth_failed,
+)
+
+
+def _reauthenticated(form: SecondFactorForm) -> bool:
+    """The current user's password and a code from the authenticator or a recovery code."""
+    if operations.authenticate(current_user.username, form.password.data or "") is None:
+        form.password.errors = [_("Mật khẩu hiện tại không đúng.")]
+        return False
+    if mfa.verify_second_factor(current_user, form.code.data or "") is None:
+        form.code.errors = [_("Mã xác thực không đúng hoặc đã được dùng.")]
+        return False
+    return True
+
+
+def _setup_page(
+    form: SecondFactorForm | None = None,
+    off_form: SecondFactorForm | None = None,
+    renew_form: SecondFactorForm | None = None,
+) -> Any:
+    user = current_user._get_current_object()
+    required = user.role in current_app.config["TRACKER_MFA_REQUIRED_ROLES"]
+    if user.has_second_factor:
+        return render_template(
+            "auth/mfa_setup.html",
+            required=required,
+            codes_left=mfa.recovery_codes_left(user),
+            off_form=off_form or SecondFactorForm(prefix="off"),
+            renew_form=renew_form or SecondFactorForm(prefix="renew"),
+        )
+    secret = mfa.start_enrollment(user)
+    db.session.commit()
+    uri = mfa.provisioning_uri(user, _issuer())
+    return render_template(
+        "auth/mfa_setup.html",
+        required=required,
+        form=form or SecondFactorForm(prefix="on"),
+        qr=mfa.qr_svg(uri, _("Mã QR để thêm tài khoản vào ứng dụng xác thực")),
+        secret=mfa.grouped_secret(secret),
+    )
+
+
+@bp.route("/profile/two-factor", methods=["GET", "POST"])
+@login_required
+@_reauth_limit
+def mfa_setup() -> Any:
+    if current_user.has_second_factor:
+        return _setup_page()
+    form = SecondFactorForm(prefix="on")
+    if form.validate_on_submit():
+        if operations.authenticate(current_user.username, form.password.data or "") is None:
+            form.password.errors = [_("Mật khẩu hiện tại không đúng.")]
+        else:
+            try:
+                codes = mfa.confirm_enrollment(current_user, form.code.data or "")
+            except ValidationError as error:
+                apply_errors(form, error.errors)
+            else:
+                audit.record(audit.AuditKind.MFA_ENABLED, actor=current_user)
+                db.session.commit()
+                login_user(current_user._get_current_object())  # keep this session only
+                g.second_factor_changed = True
+                # Shown once, on this page only; only their hashes are stored.
+                return render_template("auth/mfa_codes.html", codes=codes, enabled=True)
+    return _setup_page(form=form)
+
+
+@bp.route("/profile/two-factor/disable", methods=["POST"])
+@login_required
+@_reauth_limit
+def mfa_disable() -> Any:
+    if not current_user.has_second_factor:
+        return redirect(url_for("auth.mfa_setup"))
+    form = SecondFactorForm(prefix="off")
+    if form.validate_on_submit() and _reauthenticated(form):
+        mfa.remove_second_factor(current_user)
+        audit.record(audit.AuditKind.MFA_DISABLED, actor=current_user)
+        db.session.commit()
+        login_user(current_user._get_current_object())  # keep this session only
+        flash(_("Đã tắt xác thực hai lớp."), "success")
+        return redirect(url_for("auth.profile"))
+    return _setup_page(off_form=form)
+
+
+@bp.route("/profile/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@_reauth_limit
+def mfa_recovery_codes() -> Any:
+    if not current_user.has_second_factor:
+        return redirect(url_for("auth.mfa_setup"))
+    form = SecondFactorForm(prefix="renew")
+    if form.validate_on_submit() and _reauthenticated(form):
+        codes = mfa.renew_recovery_codes(current_user)
+        audit.record(audit.AuditKind.MFA_CODES_RENEWED, actor=current_user)
+        db.session.commit()
+        g.second_factor_changed = True
+        return render_template("auth/mfa_codes.html", codes=codes, enabled=False)
+    return _setup_page(renew_form=form)
+
+
+@bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@admin_required
+def user_mfa_reset(user_id: int) -> Any:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not user.has_second_factor and not user.totp_secret:
+        flash(_("Người dùng này chưa bật xác thực hai lớp."), "info")
+        return redirect(url_for("auth.user_edit", user_id=user.id))
+    mfa.remove_second_factor(user)
+    audit.record(
+        audit.AuditKind.MFA_RESET, actor=current_user, username=user.username, detail="by admin"
+    )
+    db.session.commit()
+    if user.id == current_user.id:
+        login_user(user)  # an admin resetting their own factor keeps this session
+    flash(
+        _(
+            "Đã huỷ xác thực hai lớp của %(name)s; người dùng phải đăng nhập lại.",
+            name=user.full_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("auth.user_edit", user_id=user.id))
+
+
+# While a user of a role that must use a second factor has none, only these answer.
+_OPEN_WHILE_ENROLLING = {
+    "auth.mfa_setup",
+    "auth.logout",
+    "auth.set_language",
+    "auth.login",
+    "auth.login_verify",
+    "static",
+}
+
+
+def _require_second_factor() -> Any:
+    """Send users of TRACKER_MFA_REQUIRED_ROLES without a second factor to enrollment."""
+    roles = current_app.config.get("TRACKER_MFA_REQUIRED_ROLES") or ()
+    if not roles or request.endpoint in _OPEN_WHILE_ENROLLING or request.endpoint is None:
+        return None
+    if request.path.startswith("/api/"):
+        return None  # bearer tokens, not the session: the machine credential is unaffected
+    if current_user.is_authenticated and mfa.must_enroll(current_user, roles):
+        return redirect(url_for("auth.mfa_setup"))
+    return None
 
 
 @bp.route("/admin/audit")
@@ -298,3 +579,4 @@ def init_app(app: Flask) -> None:
     """Register the blueprint."""
     app.register_blueprint(bp)
     app.register_error_handler(RateLimitExceeded, _locked)
+    app.before_request(_require_second_factor)

@@ -1,0 +1,55 @@
+"""auth: TOTP second factor on users, single-use recovery codes
+
+Revision ID: 5e2a9c4d7f10
+Revises: 3c1f0e7a9b21
+Create Date: 2026-11-29 04:30:00
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+import tracker.core.time
+
+revision = "5e2a9c4d7f10"
+down_revision = "3c1f0e7a9b21"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("totp_enabled_dt", tracker.core.time.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+
+    op.create_table(
+        "recovery_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=255), nullable=False),
+        sa.Column("created_dt", tracker.core.time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_dt", tracker.core.time.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_recovery_codes_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
+    )
+    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_recovery_codes_user_id"), ["user_id"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recovery_codes_user_id"))
+    op.drop_table("recovery_codes")
+
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
+        batch_op.drop_column("totp_enabled_dt")
+        batch_op.drop_column("totp_secret")
