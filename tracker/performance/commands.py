@@ -267,7 +267,15 @@ def _expect_ok(response: Any) -> None:
 
 
 def _reminder_pass(now: datetime) -> None:
+    from tracker.performance.synthetic import BENCH_TODAY, reminder_history
     from tracker.reminders.passes import run_pass
+
+    started = time.perf_counter()
+    made = reminder_history(BENCH_TODAY)
+    click.echo(
+        f"  reminder history of the day before: {made} rows in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
 
     # Morning of the bench day, when the digest goes out (07:30 local). The scheduler runs a
     # pass every few minutes, so the immediate notifications of the last days' history went

@@ -315,3 +315,46 @@ def build_province(
         "tasks": tasks,
         "coordinating": len(coordination),
     }
+
+
+def reminder_history(today: date) -> int:
+    """Give the province the reminder history of a tracker that has been running: the
+    rule-based reminders of the working day before `today`, planned by the real planner and
+    marked sent, with each overdue notice moved back to the day its deadline put it on (they
+    repeat every N working days, so on a given morning about 1/N of the overdue tasks are
+    due for the next one). Returns the rows made.
+
+    Without a history the first pass is an import day: it sends at once every overdue notice
+    and every escalation of three years of deadlines. That day happens once per deployment;
+    the benchmark measures an ordinary busy morning and reports the import day apart."""
+    from tracker.calendar.operations import working_calendar
+    from tracker.reminders.models import Delivery, DeliveryStatus, ReminderKind
+    from tracker.reminders.operations.planning import plan_scheduled
+    from tracker.reminders.operations.rules import load_rules
+    from tracker.reminders.passes import make_clock
+
+    rules = load_rules()
+    calendar = working_calendar()
+    previous = calendar.add_working_days(today, -1)
+    probe = make_clock(_at(previous, 12), rules)
+    clock = make_clock(probe.slot(previous), rules)
+    made = plan_scheduled(clock, rules)
+    D = Delivery.__table__
+    db.session.execute(
+        sa.update(D)
+        .where(D.c.status == DeliveryStatus.PENDING.value)
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_dt=sa.literal(clock.now, Delivery.sent_dt.type),
+            attempts=1,
+        )
+    )
+    every = max(1, rules.overdue_every)
+    for shift in range(1, every):
+        db.session.execute(
+            sa.update(D)
+            .where(D.c.kind == ReminderKind.OVERDUE.value, D.c.task_id % every == shift)
+            .values(day=calendar.add_working_days(previous, -shift))
+        )
+    db.session.commit()
+    return made
