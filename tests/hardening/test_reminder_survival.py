@@ -29,7 +29,7 @@ from tests.reminders.conftest import Received, SmtpHandler, free_port, local
 from tracker.extensions import db
 from tracker.reminders.mail import SmtpMailer
 from tracker.reminders.models import Delivery, DeliveryStatus
-from tracker.reminders.passes import CLAIM_LEASE
+from tracker.reminders.passes import CLAIM_LEASE, RESENT_NOTE
 
 EXTRA_UNITS = 4
 PASS_AT = local(2017, 4, 17)  # the due-soon reminders of tasks due 20/4 go out at 7:30
@@ -289,5 +289,12 @@ def test_sigkill_mid_send(mail_app: Flask, world: World, backend: str, run, logi
         later = run(PASS_AT + CLAIM_LEASE + timedelta(minutes=1))
         assert later.sent == 1  # the in-flight one, once its claim has expired
         _assert_all_delivered(handler.received, twice_at_most=1)
+        # The admin sees which reminder was sent again, and why.
+        db.session.expire_all()
+        resent = db.session.get(Delivery, in_flight[0].id)
+        assert resent.status == DeliveryStatus.SENT
+        assert resent.last_error == RESENT_NOTE
+        page = login(world.admin).get("/admin/reminders/deliveries?status=sent")
+        assert "may have arrived twice" in page.text
     finally:
         controller.stop()

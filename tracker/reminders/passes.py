@@ -57,6 +57,10 @@ log = logging.getLogger("tracker.reminders")
 
 # A claim older than this belongs to a pass that died; its rows are offered again.
 CLAIM_LEASE = timedelta(minutes=15)
+# Kept on a row offered again after its claim expired, also once sent: the pass that died
+# may have handed the message to the mail server before dying, so the recipient may have it
+# twice, and the admin's delivery list says why.
+RESENT_NOTE = "claim expired (pass interrupted): sent again, may have arrived twice"
 WEBHOOK_BATCH = 20
 DEADLINE_KINDS = {
     ReminderKind.DUE_SOON.value,
@@ -426,7 +430,9 @@ def send_claimed(
                 "attempts": D.c.attempts + 1,
                 "message_id": str(message["Message-ID"]),
                 "claim_token": None,
-                "last_error": None,
+                "last_error": sa.case(
+                    (D.c.last_error == RESENT_NOTE, RESENT_NOTE), else_=sa.null()
+                ),
             }
             if digest:
                 # The digest carries every digest row still claimed (the skipped ones have
@@ -598,7 +604,7 @@ def release_expired_claims(now: datetime) -> None:
                 table.c.status == DeliveryStatus.SENDING.value,
                 table.c.claimed_dt < sa.literal(now - CLAIM_LEASE, Delivery.claimed_dt.type),
             )
-            .values(status=DeliveryStatus.PENDING.value, claim_token=None)
+            .values(status=DeliveryStatus.PENDING.value, claim_token=None, last_error=RESENT_NOTE)
         )
 
 
