@@ -84,6 +84,13 @@ def visible_tasks_clause(user: User) -> sa.ColumnElement[bool]:
     coordinated = sa.select(task_coordinating_units.c.task_id).where(
         task_coordinating_units.c.unit_id == user.unit_id
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # `id = ANY(ARRAY(subquery))` lets PostgreSQL OR two index scans (the lead unit's
+        # index and the primary key) into one bitmap; with `id IN (subquery)` it read every
+        # open task to test the OR (4 ms instead of 25 ms for a unit's overdue list at
+        # 100,000 tasks). SQLite already ORs two indexes for the IN form.
+        coordinated_ids = sa.func.array(coordinated.scalar_subquery())
+        return sa.or_(Task.lead_unit_id == user.unit_id, Task.id == sa.any_(coordinated_ids))
     return sa.or_(Task.lead_unit_id == user.unit_id, Task.id.in_(coordinated))
 
 
