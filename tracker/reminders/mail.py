@@ -64,7 +64,7 @@ DIGEST_GROUPS = (
 MAX_ITEMS_PER_GROUP = 50
 # Mail filters (and tests) read the header; parsing and folding a long header for every
 # digest costs more than the rest of the message, so it names the first ones only.
-MAX_HEADER_ITEMS = 60
+MAX_HEADER_ITEMS = MAX_ITEMS_PER_GROUP
 
 
 class MailError(Exception):
@@ -200,17 +200,33 @@ def _domain() -> str:
     return sender.rsplit("@", 1)[-1] or "localhost"
 
 
-def message_id_for(deliveries: Sequence[Any], digest: bool) -> str:
-    """A Message-ID derived from what the message is about, the same on every retry."""
-    first = deliveries[0]
-    if not digest:
-        return (
-            f"<reminder.{first.kind}.t{first.task_id}.u{first.recipient_id}."
-            f"{first.day:%Y%m%d}@{_domain()}>"
-        )
-    items = ",".join(str(d.id) for d in sorted(deliveries, key=lambda d: d.id))
-    digest_hash = hashlib.sha256(items.encode()).hexdigest()[:12]
-    return f"<digest.u{first.recipient_id}.{first.day:%Y%m%d}.{digest_hash}@{_domain()}>"
+def message_id_for(delivery: Any) -> str:
+    """The Message-ID of a single reminder: derived from what it is about, the same on every
+    retry."""
+    return (
+        f"<reminder.{delivery.kind}.t{delivery.task_id}.u{delivery.recipient_id}."
+        f"{delivery.day:%Y%m%d}@{_domain()}>"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestIdentity:
+    """Which reminders a digest carries, summed up by the database: the same set gives the
+    same Message-ID on every retry, without reading tens of thousands of ids."""
+
+    recipient_id: int
+    day: date
+    count: int
+    id_sum: int
+    first_id: int
+    last_id: int
+
+
+def digest_message_id(identity: DigestIdentity) -> str:
+    """The Message-ID of a digest."""
+    key = f"{identity.count}:{identity.id_sum}:{identity.first_id}:{identity.last_id}"
+    digest_hash = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return f"<digest.u{identity.recipient_id}.{identity.day:%Y%m%d}.{digest_hash}@{_domain()}>"
 
 
 def task_link(task_id: int) -> str:
@@ -223,8 +239,7 @@ class Item:
     """One line of a message: a reminder and its task."""
 
     delivery: Any  # a Delivery, or a plain row of its table
-    # The Task when the message shows it; for items only counted, the few columns the
-    # send-time re-check read (id, status, deadline).
+    # The Task for a single message; for a digest, the few columns it prints.
     task: Task | Any
 
     @property
@@ -243,15 +258,25 @@ class Item:
         return task_link(self.task.id)
 
 
-def shown_items(items: Sequence[Item], *, digest: bool) -> list[Item]:
-    """The items a message lists in full: every item of a single message; the first
-    MAX_ITEMS_PER_GROUP of each digest group (the rest are counted and linked)."""
-    if not digest:
-        return list(items)
-    shown: list[Item] = []
-    for _key, _title, kinds in DIGEST_GROUPS:
-        shown += [i for i in items if i.delivery.kind in kinds][:MAX_ITEMS_PER_GROUP]
-    return shown
+@dataclass
+class DigestGroup:
+    """One section of a digest: its first items and how many it has in all."""
+
+    key: str
+    title: Any
+    items: list[Item]
+    total: int
+
+
+@dataclass
+class Digest:
+    """What one digest says: its sections, how many reminders it carries in all, its
+    identity, and the reminders named in its header."""
+
+    groups: list[DigestGroup]
+    count: int
+    identity: DigestIdentity
+    header: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,43 +314,60 @@ def _lead_unit_name(task: Any) -> str:
     return name if name is not None else task.lead_unit.name
 
 
-def compose(recipient: User, items: Sequence[Item], *, digest: bool, day: date) -> EmailMessage:
-    """The message for `recipient`, text and HTML, in the recipient's language."""
-    locale = recipient.locale if recipient.locale in ("vi", "en") else "vi"
+def compose(recipient: User, item: Item, *, day: date) -> EmailMessage:
+    """The message for one reminder, text and HTML, in the recipient's language."""
+    with force_locale(_locale(recipient)):
+        subject = f"{item.label}: {_shorten(item.task.content, 90)}"
+        text, html = _render("single", recipient, item=item, day=day)
+    header = [f"{item.delivery.task_id}:{item.delivery.kind}"]
+    return _message(recipient, subject, text, html, message_id_for(item.delivery), header)
+
+
+def compose_digest(recipient: User, digest: Digest, *, day: date) -> EmailMessage:
+    """The digest for `recipient`, text and HTML, in the recipient's language."""
     base_url = current_app.config["TRACKER_BASE_URL"].rstrip("/")
-    with force_locale(locale):
-        if digest:
-            groups = []
-            for key, title, kinds in DIGEST_GROUPS:
-                members = [i for i in items if i.delivery.kind in kinds]
-                if members:
-                    lines = _digest_lines(members[:MAX_ITEMS_PER_GROUP], base_url)
-                    groups.append((key, str(title), lines, len(members)))
-            subject = _(
-                "Nhắc việc ngày %(day)s: %(n)d nhiệm vụ cần chú ý",
-                day=f"{day:%d/%m/%Y}",
-                n=len(items),
-            )
-            context = {"groups": groups, "day": day}
-            template = "digest"
-        else:
-            item = items[0]
-            subject = f"{item.label}: {_shorten(item.task.content, 90)}"
-            context = {"item": item, "day": day}
-            template = "single"
-        context.update(recipient=recipient, base_url=base_url, kind_labels=KIND_LABELS)
-        text = render_template(f"reminders/email/{template}.txt", **context)
-        html = render_template(f"reminders/email/{template}.html", **context)
+    with force_locale(_locale(recipient)):
+        groups = [
+            (group.key, str(group.title), _digest_lines(group.items, base_url), group.total)
+            for group in digest.groups
+        ]
+        subject = _(
+            "Nhắc việc ngày %(day)s: %(n)d nhiệm vụ cần chú ý",
+            day=f"{day:%d/%m/%Y}",
+            n=digest.count,
+        )
+        text, html = _render("digest", recipient, groups=groups, day=day)
+    message_id = digest_message_id(digest.identity)
+    return _message(recipient, subject, text, html, message_id, digest.header)
+
+
+def _locale(recipient: User) -> str:
+    return recipient.locale if recipient.locale in ("vi", "en") else "vi"
+
+
+def _render(template: str, recipient: User, **context: Any) -> tuple[str, str]:
+    context.update(
+        recipient=recipient,
+        base_url=current_app.config["TRACKER_BASE_URL"].rstrip("/"),
+        kind_labels=KIND_LABELS,
+    )
+    return (
+        render_template(f"reminders/email/{template}.txt", **context),
+        render_template(f"reminders/email/{template}.html", **context),
+    )
+
+
+def _message(
+    recipient: User, subject: str, text: str, html: str, message_id: str, header: list[str]
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = current_app.config.get("TRACKER_MAIL_FROM") or "tracker@localhost"
     message["To"] = formataddr((recipient.full_name, recipient.email or ""))
     message["Date"] = format_datetime(now_utc())
-    message["Message-ID"] = message_id_for([i.delivery for i in items], digest)
+    message["Message-ID"] = message_id
     # Lets mail filters (and tests) see which reminders a message carries.
-    message["X-Tracker-Reminders"] = " ".join(
-        f"{i.delivery.task_id}:{i.delivery.kind}" for i in items[:MAX_HEADER_ITEMS]
-    )
+    message["X-Tracker-Reminders"] = " ".join(header[:MAX_HEADER_ITEMS])
     message["Auto-Submitted"] = "auto-generated"
     # base64 outright: the library would otherwise encode a sample both ways to choose, and
     # Vietnamese text always comes out shorter in base64 than quoted-printable.

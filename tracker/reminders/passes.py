@@ -7,11 +7,13 @@ as soon as it is known, so a crash loses at most the message being sent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time as wall_time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,12 +26,18 @@ from tracker.core.time import local_zone, now_utc
 from tracker.extensions import db
 from tracker.reminders import webhooks
 from tracker.reminders.mail import (
+    DIGEST_GROUPS,
     KIND_LABELS,
+    MAX_HEADER_ITEMS,
+    MAX_ITEMS_PER_GROUP,
+    Digest,
+    DigestGroup,
+    DigestIdentity,
     Item,
     Mailer,
     MailError,
     compose,
-    shown_items,
+    compose_digest,
     task_link,
 )
 from tracker.reminders.mail import mailer_from_config as default_mailer
@@ -112,46 +120,67 @@ def make_clock(now: datetime, rules: Rules) -> Clock:
     )
 
 
-def why_not(
-    *,
-    kind: str,
-    audience: str,
-    day: date,
-    deadline: date | None,
-    task: Task | TaskState | None,
-    today: date,
-    pending_extensions: set[int],
-    muted: set[int],
-) -> str | None:
-    """Why a planned reminder must not go out now (None: it must). Checked at send time, so
-    a task confirmed between planning and sending is not reminded."""
-    if task is None:
-        return "task deleted"
-    if kind in SCHEDULED and day < today:
-        return "stale"
-    if audience == Audience.COORDINATING and task.id in muted:
-        return "muted"
-    if kind in DEADLINE_KINDS:
-        if task.status not in WORKING_STATUSES:
-            return f"status {task.status}"
-        if task.deadline != deadline:
-            return "deadline changed"
-    elif kind == ReminderKind.AWAITING_CONFIRMATION:
-        if task.status != Status.SUBMITTED:
-            return f"status {task.status}"
-    elif kind == ReminderKind.EXTENSION_PENDING:
-        if task.id not in pending_extensions:
-            return "extension decided"
-    elif kind == ReminderKind.ASSIGNED:
-        if task.status in CLOSED_STATUSES:
-            return f"status {task.status}"
-    elif kind == ReminderKind.RETURNED and task.status != Status.RETURNED:
-        return f"status {task.status}"
-    return None
+def skip_reason(table: sa.Table, today: date, *, per_person: bool = True) -> sa.Case[Any]:
+    """Why a planned reminder of `table` must not go out now, as an SQL expression (NULL: it
+    must). Checked at send time, so a task confirmed between planning and sending is not
+    reminded; evaluated by the database on the claimed rows, so a digest covering thousands
+    of tasks is checked without reading them. The first matching reason is recorded."""
+    task_id = table.c.task_id
+    status = sa.select(Task.status).where(Task.id == task_id).correlate(table).scalar_subquery()
+    deadline = sa.select(Task.deadline).where(Task.id == task_id).correlate(table).scalar_subquery()
+    by_status = sa.literal("status ") + status
+    kind = table.c.kind
+    pending_extension = (
+        sa.exists()
+        .where(
+            ExtensionRequest.task_id == task_id,
+            ExtensionRequest.status == ExtensionStatus.PENDING.value,
+        )
+        .correlate(table)
+    )
+    whens: list[tuple[sa.ColumnElement[bool], Any]] = [
+        (~sa.exists().where(Task.id == task_id).correlate(table), "task deleted"),
+        (sa.and_(kind.in_(sorted(SCHEDULED)), table.c.day < today), "stale"),
+    ]
+    if per_person:
+        muted = (
+            sa.exists()
+            .where(TaskMute.user_id == table.c.recipient_id, TaskMute.task_id == task_id)
+            .correlate(table)
+        )
+        whens.append((sa.and_(table.c.audience == Audience.COORDINATING.value, muted), "muted"))
+    deadline_kind = kind.in_(sorted(DEADLINE_KINDS))
+    whens += [
+        (sa.and_(deadline_kind, status.not_in(WORKING_STATUSES)), by_status),
+        (sa.and_(deadline_kind, deadline.is_distinct_from(table.c.deadline)), "deadline changed"),
+        (
+            sa.and_(
+                kind == ReminderKind.AWAITING_CONFIRMATION.value,
+                status != Status.SUBMITTED.value,
+            ),
+            by_status,
+        ),
+        (
+            sa.and_(kind == ReminderKind.EXTENSION_PENDING.value, ~pending_extension),
+            "extension decided",
+        ),
+        (
+            sa.and_(
+                kind == ReminderKind.ASSIGNED.value,
+                status.in_([s.value for s in CLOSED_STATUSES]),
+            ),
+            by_status,
+        ),
+        (
+            sa.and_(kind == ReminderKind.RETURNED.value, status != Status.RETURNED.value),
+            by_status,
+        ),
+    ]
+    return sa.case(*whens, else_=sa.null())
 
 
 def _send_columns(table: sa.Table) -> list[sa.Column[Any]]:
-    """The delivery columns a pass reads to re-check, compose and record a message."""
+    """The delivery columns a pass reads to compose and record a message."""
     names = ("id", "recipient_id", "task_id", "kind", "day", "audience", "deadline")
     return [table.c[name] for name in (*names, "is_digest", "attempts")]
 
@@ -167,12 +196,14 @@ def _due(table: sa.Table, now: datetime) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def _claim_recipient(now: datetime, token: str, recipient_id: int | None = None) -> int:
+def _claim_recipient(
+    now: datetime, token: str, recipient_id: int | None = None
+) -> tuple[int, int | None]:
     """Claim every due reminder of one recipient (`recipient_id`, or else the next one with
     due rows), so one digest covers them all. On PostgreSQL the next recipient is picked
     with FOR UPDATE SKIP LOCKED (a second pass skips the rows this one is taking); on SQLite
     the conditional UPDATE is atomic. Either way only rows still pending are taken. Returns
-    the rows claimed (committed)."""
+    the rows claimed (committed) and whose they are."""
     D = Delivery.__table__
     if recipient_id is None:
         # In the order of the (status, send_after_dt) index, so picking is not a sort.
@@ -187,7 +218,7 @@ def _claim_recipient(now: datetime, token: str, recipient_id: int | None = None)
         recipient_id = db.session.scalar(pick)
         if recipient_id is None:
             db.session.commit()
-            return 0
+            return 0, None
     # A separate statement with the id as a value, so the database finds the rows through
     # the recipient index instead of scanning every pending row.
     claim = (
@@ -201,49 +232,11 @@ def _claim_recipient(now: datetime, token: str, recipient_id: int | None = None)
     )
     count = db.session.execute(claim).rowcount  # type: ignore[attr-defined]
     db.session.commit()
-    return int(count or 0)
+    return int(count or 0), recipient_id
 
 
 def _anything_due(table: sa.Table, now: datetime) -> bool:
     return db.session.scalar(sa.select(table.c.id).where(*_due(table, now)).limit(1)) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskState:
-    """What the send-time re-check needs of a task: three columns, not an ORM object, so
-    a digest covering tens of thousands of tasks is checked without loading them."""
-
-    id: int
-    status: str
-    deadline: date | None
-
-
-def _claimed_tasks(token: str | None, ids: list[int]) -> sa.Select:  # type: ignore[type-arg]
-    if token is not None:
-        return sa.select(Delivery.task_id).where(Delivery.claim_token == token)
-    return sa.select(Task.id).where(Task.id.in_(ids))
-
-
-def _context(token: str | None, ids: list[int]) -> tuple[dict[int, TaskState], set[int]]:
-    """The state of the tasks of the claimed rows and which of them have an extension
-    request pending; read by joining on the claim, not with an IN list that could exceed SQL
-    limits."""
-    claimed = _claimed_tasks(token, ids)
-    tasks = {
-        row.id: TaskState(row.id, row.status, row.deadline)
-        for row in db.session.execute(
-            sa.select(Task.id, Task.status, Task.deadline).where(Task.id.in_(claimed))
-        )
-    }
-    pending = set(
-        db.session.scalars(
-            sa.select(ExtensionRequest.task_id).where(
-                ExtensionRequest.task_id.in_(claimed),
-                ExtensionRequest.status == ExtensionStatus.PENDING.value,
-            )
-        )
-    )
-    return tasks, pending
 
 
 def _full_tasks(ids: set[int]) -> dict[int, Task]:
@@ -263,191 +256,219 @@ def _full_tasks(ids: set[int]) -> dict[int, Task]:
     return tasks
 
 
-def _digest_tasks(ids: set[int]) -> dict[int, Any]:
-    """What a digest prints about its tasks, as plain rows (no ORM objects to build for the
-    hundreds of tasks of one morning's digests)."""
+@dataclass(frozen=True, slots=True)
+class ListedTask:
+    """What a digest prints about a task (read with the delivery, no ORM object)."""
+
+    id: int
+    content: str
+    deadline: date | None
+    lead_unit_name: str
+
+
+TOKEN = sa.bindparam("token", type_=sa.String())
+
+
+def _claimed(*conditions: sa.ColumnElement[bool]) -> list[sa.ColumnElement[bool]]:
+    """The rows claimed with the `token` parameter and still to send."""
+    D = Delivery.__table__
+    return [D.c.claim_token == TOKEN, D.c.status == DeliveryStatus.SENDING.value, *conditions]
+
+
+def _digest_order(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    # Soonest deadline first, tasks without one last, as the lists of the application.
+    return [Task.deadline.is_(None), Task.deadline, Task.id, table.c.id]
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The statements a pass runs for every recipient, built once (building the re-check
+    and the digest queries anew for each of hundreds of recipients cost more than running
+    them); the claim token is a parameter."""
+
+    stats: sa.Select[Any]
+    groups: dict[str, sa.Select[Any]]
+    singles: sa.Select[Any]
+
+
+@functools.cache
+def _statements() -> _Statements:
     from tracker.units.models import Unit
 
-    rows: dict[int, Any] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        rows.update(
-            (row.id, row)
-            for row in db.session.execute(
-                sa.select(
-                    Task.id,
-                    Task.content,
-                    Task.deadline,
-                    Task.status,
-                    Unit.name.label("lead_unit_name"),
-                )
-                .join(Unit, Unit.id == Task.lead_unit_id)
-                .where(Task.id.in_(ordered[start : start + 500]))
-            )
+    D = Delivery.__table__
+    digest_rows = _claimed(D.c.is_digest.is_(True))
+    listed = sa.select(
+        *_send_columns(D),
+        Task.content,
+        Task.deadline.label("task_deadline"),
+        Unit.name.label("lead_unit_name"),
+    ).select_from(D.join(Task, Task.id == D.c.task_id).join(Unit, Unit.id == Task.lead_unit_id))
+    return _Statements(
+        stats=sa.select(
+            D.c.kind,
+            sa.func.count(),
+            sa.func.sum(D.c.id),
+            sa.func.min(D.c.id),
+            sa.func.max(D.c.id),
+            sa.func.max(D.c.day),
         )
-    return rows
+        .where(*digest_rows)
+        .group_by(D.c.kind),
+        groups={
+            key: listed.where(*digest_rows, D.c.kind.in_([k.value for k in kinds]))
+            .order_by(*_digest_order(D))
+            .limit(MAX_ITEMS_PER_GROUP)
+            for key, _title, kinds in DIGEST_GROUPS
+        },
+        singles=sa.select(*_send_columns(D)).where(*_claimed(D.c.is_digest.is_(False))),
+    )
 
 
-def _with_tasks(messages: list[tuple[list[Item], bool]]) -> None:
-    """Give the items the messages show what the templates print about their task, loaded
-    in one go for all of a recipient's messages (full tasks for single messages, rows for
-    digests); the others keep the state the re-check read (they are only counted, and named
-    in the Message-ID and header)."""
-    single = [i for items, digest in messages if not digest for i in items]
-    listed = [i for items, digest in messages if digest for i in shown_items(items, digest=True)]
-    for shown, tasks in (
-        (single, _full_tasks({i.task.id for i in single}) if single else {}),
-        (listed, _digest_tasks({i.task.id for i in listed}) if listed else {}),
-    ):
-        for item in shown:
-            task = tasks.get(item.task.id)
-            if task is not None:
-                item.task = task
+@functools.lru_cache(maxsize=4)
+def _skip_statement(today: date) -> sa.Update:
+    """Skip the claimed rows the re-check refuses, recording why (built once per day)."""
+    D = Delivery.__table__
+    reason = skip_reason(D, today)
+    return (
+        sa.update(D)
+        .where(*_claimed(reason.is_not(None)))
+        .values(status=DeliveryStatus.SKIPPED.value, last_error=reason, claim_token=None)
+    )
 
 
-def _muted(user_id: int) -> set[int]:
-    return set(db.session.scalars(sa.select(TaskMute.task_id).where(TaskMute.user_id == user_id)))
+def _digest(token: str, recipient_id: int) -> Digest | None:
+    """The digest of the rows claimed with `token` that are still to send: per group its
+    count and its first MAX_ITEMS_PER_GROUP items (read with their task and lead unit), the
+    identity of the whole set for the Message-ID, and the first items for the header."""
+    statements = _statements()
+    params = {"token": token}
+    stats = db.session.execute(statements.stats, params).all()
+    if not stats:
+        return None
+    per_kind = {row[0]: int(row[1]) for row in stats}
+    identity = DigestIdentity(
+        recipient_id=recipient_id,
+        day=max(row[5] for row in stats),
+        count=sum(per_kind.values()),
+        id_sum=sum(int(row[2]) for row in stats),
+        first_id=min(int(row[3]) for row in stats),
+        last_id=max(int(row[4]) for row in stats),
+    )
+    groups: list[DigestGroup] = []
+    for key, title, kinds in DIGEST_GROUPS:
+        total = sum(per_kind.get(k.value, 0) for k in kinds)
+        if not total:
+            continue
+        rows = db.session.execute(statements.groups[key], params).all()
+        items = [
+            Item(row, ListedTask(row.task_id, row.content, row.task_deadline, row.lead_unit_name))
+            for row in rows
+        ]
+        groups.append(DigestGroup(key, title, items, total))
+    # The first ones in deadline order over all groups: among the first of each group, as
+    # the header names no more than a group lists.
+    first = sorted((i.delivery for g in groups for i in g.items), key=_row_order)
+    return Digest(
+        groups=groups,
+        count=identity.count,
+        identity=identity,
+        header=[f"{row.task_id}:{row.kind}" for row in first[:MAX_HEADER_ITEMS]],
+    )
 
 
-def _sort_key(item: Item) -> tuple[Any, ...]:
-    return (item.task.deadline or date.max, item.task.id)
+def _row_order(row: Any) -> tuple[Any, ...]:
+    """_digest_order in Python, for rows read with their task's deadline."""
+    return (row.task_deadline is None, row.task_deadline or date.min, row.task_id, row.id)
 
 
-def _messages(items: list[Item]) -> list[tuple[list[Item], bool]]:
-    """The digest (all digest items, one message) and one message per immediate item."""
-    digest = sorted((i for i in items if i.delivery.is_digest), key=_sort_key)
-    messages: list[tuple[list[Item], bool]] = [
-        ([i], False) for i in items if not i.delivery.is_digest
-    ]
-    if digest:
-        messages.insert(0, (digest, True))
-    return messages
-
-
-def _filter(
-    rows: list[Delivery], token: str | None, clock: Clock
-) -> tuple[list[Item], dict[str, list[int]]]:
-    """Items still worth sending, and the ids of the others by reason."""
-    if not rows:
-        return [], {}
-    tasks, pending = _context(token, [r.task_id for r in rows])
-    muted = _muted(rows[0].recipient_id)
-    items: list[Item] = []
-    skipped: dict[str, list[int]] = {}
-    for row in rows:
-        task = tasks.get(row.task_id)
-        reason = why_not(
-            kind=row.kind,
-            audience=row.audience,
-            day=row.day,
-            deadline=row.deadline,
-            task=task,
-            today=clock.today,
-            pending_extensions=pending,
-            muted=muted,
-        )
-        if reason:
-            skipped.setdefault(reason, []).append(row.id)
-        else:
-            assert task is not None
-            items.append(Item(row, task))
-    return items, skipped
-
-
-def _update(table: sa.Table, ids: list[int], **values: Any) -> None:
-    """One UPDATE per 500 rows: a digest for the office can cover tens of thousands."""
-    for start in range(0, len(ids), 500):
-        db.session.execute(
-            sa.update(table).where(table.c.id.in_(ids[start : start + 500])).values(**values)
-        )
-
-
-def _record_failure(
-    table: sa.Table, rows: list[Any], error: str, clock: Clock, rules: Rules
+def _fail(
+    table: sa.Table,
+    where: list[sa.ColumnElement[bool]],
+    error: str,
+    clock: Clock,
+    rules: Rules,
+    params: dict[str, Any] | None = None,
 ) -> None:
-    by_attempts: dict[int, list[int]] = {}
-    for row in rows:
-        by_attempts.setdefault(row.attempts + 1, []).append(row.id)
-    for attempts, ids in by_attempts.items():
-        gave_up = attempts >= rules.max_attempts
-        _update(
-            table,
-            ids,
-            attempts=attempts,
-            last_error=error[:1000],
-            claim_token=None,
-            status=(DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING).value,
-            send_after_dt=sa.literal(
-                clock.now + rules.retry_delay(attempts), Delivery.send_after_dt.type
+    """Record a failed attempt on the rows matching `where`: back to pending with the
+    back-off of their attempt count, or failed for good after the last attempt."""
+    counts = db.session.scalars(sa.select(table.c.attempts).where(*where).distinct(), params).all()
+    for attempts in counts:
+        tried = attempts + 1
+        gave_up = tried >= rules.max_attempts
+        db.session.execute(
+            sa.update(table)
+            .where(*where, table.c.attempts == attempts)
+            .values(
+                attempts=tried,
+                last_error=error[:1000],
+                claim_token=None,
+                status=(DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING).value,
+                send_after_dt=sa.literal(
+                    clock.now + rules.retry_delay(tried), Delivery.send_after_dt.type
+                ),
             ),
+            params,
         )
+
+
+def _sent_values(message: EmailMessage, clock: Clock) -> dict[str, Any]:
+    D = Delivery.__table__
+    return {
+        "status": DeliveryStatus.SENT.value,
+        "sent_dt": sa.literal(clock.now, Delivery.sent_dt.type),
+        "attempts": D.c.attempts + 1,
+        "message_id": str(message["Message-ID"]),
+        "claim_token": None,
+        "last_error": sa.case((D.c.last_error == RESENT_NOTE, RESENT_NOTE), else_=sa.null()),
+    }
 
 
 def send_claimed(
-    token: str, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
+    token: str, recipient_id: int, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
 ) -> None:
-    """Send the reminders claimed with `token`: re-check each, then one digest and the
-    immediate messages; each outcome committed as soon as known."""
+    """Send the reminders of `recipient_id` claimed with `token`: re-check them in the
+    database, then one digest and the immediate messages; each outcome committed as soon as
+    known."""
     D = Delivery.__table__
-    # Plain rows, not ORM objects: they do not expire at each commit, so a digest covering
-    # thousands of reminders is not read again row by row.
-    # Only the columns sending needs: a digest for the office covers tens of thousands of
-    # rows, and converting their timestamps alone took seconds.
-    rows = list(db.session.execute(sa.select(*_send_columns(D)).where(D.c.claim_token == token)))
-    if not rows:
-        return
-    recipient = db.session.get(User, rows[0].recipient_id)
+    params = {"token": token}
+    recipient = db.session.get(User, recipient_id)
     assert recipient is not None
-    items, skipped = _filter(rows, token, clock)  # type: ignore[arg-type]
-    for reason, ids in skipped.items():
-        _update(D, ids, status=DeliveryStatus.SKIPPED.value, last_error=reason, claim_token=None)
-        result.skipped += len(ids)
-    if items and (not recipient.is_active_user or not recipient.email):
+    skipped = db.session.execute(_skip_statement(clock.today), params).rowcount  # type: ignore[attr-defined]
+    result.skipped += int(skipped or 0)
+    if not recipient.is_active_user or not recipient.email:
         # Still listed in the application; there is nowhere to mail it.
         status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
-        _update(D, [i.delivery.id for i in items], status=status.value, claim_token=None)
-        items = []
-    # Composed before the first commit, while the tasks are loaded.
-    grouped = _messages(items)
-    _with_tasks(grouped)
-    messages = [
-        (message_items, digest, compose(recipient, message_items, digest=digest, day=clock.today))
-        for message_items, digest in grouped
-    ]
+        db.session.execute(
+            sa.update(D).where(*_claimed()).values(status=status.value, claim_token=None), params
+        )
+        db.session.commit()
+        return
+    # Composed before the first commit, while everything is read in one transaction.
+    messages: list[tuple[EmailMessage, list[sa.ColumnElement[bool]]]] = []
+    digest = _digest(token, recipient.id)
+    if digest is not None:
+        message = compose_digest(recipient, digest, day=clock.today)
+        messages.append((message, _claimed(D.c.is_digest.is_(True))))
+    singles = db.session.execute(_statements().singles, params).all()
+    tasks = _full_tasks({row.task_id for row in singles}) if singles else {}
+    for row in sorted(singles, key=lambda r: r.id):
+        task = tasks.get(row.task_id)
+        if task is None:  # deleted since the re-check; the next pass skips it
+            continue
+        message = compose(recipient, Item(row, task), day=clock.today)
+        messages.append((message, _claimed(D.c.id == row.id)))
     recipient_email = recipient.email
-    for message_items, digest, message in messages:
-        deliveries = [i.delivery for i in message_items]
+    for message, rows in messages:
         try:
             mailer.send(message)
         except MailError as error:
             log.warning("mail to %s failed: %s", recipient_email, error)
-            _record_failure(D, deliveries, str(error), clock, rules)
+            _fail(D, rows, str(error), clock, rules, params)
             result.failed += 1
         else:
-            sent = {
-                "status": DeliveryStatus.SENT.value,
-                "sent_dt": sa.literal(clock.now, Delivery.sent_dt.type),
-                "attempts": D.c.attempts + 1,
-                "message_id": str(message["Message-ID"]),
-                "claim_token": None,
-                "last_error": sa.case(
-                    (D.c.last_error == RESENT_NOTE, RESENT_NOTE), else_=sa.null()
-                ),
-            }
-            if digest:
-                # The digest carries every digest row still claimed (the skipped ones have
-                # released their claim): one statement, not one per 500 of tens of thousands.
-                db.session.execute(
-                    sa.update(D)
-                    .where(
-                        D.c.claim_token == token,
-                        D.c.status == DeliveryStatus.SENDING.value,
-                        D.c.is_digest.is_(True),
-                    )
-                    .values(**sent)
-                )
-            else:
-                _update(D, [d.id for d in deliveries], **sent)
+            db.session.execute(
+                sa.update(D).where(*rows).values(**_sent_values(message, clock)), params
+            )
             result.sent += 1
         db.session.commit()
     db.session.commit()
@@ -465,15 +486,16 @@ def send_due(clock: Clock, rules: Rules, mailer: Mailer, result: PassResult) -> 
     db.session.commit()
     for recipient_id in sorted(recipients):
         token = str(uuid.uuid4())
-        if _claim_recipient(clock.now, token, recipient_id):
-            send_claimed(token, clock, rules, mailer, result)
+        if _claim_recipient(clock.now, token, recipient_id)[0]:
+            send_claimed(token, recipient_id, clock, rules, mailer, result)
     # Then whatever became due meanwhile (retries, a concurrent pass's leftovers).
     idle_rounds = 0
     while True:
         token = str(uuid.uuid4())
-        if _claim_recipient(clock.now, token):
+        claimed, recipient_id = _claim_recipient(clock.now, token)
+        if claimed and recipient_id is not None:
             idle_rounds = 0
-            send_claimed(token, clock, rules, mailer, result)
+            send_claimed(token, recipient_id, clock, rules, mailer, result)
             continue
         # Nothing claimed: either nothing is due, or another pass holds the rows we saw (they
         # are locked for an instant while it claims them); look again shortly.
@@ -521,29 +543,25 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
         db.session.commit()
         if not claimed:
             return
+        # The same re-check as e-mail, in the database (no person: nothing is muted).
+        reason = skip_reason(W, clock.today, per_person=False)
+        db.session.execute(
+            sa.update(W)
+            .where(W.c.claim_token == token, reason.is_not(None))
+            .values(status=DeliveryStatus.SKIPPED.value, last_error=reason, claim_token=None)
+        )
         rows = list(
             db.session.scalars(
                 sa.select(WebhookDelivery).where(WebhookDelivery.claim_token == token)
             )
         )
-        _states, pending = _context(None, [r.task_id for r in rows])
         tasks = _full_tasks({r.task_id for r in rows})
         for row in rows:
             task = tasks.get(row.task_id)
-            reason = why_not(
-                kind=row.kind,
-                audience=Audience.LEAD.value,
-                day=row.day,
-                deadline=row.deadline,
-                task=task,
-                today=clock.today,
-                pending_extensions=pending,
-                muted=set(),
-            )
-            if reason or not row.webhook.is_active:
-                row.status, row.last_error = DeliveryStatus.SKIPPED.value, reason or "inactive"
+            if task is None or not row.webhook.is_active:
+                reason_text = "task deleted" if task is None else "inactive"
+                row.status, row.last_error = DeliveryStatus.SKIPPED.value, reason_text
             else:
-                assert task is not None
                 try:
                     webhooks.post(
                         row.webhook.url,
@@ -553,7 +571,7 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
                     )
                 except webhooks.WebhookError as error:
                     log.warning("webhook %s failed: %s", row.webhook.url, error)
-                    _record_failure(W, [row], str(error), clock, rules)
+                    _fail(W, [W.c.id == row.id], str(error), clock, rules)
                     db.session.expire(row)
                 else:
                     row.status, row.sent_dt, row.last_error = (
@@ -570,26 +588,34 @@ def _preview(clock: Clock, result: PassResult) -> list[dict[str, Any]]:
     """What a pass would send now, without claiming or changing anything."""
     D = Delivery.__table__
     rows = db.session.execute(
-        sa.select(*_send_columns(D)).where(*_due(D, clock.now)).order_by(D.c.recipient_id, D.c.id)
+        sa.select(*_send_columns(D), skip_reason(D, clock.today).label("reason"))
+        .select_from(D.outerjoin(Task, Task.id == D.c.task_id))
+        .where(*_due(D, clock.now))
+        .order_by(D.c.recipient_id, *_digest_order(D))
     ).all()
     by_recipient: dict[int, list[Any]] = {}
     for row in rows:
-        by_recipient.setdefault(row.recipient_id, []).append(row)
+        if row.reason is not None:
+            result.skipped += 1
+        else:
+            by_recipient.setdefault(row.recipient_id, []).append(row)
     listing = []
     for recipient_id, recipient_rows in by_recipient.items():
         recipient = db.session.get(User, recipient_id)
         assert recipient is not None
-        items, skipped = _filter(recipient_rows, None, clock)
-        result.skipped += sum(len(ids) for ids in skipped.values())
         if not recipient.email or not recipient.is_active_user:
             continue
-        for message_items, digest in _messages(items):
+        digest = [r for r in recipient_rows if r.is_digest]
+        singles = sorted((r for r in recipient_rows if not r.is_digest), key=lambda r: r.id)
+        messages = [(digest, True)] if digest else []
+        messages += [([r], False) for r in singles]
+        for message_rows, is_digest in messages:
             listing.append(
                 {
                     "to": recipient.email,
                     "user": recipient.username,
-                    "digest": digest,
-                    "reminders": [f"{i.task.id}:{i.delivery.kind}" for i in message_items],
+                    "digest": is_digest,
+                    "reminders": [f"{r.task_id}:{r.kind}" for r in message_rows],
                 }
             )
     return listing
