@@ -62,6 +62,40 @@ def _roles(value: str | None) -> list[str]:
     return roles
 
 
+def _engine_options(url: str, pgbouncer: bool) -> dict[str, Any]:
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if pgbouncer and url.startswith("postgresql"):
+        # PgBouncer in transaction mode hands each transaction any server connection, so a
+        # statement psycopg prepared on one is unknown on the next: never prepare.
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
+def _database_settings(env: Any, database_url: str) -> dict[str, Any]:
+    """The main engine, the optional reporting database (a streaming replica) and PgBouncer."""
+    pgbouncer = _bool(env.get("TRACKER_DATABASE_PGBOUNCER"))
+    if pgbouncer and not database_url.startswith("postgresql+psycopg://"):
+        raise RuntimeError(
+            "TRACKER_DATABASE_PGBOUNCER is for a postgresql+psycopg:// TRACKER_DATABASE_URL"
+        )
+    reports_url = (env.get("TRACKER_REPORTS_DATABASE_URL") or "").strip()
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, pgbouncer),
+        # Only the report queries read here (tracker/reports/replica.py); empty: the main one.
+        # An engine of our own, not a Flask-SQLAlchemy bind: no model lives there.
+        "TRACKER_REPORTS_DATABASE_URL": reports_url,
+        "TRACKER_REPORTS_ENGINE_OPTIONS": _engine_options(reports_url, pgbouncer),
+        "TRACKER_DATABASE_PGBOUNCER": pgbouncer,
+        # Past this lag (seconds) on a PostgreSQL replica, or with the replica unreachable,
+        # reports read the main database; 0 never checks.
+        "TRACKER_REPORTS_MAX_LAG_SECONDS": float(env.get("TRACKER_REPORTS_MAX_LAG_SECONDS", "0")),
+        # Session-level advisory locks do not survive PgBouncer's transaction pooling: the
+        # scheduler takes its lock over this direct URL (tracker/jobs.py).
+        "TRACKER_SCHEDULER_DATABASE_URL": (env.get("TRACKER_SCHEDULER_DATABASE_URL") or "").strip(),
+    }
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Build the Flask configuration from the environment."""
     env = os.environ
@@ -76,8 +110,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         secret_key = _generated_secret_key(instance_path)
     return {
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        **_database_settings(env, database_url),
         "TRACKER_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "TRACKER_BASE_URL": env.get("TRACKER_BASE_URL", "http://127.0.0.1:5000"),
         # Number of reverse proxies in front (nginx: 1): trust their X-Forwarded-* headers.

@@ -120,15 +120,39 @@ def release_lead(connection: sa.Connection) -> None:
         connection.close()
 
 
+class SchedulerConfigError(RuntimeError):
+    """The scheduler cannot run safely with these settings."""
+
+
+def lock_engine(app: Flask) -> sa.Engine:
+    """The engine the scheduler's advisory lock is taken on: TRACKER_SCHEDULER_DATABASE_URL
+    when set, else the main one. Behind PgBouncer in transaction mode a session-level lock
+    stays on whichever server connection took it: a second scheduler handed that connection
+    is granted the lock too (two active), and the unlock may run on another connection. So
+    with TRACKER_DATABASE_PGBOUNCER the direct URL is required; the jobs themselves run
+    through PgBouncer, one transaction at a time, as the web does."""
+    url = app.config.get("TRACKER_SCHEDULER_DATABASE_URL")
+    if url:
+        return sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if app.config.get("TRACKER_DATABASE_PGBOUNCER"):
+        raise SchedulerConfigError(
+            "TRACKER_DATABASE_PGBOUNCER is set: give the scheduler a direct connection to "
+            "PostgreSQL in TRACKER_SCHEDULER_DATABASE_URL (its advisory lock needs one)"
+        )
+    with app.app_context():
+        return db.engine
+
+
 def run_scheduler(app: Flask, standby_seconds: float = 15.0) -> None:
     """Run the jobs until Ctrl-C or SIGTERM. On PostgreSQL, wait as a hot standby while
     another scheduler holds the advisory lock."""
+    engine = lock_engine(app)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     lock: sa.Connection | None = None
     try:
         with app.app_context():
-            if db.engine.dialect.name == "postgresql":
-                lock = db.engine.connect()
+            if engine.dialect.name == "postgresql":
+                lock = engine.connect()
                 announced = False
                 while not try_lead(lock):
                     if not announced:

@@ -50,11 +50,14 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
 def scheduler_command(standby_interval: float) -> None:
     """Run the periodic jobs (reminders every minute) until Ctrl-C."""
     from tracker import create_app
-    from tracker.jobs import run_scheduler
+    from tracker.jobs import SchedulerConfigError, run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    run_scheduler(create_app(), standby_seconds=standby_interval)
+    try:
+        run_scheduler(create_app(), standby_seconds=standby_interval)
+    except SchedulerConfigError as error:
+        raise click.ClickException(str(error)) from error
 
 
 commands = [remind_command, scheduler_command]

@@ -4,6 +4,10 @@ Definitions (see docs/reports.md): a report covers the tasks whose deadline (cur
 original, per TRACKER_SCORE_AGAINST) falls in the period, leaving out paused and cancelled
 tasks; of those, the tasks *already due* are the ones whose deadline is on or before the report
 date (the period's end, or today while the period runs). Rates are over tasks already due.
+
+The counting queries read through `report_session()`: a streaming replica when
+TRACKER_REPORTS_DATABASE_URL is set. The filters' own lookups (make_scope) stay on the main
+database, which is never behind.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from tracker.core.permissions import visible_tasks_clause
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.reports.periods import Period
+from tracker.reports.replica import report_session
 from tracker.tasks.models import Status, Task, Timeliness
 from tracker.tasks.timeliness import classify
 from tracker.units.models import Unit
@@ -283,7 +288,7 @@ def unit_summary(scope: ReportScope) -> Summary:
         .order_by(Unit.name_folded)
     )
     summary = Summary()
-    for unit_id, name, *counts in db.session.execute(query):
+    for unit_id, name, *counts in report_session().execute(query):
         summary.rows.append(UnitRow(unit_id, name, *(int(c) for c in counts)))
     if scope.unit is not None and not summary.rows:
         summary.rows.append(UnitRow(scope.unit.id, scope.unit.name))
@@ -369,7 +374,9 @@ def meeting_progress(scope: ReportScope, limit: int = 50) -> list[MeetingRow]:
         .limit(limit)
     )
     rows = []
-    for meeting_id, title, held_on, number, issued_on, total, *counts in db.session.execute(query):
+    for meeting_id, title, held_on, number, issued_on, total, *counts in report_session().execute(
+        query
+    ):
         rows.append(
             MeetingRow(
                 meeting_id,
@@ -397,7 +404,7 @@ def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, in
     )
     found = {
         (int(y), int(m)): dict(zip(REPORT_CLASSES, (int(c) for c in counts), strict=True))
-        for y, m, *counts in db.session.execute(query)
+        for y, m, *counts in report_session().execute(query)
     }
     empty = dict.fromkeys(REPORT_CLASSES, 0)
     return [(ym, found.get(ym, dict(empty))) for ym in scope.period.months()]
@@ -414,7 +421,7 @@ def overdue_tasks(scope: ReportScope, limit: int | None = None) -> Sequence[Task
     )
     if limit is not None:
         query = query.limit(limit)
-    return db.session.scalars(query).unique().all()
+    return report_session().scalars(query).unique().all()
 
 
 def report_tasks(scope: ReportScope) -> Sequence[Task]:
@@ -430,7 +437,7 @@ def report_tasks(scope: ReportScope) -> Sequence[Task]:
         .where(*scope_conditions(scope))
         .order_by(Meeting.held_on, Meeting.id, Task.id)
     )
-    return db.session.scalars(query).unique().all()
+    return report_session().scalars(query).unique().all()
 
 
 def report_class(task: Task, scope: ReportScope) -> str | None:

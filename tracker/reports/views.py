@@ -355,8 +355,9 @@ def calendar_ics(token: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's pages and its API endpoint."""
-    from tracker.reports import api
+    """Register this domain's pages, its API endpoint and the reporting database's session."""
+    from tracker.reports import api, replica
 
+    replica.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(api.bp)
