@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export TRACKER_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/tracker.db
 
-.PHONY: run serve test lint format install clean translations
+.PHONY: run serve test load lint format install clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: $(STAMP)
 ## make test: set up with the test extras and run every test.
 test: $(TEST_STAMP)
 	$(BIN)/pytest -q
+
+## make load: 50 unit users + 2 chairs for 60 s against gunicorn and a fresh PostgreSQL database
+## (docs/load-test.md); LOAD_ARGS="--seconds 120" and the like pass options to the runner.
+load: $(TEST_STAMP)
+	$(BIN)/python tests/load/run.py $(LOAD_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

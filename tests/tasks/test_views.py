@@ -101,6 +101,34 @@ def test_overdue_is_said_in_words(app, login, world) -> None:
     assert "quá hạn 5 ngày" in page
 
 
+def test_unit_page_leaves_out_tasks_closed_long_ago(login, world) -> None:
+    from datetime import UTC, datetime
+
+    from tracker.tasks.models import Status
+
+    def task(content: str, status: Status, last_activity: datetime) -> None:
+        t = make_task(world.meeting, world.office, world.noivu, content=content)
+        t.status = status.value
+        t.last_activity_dt = last_activity
+        db.session.flush()
+
+    # The clock stands at 10/4/2017; a closed task stays 30 days after its last change.
+    task("Việc còn mở từ lâu", Status.IN_PROGRESS, datetime(2016, 1, 4, tzinfo=UTC))
+    task("Việc vừa hoàn thành", Status.DONE, datetime(2017, 3, 20, tzinfo=UTC))
+    task("Việc hoàn thành từ lâu", Status.DONE, datetime(2017, 3, 1, tzinfo=UTC))
+    task("Việc huỷ từ lâu", Status.CANCELLED, datetime(2016, 12, 1, tzinfo=UTC))
+    db.session.commit()
+    page = login(world.lead_user).get("/tasks/mine").get_data(as_text=True)
+    assert "Việc còn mở từ lâu" in page
+    assert "Việc vừa hoàn thành" in page
+    assert "Việc hoàn thành từ lâu" not in page
+    assert "Việc huỷ từ lâu" not in page
+    assert "quá 30 ngày không hiện ở đây" in page
+    # The task list still has them.
+    listed = login(world.lead_user).get("/tasks/?status=done").get_data(as_text=True)
+    assert "Việc hoàn thành từ lâu" in listed
+
+
 def test_lead_unit_posts_progress(login, world) -> None:
     client = login(world.lead_user)
     response = client.post(

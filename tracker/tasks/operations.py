@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -438,15 +438,34 @@ def task_query_options() -> list[object]:
     ]
 
 
-def unit_task_lists(user: User) -> tuple[list[Task], list[Task]]:
-    """The open and recent tasks a unit member's unit leads, then those it coordinates.
+# A unit's page shows closed (done, cancelled) tasks this long after their last change; older
+# ones are in the paginated task list. Years of closed tasks made the page hundreds of rows
+# (574 rows, 190 ms, about a third of the server's time in the load test: docs/load-test.md).
+RECENTLY_CLOSED_DAYS = 30
 
-    Soonest deadline first; tasks without a deadline last.
+
+def unit_task_lists(user: User) -> tuple[list[Task], list[Task]]:
+    """The open and recently closed tasks a unit member's unit leads, then those it
+    coordinates.
+
+    Open tasks first, soonest deadline first; tasks without a deadline last. A closed task
+    stays RECENTLY_CLOSED_DAYS after its last activity.
     """
     if user.unit_id is None:
         return [], []
     order = (Task.deadline.is_(None), Task.deadline, Task.id)
-    base = sa.select(Task).options(*task_query_options()).where(visible_tasks_clause(user))
+    closed_since = now_utc() - timedelta(days=RECENTLY_CLOSED_DAYS)
+    base = (
+        sa.select(Task)
+        .options(*task_query_options())
+        .where(
+            visible_tasks_clause(user),
+            sa.or_(
+                Task.status.not_in([Status.DONE, Status.CANCELLED]),
+                Task.last_activity_dt >= closed_since,
+            ),
+        )
+    )
     led = db.session.scalars(
         base.where(Task.lead_unit_id == user.unit_id).order_by(
             sa.case((Task.status.in_([Status.DONE, Status.CANCELLED]), 1), else_=0), *order

@@ -118,7 +118,12 @@ def timeliness_of(task: Task) -> str | None:
 @login_required
 def my_tasks() -> Any:
     led, coordinated = operations.unit_task_lists(current_user)
-    return render_template("tasks/mine.html", led=led, coordinated=coordinated)
+    return render_template(
+        "tasks/mine.html",
+        led=led,
+        coordinated=coordinated,
+        closed_days=operations.RECENTLY_CLOSED_DAYS,
+    )
 
 
 @bp.route("/tasks/")
