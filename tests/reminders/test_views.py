@@ -144,3 +144,33 @@ def test_healthz(app: Flask, world, run) -> None:
     }
     run(local(2017, 4, 17))
     assert client.get("/healthz").json["last_reminder_pass_dt"] == "2017-04-17T00:30:00+00:00"
+
+
+def test_unread_badge_stops_counting_at_99(app: Flask, world, login, monkeypatch) -> None:
+    from tracker.reminders.operations import preferences
+
+    run_for = login(world.lead_user)
+    page = run_for.get("/tasks/mine")
+    assert 'class="count"' not in page.text
+    # 3 unread with the cap lowered to 2: the badge says "2+", not a number it did not count.
+    from tracker.reminders.models import Delivery, DeliveryStatus
+
+    for day in range(3):
+        db.session.add(
+            Delivery(
+                recipient_id=world.lead_user.id,
+                task_id=world.task.id,
+                kind="overdue",
+                day=date(2017, 5, 1 + day),
+                audience="lead",
+                is_digest=True,
+                status=DeliveryStatus.SENT.value,
+                send_after_dt=local(2017, 5, 1),
+            )
+        )
+    db.session.commit()
+    assert preferences.unread_count(world.lead_user) == 3
+    monkeypatch.setattr(preferences, "UNREAD_CAP", 2)
+    assert preferences.unread_count(world.lead_user) == 3  # counted up to cap + 1
+    page = run_for.get("/tasks/mine")
+    assert '<span class="count" aria-label="2+ chưa đọc">2+</span>' in page.text

@@ -25,3 +25,19 @@ def test_deadline_range(login, world) -> None:
     response = client.get("/tasks/?from=31/02/2017")
     assert response.status_code == 200
     assert "không hợp lệ" in response.get_data(as_text=True)
+
+
+def test_total_is_counted_up_to_a_cap(login, world, monkeypatch) -> None:
+    from tracker.tasks import views
+
+    for i in range(4):
+        make_task(world.meeting, world.office, world.tuphap, content=f"Rà soát hồ sơ số {i}")
+    db.session.commit()
+    client = login(world.chair)
+    page = client.get("/tasks/?q=ra soat ho so").get_data(as_text=True)
+    assert "4 nhiệm vụ" in page and "Hơn" not in page
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    page = client.get("/tasks/?q=ra soat ho so").get_data(as_text=True)
+    assert "Hơn 3 nhiệm vụ" in page
+    # Every match is still listed on the page.
+    assert all(f"Rà soát hồ sơ số {i}" in page for i in range(4))

@@ -309,6 +309,10 @@ def init_app(app: Flask) -> None:
     """Register the pages and the unread count shown in every page's header."""
     app.register_blueprint(bp)
 
+    @app.template_filter("unread")
+    def unread_filter(count: int) -> str:
+        return f"{prefs.UNREAD_CAP}+" if count > prefs.UNREAD_CAP else str(count)
+
     @app.context_processor
     def unread_notifications() -> dict[str, Any]:
         if not current_user or not current_user.is_authenticated:

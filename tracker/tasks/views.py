@@ -88,6 +88,7 @@ DECISION_LABELS = {
 }
 
 PER_PAGE = 50
+COUNT_CAP = 10_000
 
 
 def load_task(task_id: int, action: Action = Action.VIEW) -> Task:
@@ -185,7 +186,16 @@ def overview() -> Any:
         for word in fold(q).split()[:10]:
             query = query.where(Task.content_folded.like(f"%{word}%"))
     query = query.order_by(Task.deadline.is_(None), Task.deadline, Task.id)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=True)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=False)
+    # Counted up to a cap: at a million tasks, counting every match of a broad search took as
+    # long as finding the page; past the cap the page says "more than".
+    page.total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            query.order_by(None).with_only_columns(Task.id).limit(COUNT_CAP + 1).subquery()
+        )
+    )
+    page.total_capped = page.total > COUNT_CAP
+    page.total = min(page.total, COUNT_CAP)
     for message in errors:
         flash(message, "error")
     units = active_units() if current_user.sees_all_tasks else []
