@@ -129,6 +129,31 @@ def test_unit_page_leaves_out_tasks_closed_long_ago(login, world) -> None:
     assert "Việc hoàn thành từ lâu" in listed
 
 
+def test_unit_page_shows_the_most_urgent_and_links_to_the_rest(login, world, monkeypatch) -> None:
+    from datetime import date
+
+    from tracker.tasks import operations
+
+    monkeypatch.setattr(operations, "UNIT_PAGE_LIMIT", 2)
+    for day in (20, 10, 30):
+        make_task(
+            world.meeting,
+            world.office,
+            world.noivu,
+            content=f"Việc hạn ngày {day}",
+            deadline=date(2017, 5, day),
+        )
+    db.session.commit()
+    page = login(world.lead_user).get("/tasks/mine").get_data(as_text=True)
+    # The fixture's task (deadline 15/4) and the three above: four led, the first two shown.
+    assert "Nhiệm vụ đơn vị chủ trì (4)" in page
+    assert "Việc hạn ngày 10" in page and "Việc hạn ngày 20" not in page
+    assert f"/tasks/?unit={world.noivu.id}&amp;role=lead" in page
+    assert "Xem đủ 4 nhiệm vụ đơn vị chủ trì" in page
+    listed = login(world.lead_user).get(f"/tasks/?unit={world.noivu.id}&role=lead").text
+    assert all(f"Việc hạn ngày {day}" in listed for day in (10, 20, 30))
+
+
 def test_lead_unit_posts_progress(login, world) -> None:
     client = login(world.lead_user)
     response = client.post(
