@@ -141,6 +141,28 @@ def users_token(username: str, label: str) -> None:
     click.echo(token)
 
 
+@users_group.command("rekey-mfa")
+@with_appcontext
+def users_rekey_mfa() -> None:
+    """Seal every stored TOTP secret with the current key (TRACKER_MFA_KEY, or the one
+    derived from TRACKER_SECRET_KEY); run after changing keys, then drop the old ones."""
+    from tracker.auth.mfa import reseal_all
+    from tracker.extensions import db
+
+    result = reseal_all()
+    db.session.commit()
+    click.echo(
+        f"Sealed {result.resealed} TOTP secret(s) with the current key "
+        f"({result.plaintext} were stored in plaintext)."
+    )
+    if result.unreadable:
+        raise click.ClickException(
+            f"No configured key opens the TOTP secret of: {', '.join(result.unreadable)}. "
+            "Add the key they were sealed with to TRACKER_MFA_OLD_KEYS and run this again, "
+            "or reset their second factor (admin page of the user)."
+        )
+
+
 def _register_domain_commands() -> None:
     # Each domain may offer `commands` (a list of click commands) in its commands.py.
     import importlib

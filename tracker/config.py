@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import UTC, datetime
@@ -62,6 +63,24 @@ def _roles(value: str | None) -> list[str]:
     return roles
 
 
+def _mfa_key(name: str, value: str) -> str:
+    # A mistyped key would only show at the first login with a second factor: refuse to start.
+    try:
+        raw = base64.b64decode(value.encode(), altchars=b"-_", validate=True)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise RuntimeError(
+            f"{name}: a key is 32 random bytes in URL-safe base64 (44 characters); make one with "
+            'python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+        )
+    return value
+
+
+def _mfa_keys(name: str, value: str | None) -> list[str]:
+    return [_mfa_key(name, part.strip()) for part in (value or "").split(",") if part.strip()]
+
+
 def _engine_options(url: str, pgbouncer: bool) -> dict[str, Any]:
     options: dict[str, Any] = {"pool_pre_ping": True}
     if pgbouncer and url.startswith("postgresql"):
@@ -108,6 +127,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         if not development:
             raise RuntimeError("TRACKER_SECRET_KEY must be set when TRACKER_ENV=production")
         secret_key = _generated_secret_key(instance_path)
+    mfa_key = (env.get("TRACKER_MFA_KEY") or "").strip()
     return {
         "SECRET_KEY": secret_key,
         **_database_settings(env, database_url),
@@ -142,6 +162,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_LOGIN_LIMIT_ADDRESS": env.get("TRACKER_LOGIN_LIMIT_ADDRESS", "30 per 5 minutes"),
         # Roles that must use a second factor (TOTP): "admin" or "admin,chair"; empty for none.
         "TRACKER_MFA_REQUIRED_ROLES": _roles(env.get("TRACKER_MFA_REQUIRED_ROLES")),
+        # The key sealing TOTP secrets in the database (tracker/auth/mfa.py); empty: one derived
+        # from SECRET_KEY. Old keys still open secrets until `tracker users rekey-mfa` runs.
+        "TRACKER_MFA_KEY": _mfa_key("TRACKER_MFA_KEY", mfa_key) if mfa_key else "",
+        "TRACKER_MFA_OLD_KEYS": _mfa_keys("TRACKER_MFA_OLD_KEYS", env.get("TRACKER_MFA_OLD_KEYS")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "TRACKER_FIXED_NOW": _fixed_now(env.get("TRACKER_FIXED_NOW")),

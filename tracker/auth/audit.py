@@ -32,6 +32,7 @@ class AuditKind(enum.StrEnum):
     MFA_LOCKED = "mfa_locked"
     MFA_RECOVERY_USED = "mfa_recovery_used"
     MFA_CODES_RENEWED = "mfa_codes_renewed"
+    MFA_UNREADABLE = "mfa_unreadable"  # no configured key opens the stored TOTP secret
 
 
 def record(

@@ -46,8 +46,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Second factor (TOTP, RFC 6238). The secret is set when enrollment starts and shown only
     # until it is confirmed; `totp_enabled_dt` marks it confirmed. `totp_last_step` is the time
-    # step of the last code accepted: a code is never accepted twice (replay).
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # step of the last code accepted: a code is never accepted twice (replay). The secret is
+    # stored sealed (AES-256-GCM, tracker/auth/mfa.py), never as the base32 seed.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column()
 

@@ -123,6 +123,13 @@ def _pending_user() -> tuple[User | None, bool]:
     return user, False
 
 
+def _unreadable_secret_message() -> str:
+    return _(
+        "Không kiểm tra được mã từ ứng dụng xác thực của tài khoản này. Vui lòng nhập một mã "
+        "dự phòng, hoặc đề nghị quản trị viên đặt lại xác thực hai lớp cho bạn."
+    )
+
+
 def _second_step_account() -> str:
     pending = session.get(_PENDING)
     who = str(pending.get("user") or "") if isinstance(pending, dict) else ""
@@ -149,7 +156,14 @@ def login_verify() -> Any:
         return redirect(url_for("auth.login", next=_safe_next()))
     form = LoginCodeForm()
     if form.validate_on_submit():
-        method = mfa.verify_second_factor(user, form.code.data or "")
+        try:
+            method = mfa.verify_second_factor(user, form.code.data or "")
+        except mfa.SecretUnreadable:
+            # A changed or lost key: typing the code again cannot help, the admin can.
+            audit.record(audit.AuditKind.MFA_UNREADABLE, actor=user)
+            db.session.commit()
+            form.code.errors = [_unreadable_secret_message()]
+            return render_template("auth/login_verify.html", form=form)
         if method is None:
             audit.record(audit.AuditKind.MFA_FAILED, actor=user)
             db.session.commit()
@@ -329,7 +343,14 @@ def _reauthenticated(form: SecondFactorForm) -> bool:
     if operations.authenticate(current_user.username, form.password.data or "") is None:
         form.password.errors = [_("Mật khẩu hiện tại không đúng.")]
         return False
-    if mfa.verify_second_factor(current_user, form.code.data or "") is None:
+    try:
+        method = mfa.verify_second_factor(current_user, form.code.data or "")
+    except mfa.SecretUnreadable:
+        audit.record(audit.AuditKind.MFA_UNREADABLE, actor=current_user)
+        db.session.commit()
+        form.code.errors = [_unreadable_secret_message()]
+        return False
+    if method is None:
         form.code.errors = [_("Mã xác thực không đúng hoặc đã được dùng.")]
         return False
     return True
