@@ -79,14 +79,24 @@ def _summary(times: list[float], floors: list[float], queries: int) -> dict[str,
     }
 
 
+def _get(client: Any, url: str, headers: dict[str, str] | None = None) -> Any:
+    """GET `url` in a fresh application context, as a server runs each request: the command
+    runs inside one, and a request would otherwise reuse its `g` with the user the first
+    request logged in (until this was found, the chair's dashboard, search and export were
+    measured as the unit member's)."""
+    with client.application.app_context():
+        response = client.get(url, headers=headers or {})
+        response.get_data()
+    return response
+
+
 def _measure_get(
     log: QueryLog, client: Any, url: str, samples: int, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
     def call() -> None:
-        response = client.get(url, headers=headers or {})
+        response = _get(client, url, headers)
         if response.status_code != 200:
             raise click.ClickException(f"GET {url} answered {response.status_code}")
-        response.get_data()
 
     for _ in range(3):  # warm up caches and connections
         call()
@@ -169,7 +179,8 @@ def _login(app: Flask, username: str) -> Any:
     from tracker.performance.synthetic import BENCH_PASSWORD
 
     client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": BENCH_PASSWORD})
+    with app.app_context():
+        response = client.post("/login", data={"username": username, "password": BENCH_PASSWORD})
     if response.status_code != 302:
         raise click.ClickException(f"could not log in as {username}")
     return client
@@ -229,7 +240,8 @@ def _run_measurements(app: Flask, log: QueryLog, samples: int, now: datetime) ->
         (
             "export_quarter",
             lambda: _measure_once(
-                log, lambda: _expect_ok(chair_client.get(f"/reports/export.xlsx?period={quarter}"))
+                log,
+                lambda: _expect_ok(_get(chair_client, f"/reports/export.xlsx?period={quarter}")),
             ),
         ),
         # Last: it sends thousands of messages and changes reminder state.
