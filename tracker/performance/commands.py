@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -150,9 +151,7 @@ def bench_command(
     db.drop_all()
     db.create_all()
     started = time.perf_counter()
-    with click.progressbar(
-        length=n_tasks, label="Building the province", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=n_tasks, label="Building the province", file=sys.stderr) as bar:
         counts = build_province(n_tasks, n_units, n_users, progress=bar.update)
     build_s = time.perf_counter() - started
     click.echo(f"Built {counts} in {build_s:.1f} s", err=True)
