@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from flask import current_app, has_app_context
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker.auth.models import User
@@ -268,23 +268,42 @@ def _row_height(sheet: Any, values: list[Any]) -> float:
     return 15.0 * min(lines, 30)
 
 
+def _cell_styles(workbook: Workbook) -> None:
+    """Named styles for the body cells: setting border, alignment and format on each of
+    tens of thousands of cells made openpyxl hash style objects millions of times (4.5 s for
+    a quarter of 100,000 tasks); a named style is one lookup."""
+    for bold in (False, True):
+        for kind, number_format in (("text", "General"), ("date", "DD/MM/YYYY"), ("rate", "0.0")):
+            style = NamedStyle(name=_style_name(kind, bold))
+            style.border = _BORDER
+            style.alignment = _WRAP_TOP
+            style.number_format = number_format
+            if bold:
+                style.font = Font(bold=True)
+            workbook.add_named_style(style)
+
+
+def _style_name(kind: str, bold: bool) -> str:
+    return f"tracker-{kind}{'-bold' if bold else ''}"
+
+
 def _row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
     sheet.row_dimensions[row].height = _row_height(sheet, values)
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column, value=value)
-        cell.border = _BORDER
-        cell.alignment = _WRAP_TOP
-        if bold:
-            cell.font = Font(bold=True)
         if isinstance(value, date):
-            cell.number_format = "DD/MM/YYYY"
+            kind = "date"
         elif isinstance(value, float):
-            cell.number_format = "0.0"
+            kind = "rate"
+        else:
+            kind = "text"
+        cell.style = _style_name(kind, bold)
 
 
 def to_xlsx(report: Report) -> bytes:
     """Sheet 1: the task list in the offices' layout; sheet 2: the per-unit summary."""
     workbook = Workbook()
+    _cell_styles(workbook)
     tasks_sheet = workbook.active
     tasks_sheet.title = "Nhiệm vụ"
     _sheet_heading(tasks_sheet, TITLE.upper(), report, len(TASK_COLUMNS))
