@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -16,24 +18,30 @@ from tracker.core.database import include_object_for
 from tracker.extensions import db
 
 
-def _fresh_url(backend: str, tmp_path) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+@contextmanager
+def fresh_database(backend: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The URL of an empty database of `backend` (a new PostgreSQL database, dropped after)."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path}/migrated.db", None
+        yield f"sqlite:///{tmp_path}/migrated.db"
+        return
     name = f"tracker_mig_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_URL).set(database=name)
-    return url.render_as_string(hide_password=False), (admin, name)
+    try:
+        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
 def test_migrations_match_models(backend_name: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     if backend_name == "postgresql" and not PG_URL:
         pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL server to test on")
-    url, cleanup = _fresh_url(backend_name, tmp_path)
-    app = make_app(url, "sqlite", tmp_path / "instance")  # no schema override
-    try:
+    with fresh_database(backend_name, tmp_path) as url:
+        app = make_app(url, "sqlite", tmp_path / "instance")  # no schema override
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
@@ -52,12 +60,6 @@ def test_migrations_match_models(backend_name: str, tmp_path) -> None:  # type: 
                 tables = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
             assert tables == set()
             db.engine.dispose()
-    finally:
-        if cleanup is not None:
-            admin, name = cleanup
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def test_wsgi_module_builds_the_app(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

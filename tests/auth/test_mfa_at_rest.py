@@ -306,12 +306,10 @@ def test_the_migration_keeps_plaintext_secrets_and_recovery_codes(backend_name, 
     from flask_migrate import downgrade, upgrade
 
     from tests.conftest import PG_URL
-    from tests.test_schema import _fresh_url
+    from tests.test_schema import fresh_database
 
     if backend_name == "postgresql" and not PG_URL:
         pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL server to test on")
-    url, cleanup = _fresh_url(backend_name, tmp_path)
-    app = make_app(url, "sqlite", tmp_path / "instance")  # no schema override
     plain = pyotp.random_base32()
     rows = sa.text(
         "SELECT users.username, users.totp_secret, count(recovery_codes.id) FROM users"
@@ -338,7 +336,8 @@ def test_the_migration_keeps_plaintext_secrets_and_recovery_codes(backend_name, 
             {"id": user_id, "now": FIXED_NOW},
         )
 
-    try:
+    with fresh_database(backend_name, tmp_path) as url:
+        app = make_app(url, "sqlite", tmp_path / "instance")  # no schema override
         with app.app_context():
             upgrade(revision="5e2a9c4d7f10")
             with db.engine.begin() as conn:
@@ -353,9 +352,3 @@ def test_the_migration_keeps_plaintext_secrets_and_recovery_codes(backend_name, 
             with db.engine.begin() as conn:
                 assert conn.execute(rows).all() == [("cu", plain, 1), ("moi", None, 0)]
             db.engine.dispose()
-    finally:
-        if cleanup is not None:
-            admin, name = cleanup
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()

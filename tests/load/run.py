@@ -283,6 +283,7 @@ def _drive(argv: list[str]) -> int:
         "task_exceptions": exceptions,
         "failures": measured["failures"] + ramp["failures"] + exception_count,
         "endpoints_exercised": sorted(set(measured["endpoints"]) | set(ramp["endpoints"])),
+        "endpoints_expected": sorted(locustfile.ENDPOINTS),
         "slices": _slices(timings, float(seconds)),
     }
     Path(out).write_text(json.dumps(result))

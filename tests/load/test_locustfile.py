@@ -13,18 +13,6 @@ import pytest
 from tests.conftest import PG_URL
 
 RUNNER = Path(__file__).with_name("run.py")
-# Every request the mix makes, by the name locust reports it under.
-ENDPOINTS = {
-    "login_page",
-    "login",
-    "tasks_mine",
-    "task_list",
-    "task_list_filtered",
-    "task_detail",
-    "progress_post",
-    "notifications",
-    "dashboard",
-}
 
 
 @pytest.mark.postgres
@@ -68,7 +56,10 @@ def test_a_short_load_run_has_no_failure(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     assert result["failures"] == 0, result["errors"] + result["ramp"]["errors"]
     assert result["users_ready"] == 5
-    assert set(result["endpoints_exercised"]) == ENDPOINTS
+    # The mix's own list (locustfile.ENDPOINTS), read in the runner's locust process: the
+    # test cannot import locust, which monkey-patches the standard library with gevent.
+    assert result["endpoints_expected"]
+    assert result["endpoints_exercised"] == result["endpoints_expected"]
     assert result["requests"] > 50
     # Each progress report locust saw succeed is a history entry in the database.
     posted = result["endpoints"].get("progress_post", {}).get("requests", 0)

@@ -270,11 +270,10 @@ class DigestGroup:
 
 @dataclass
 class Digest:
-    """What one digest says: its sections, how many reminders it carries in all, its
-    identity, and the reminders named in its header."""
+    """What one digest says: its sections, its identity (which also says how many reminders
+    it carries in all), and the reminders named in its header."""
 
     groups: list[DigestGroup]
-    count: int
     identity: DigestIdentity
     header: list[str]
 
@@ -302,16 +301,10 @@ def _digest_lines(items: Sequence[Item], base_url: str) -> list[DigestLine]:
             label=labels.get(item.delivery.kind, item.delivery.kind),
             for_information=item.delivery.audience == Audience.COORDINATING,
             deadline=f"{item.task.deadline:%d/%m/%Y}" if item.task.deadline else "",
-            lead_unit=_lead_unit_name(item.task),
+            lead_unit=item.task.lead_unit_name,
         )
         for item in items
     ]
-
-
-def _lead_unit_name(task: Any) -> str:
-    # A digest's tasks are plain rows carrying the name; a single message's are Tasks.
-    name = getattr(task, "lead_unit_name", None)
-    return name if name is not None else task.lead_unit.name
 
 
 def compose(recipient: User, item: Item, *, day: date) -> EmailMessage:
@@ -334,7 +327,7 @@ def compose_digest(recipient: User, digest: Digest, *, day: date) -> EmailMessag
         subject = _(
             "Nhắc việc ngày %(day)s: %(n)d nhiệm vụ cần chú ý",
             day=f"{day:%d/%m/%Y}",
-            n=digest.count,
+            n=digest.identity.count,
         )
         text, html = _render("digest", recipient, groups=groups, day=day)
     message_id = digest_message_id(digest.identity)

@@ -370,7 +370,6 @@ def _digest(token: str, recipient_id: int) -> Digest | None:
     first = sorted((i.delivery for g in groups for i in g.items), key=_row_order)
     return Digest(
         groups=groups,
-        count=identity.count,
         identity=identity,
         header=[f"{row.task_id}:{row.kind}" for row in first[:MAX_HEADER_ITEMS]],
     )
