@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from tracker.reports import charts
 from tracker.reports.operations import REPORT_CLASSES, UnitRow
@@ -94,3 +95,22 @@ def test_dashboard_has_no_inline_style_and_the_same_bars(login, data) -> None:
             x += float(width)
         assert x == pytest.approx(100, abs=0.05)
         assert sum(int(count) for *_rest, count in rects) == total
+
+
+def test_a_kept_chart_is_never_the_wrong_one(app, sample) -> None:
+    """Charts are kept per process by what they show and the language: other numbers or
+    another language draw anew."""
+    rows, series = sample
+    with app.test_request_context():
+        first = charts.on_time_chart(rows)
+        assert charts.on_time_chart(rows) is first  # kept
+        rows[0].done_on_time = 2
+        changed = charts.on_time_chart(rows)
+        monthly = charts.class_chart(series)
+        series[0][1][REPORT_CLASSES[0]] = 999
+        monthly_changed = charts.class_chart(series)
+    assert ">75%<" in first and ">50%<" in changed and ">75%<" not in changed
+    assert monthly_changed != monthly and "999" in monthly_changed
+    with app.test_request_context(), force_locale("en"):
+        english = charts.on_time_chart(rows)
+    assert "On-time completion rate by unit" in english and english != changed

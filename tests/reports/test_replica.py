@@ -66,6 +66,8 @@ def _copy_and_change(target: sa.Engine) -> None:
     """Copy the main database into `target` as a replica would, then make it differ."""
     with db.engine.connect() as source, target.begin() as dest:
         for table in db.metadata.sorted_tables:
+            if table.name == "task_tallies":
+                continue  # the copy's own triggers count the tasks copied into it
             rows = [dict(row._mapping) for row in source.execute(table.select())]
             if rows:
                 dest.execute(table.insert(), rows)

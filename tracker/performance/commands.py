@@ -127,6 +127,16 @@ def _database_has_data() -> bool:
     return bool(db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("tasks"))))
 
 
+MEASUREMENTS = (
+    "task_list",
+    "api_list",
+    "dashboard",
+    "search",
+    "export_quarter",
+    "reminder_pass",
+)
+
+
 @click.command("bench")
 @click.option("--tasks", "n_tasks", default=100_000, show_default=True)
 @click.option("--units", "n_units", default=80, show_default=True)
@@ -134,28 +144,59 @@ def _database_has_data() -> bool:
 @click.option("--samples", default=30, show_default=True, help="Samples per measurement (≥30).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON line last.")
 @click.option("--force", is_flag=True, help="Empty a database that already holds data.")
+@click.option(
+    "--reuse",
+    is_flag=True,
+    help="Measure the province an earlier `tracker bench` built in the database, without "
+    "building it again (its reminders are emptied first).",
+)
+@click.option(
+    "--only",
+    default="",
+    help=f"Comma-separated measurements to run (default: all): {', '.join(MEASUREMENTS)}.",
+)
 @with_appcontext
 def bench_command(
-    n_tasks: int, n_units: int, n_users: int, samples: int, as_json: bool, force: bool
+    n_tasks: int,
+    n_units: int,
+    n_users: int,
+    samples: int,
+    as_json: bool,
+    force: bool,
+    reuse: bool,
+    only: str,
 ) -> None:
     """Build a synthetic province in TRACKER_DATABASE_URL and measure lists, API, dashboard,
     search, a reminder pass and a quarter's export."""
     from tracker.performance.synthetic import BENCH_TODAY, build_province
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    if _database_has_data() and not force:
-        raise click.ClickException(
-            "The database already holds data; the benchmark builds its own province. "
-            "Point TRACKER_DATABASE_URL at an empty database, or pass --force to empty it."
+    wanted = [name.strip() for name in only.split(",") if name.strip()] or list(MEASUREMENTS)
+    unknown = sorted(set(wanted) - set(MEASUREMENTS))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown measurement(s): {', '.join(unknown)}", param_hint="--only"
         )
-    db.session.remove()
-    db.drop_all()
-    db.create_all()
-    started = time.perf_counter()
-    with click.progressbar(length=n_tasks, label="Building the province", file=sys.stderr) as bar:
-        counts = build_province(n_tasks, n_units, n_users, progress=bar.update)
-    build_s = time.perf_counter() - started
-    click.echo(f"Built {counts} in {build_s:.1f} s", err=True)
+    if reuse:
+        if not _database_has_data():
+            raise click.ClickException("--reuse: the database holds no province.")
+        n_tasks = _forget_reminders()
+    else:
+        if _database_has_data() and not force:
+            raise click.ClickException(
+                "The database already holds data; the benchmark builds its own province. "
+                "Point TRACKER_DATABASE_URL at an empty database, or pass --force to empty it."
+            )
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        started = time.perf_counter()
+        with click.progressbar(
+            length=n_tasks, label="Building the province", file=sys.stderr
+        ) as bar:
+            counts = build_province(n_tasks, n_units, n_users, progress=bar.update)
+        build_s = time.perf_counter() - started
+        click.echo(f"Built {counts} in {build_s:.1f} s", err=True)
     if db.engine.dialect.name == "postgresql":
         # What autovacuum has long done on a database in use: statistics, and the visibility
         # map without which PostgreSQL cannot answer the reports from the covering index.
@@ -173,7 +214,7 @@ def bench_command(
     # As wsgi.py does at a server's start: the long-lived objects out of the collector's way.
     gc.collect()
     gc.freeze()
-    measurements = _run_measurements(app, log, max(30, samples), now)
+    measurements = _run_measurements(app, log, max(30, samples), now, wanted)
     result = {"tasks": n_tasks, "database": db.engine.dialect.name, "measurements": measurements}
     _print_table(result)
     if as_json:
@@ -208,7 +249,21 @@ def _busiest_unit_user(today: Any) -> tuple[str, int]:
     return username, unit_id
 
 
-def _run_measurements(app: Flask, log: QueryLog, samples: int, now: datetime) -> dict[str, Any]:
+def _forget_reminders() -> int:
+    """Empty the reminders a previous run planned and sent, so a reused province's pass
+    starts from the same state as a fresh one's. Returns the province's task count."""
+    from tracker.reminders.models import Delivery, ReminderState, WebhookDelivery
+    from tracker.tasks.models import Task
+
+    for model in (WebhookDelivery, Delivery, ReminderState):
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+    return int(db.session.scalar(sa.select(sa.func.count(Task.id))) or 0)
+
+
+def _run_measurements(
+    app: Flask, log: QueryLog, samples: int, now: datetime, wanted: list[str] | None = None
+) -> dict[str, Any]:
     from tracker.auth.models import User
     from tracker.auth.operations import create_api_token
     from tracker.performance.synthetic import BENCH_TODAY
@@ -253,6 +308,8 @@ def _run_measurements(app: Flask, log: QueryLog, samples: int, now: datetime) ->
         ("reminder_pass", lambda: _measure_once(log, lambda: _digest_pass(now))),
     ]
     for name, step in steps:
+        if wanted is not None and name not in wanted:
+            continue
         if name == "reminder_pass":
             started = time.perf_counter()
             _reminder_pass(now)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from xml.sax.saxutils import unescape
 
 import pygal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from pygal.style import Style
 
@@ -70,15 +72,43 @@ def _short(name: str, limit: int = 34) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
+# A chart is a pure function of what it shows and the language of its labels, and drawing one
+# with pygal took a third of the dashboard's time at a million tasks: the SVG of the last few
+# inputs is kept per process. A changed count is a new key, so a kept chart is never stale.
+CACHED_CHARTS = 32
+
+
+@functools.lru_cache(maxsize=CACHED_CHARTS)
+def _on_time_svg(_locale: str, rated: tuple[tuple[str, float], ...]) -> str:
+    return _render(_on_time(rated))
+
+
+@functools.lru_cache(maxsize=CACHED_CHARTS)
+def _class_svg(_locale: str, series: tuple[tuple[tuple[int, int], tuple[int, ...]], ...]) -> str:
+    return _render(
+        class_graph([(ym, dict(zip(REPORT_CLASSES, c, strict=True))) for ym, c in series])
+    )
+
+
+def _locale() -> str:
+    return str(get_locale() or "")
+
+
 def on_time_chart(rows: list[UnitRow]) -> str:
     """Horizontal bars: each unit's on-time rate over tasks already due (units with none
     due are left out)."""
-    return _render(on_time_graph(rows))
+    rated = tuple((r.unit_name, r.on_time_rate) for r in rows if r.on_time_rate is not None)
+    return _on_time_svg(_locale(), rated)
 
 
 def on_time_graph(rows: list[UnitRow]) -> pygal.graph.graph.Graph:
     """The pygal chart behind `on_time_chart`."""
-    rated = [r for r in rows if r.on_time_rate is not None]
+    return _on_time(
+        tuple((r.unit_name, r.on_time_rate) for r in rows if r.on_time_rate is not None)
+    )
+
+
+def _on_time(rated: tuple[tuple[str, float], ...]) -> pygal.graph.graph.Graph:
     chart = pygal.HorizontalBar(
         style=_STYLE,
         js=[],
@@ -93,15 +123,16 @@ def on_time_graph(rows: list[UnitRow]) -> pygal.graph.graph.Graph:
         no_data_text=_("Chưa có nhiệm vụ đến hạn"),
     )
     # HorizontalBar draws the first label at the bottom; reverse so the list reads top-down.
-    rated = list(reversed(rated))
-    chart.x_labels = [_short(r.unit_name) for r in rated]
-    chart.add(_("Tỷ lệ đúng hạn"), [r.on_time_rate for r in rated])
+    rated = tuple(reversed(rated))
+    chart.x_labels = [_short(name) for name, _rate in rated]
+    chart.add(_("Tỷ lệ đúng hạn"), [rate for _name, rate in rated])
     return chart
 
 
 def class_chart(series: list[tuple[tuple[int, int], dict[str, int]]]) -> str:
     """Stacked bars: for each month, the tasks due in it, by class today."""
-    return _render(class_graph(series))
+    key = tuple((ym, tuple(counts[k] for k in REPORT_CLASSES)) for ym, counts in series)
+    return _class_svg(_locale(), key)
 
 
 def class_graph(series: list[tuple[tuple[int, int], dict[str, int]]]) -> pygal.graph.graph.Graph:

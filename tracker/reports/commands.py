@@ -113,4 +113,25 @@ def import_command(
     click.echo(f"Created {len(created)} tasks.")
 
 
-commands = [report_command, import_command]
+@click.command("rebuild-tallies")
+@click.option("--check", is_flag=True, help="Only compare; exit 1 when the tallies differ.")
+@with_appcontext
+def rebuild_tallies_command(check: bool) -> None:
+    """Recompute the dashboard's tallies (task_tallies) from the tasks. The triggers keep them
+    exact; this is for after restoring a table by hand, or to check."""
+    from tracker.extensions import db
+    from tracker.reports import tallies
+
+    differences = tallies.differences(db.session.connection())
+    if check:
+        db.session.rollback()
+        if differences:
+            raise click.ClickException(f"{len(differences)} tallies differ from the tasks.")
+        click.echo("The tallies match the tasks.")
+        return
+    rows = tallies.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"Rebuilt {rows} tallies ({len(differences)} differed).")
+
+
+commands = [report_command, import_command, rebuild_tallies_command]

@@ -1,8 +1,8 @@
-"""Private calendar feeds: one revocable secret URL per user."""
+"""Private calendar feeds (one revocable secret URL per user) and the report tallies."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.core.models import TimestampMixin
 from tracker.core.time import UTCDateTime
 from tracker.extensions import db
+from tracker.reports import tallies
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -36,3 +37,20 @@ class CalendarFeed(TimestampMixin, db.Model):
     def is_active(self) -> bool:
         """Not revoked."""
         return self.revoked_dt is None
+
+
+class TaskTally(db.Model):
+    """Counted tasks per deadline day and lead unit, kept by triggers on `tasks` (see
+    tracker/reports/tallies.py); never written by the application."""
+
+    __tablename__ = tallies.TABLE
+
+    deadline: Mapped[date] = mapped_column(primary_key=True)
+    lead_unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    open_count: Mapped[int] = mapped_column(default=0)
+    done_on_time: Mapped[int] = mapped_column(default=0)
+    done_late: Mapped[int] = mapped_column(default=0)
+    extended: Mapped[int] = mapped_column(default=0)
+
+
+sa.event.listen(db.metadata, "after_create", tallies.install_after_create)

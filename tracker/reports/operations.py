@@ -26,6 +26,7 @@ from tracker.auth.models import User
 from tracker.core.permissions import visible_tasks_clause
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
+from tracker.reports.models import TaskTally
 from tracker.reports.periods import Period
 from tracker.reports.replica import report_session
 from tracker.tasks.models import Status, Task, Timeliness
@@ -268,8 +269,56 @@ class Summary:
     total: UnitRow = field(default_factory=lambda: UnitRow(None, str(_("Tổng cộng"))))
 
 
-def unit_summary(scope: ReportScope) -> Summary:
-    """Per lead unit: tasks of the period, and of those already due, each class; one query."""
+def reads_tallies(scope: ReportScope) -> bool:
+    """Whether the report's counts can be summed from the tallies (tracker/reports/tallies.py):
+    counted against the current deadline, every unit's tasks visible, no meeting filter."""
+    return (
+        scope.against == "current"
+        and scope.meeting is None
+        and (scope.viewer is None or scope.viewer.sees_all_tasks)
+    )
+
+
+def _tally_sums(scope: ReportScope) -> tuple[Any, dict[str, sa.ColumnElement[int]]]:
+    """The tallies of the period, and the sums giving the summary's columns from them."""
+    T = TaskTally
+    due = T.deadline <= scope.as_of
+    counted = T.open_count + T.done_on_time + T.done_late
+
+    def total(value: Any, *conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        if conditions:
+            value = sa.case((sa.and_(*conditions), value), else_=0)
+        return sa.func.coalesce(sa.func.sum(value), 0)
+
+    sums = {
+        "assigned": total(counted),
+        "due": total(counted, due),
+        Timeliness.DONE_ON_TIME.value: total(T.done_on_time, due),
+        Timeliness.DONE_LATE.value: total(T.done_late, due),
+        Timeliness.OPEN_ON_TIME.value: total(T.open_count, due, T.deadline >= scope.today),
+        Timeliness.OPEN_OVERDUE.value: total(T.open_count, due, T.deadline < scope.today),
+        "extended": total(T.extended, due),
+    }
+    where = [T.deadline.between(scope.period.start, scope.period.end)]
+    if scope.unit is not None:
+        where.append(T.lead_unit_id == scope.unit.id)
+    return where, sums
+
+
+def _unit_counts(scope: ReportScope) -> Any:
+    """Per unit id: assigned, due, the four classes and extended (a subquery)."""
+    if reads_tallies(scope):
+        where, sums = _tally_sums(scope)
+        return (
+            sa.select(
+                TaskTally.lead_unit_id.label("unit_id"), *(v.label(k) for k, v in sums.items())
+            )
+            .where(*where)
+            .group_by(TaskTally.lead_unit_id)
+            # Keys whose tasks all moved away stay behind with zeros.
+            .having(sums["assigned"] > 0)
+            .subquery()
+        )
     dl = scope.deadline
     due = dl <= scope.as_of
     classes = _class_conditions(scope)
@@ -279,7 +328,7 @@ def unit_summary(scope: ReportScope) -> Summary:
     # report index instead of walking the lead-unit index in group order and fetching each
     # task from the table (four times slower at a million tasks).
     unit_id = (Task.lead_unit_id + 0).label("unit_id")
-    counts = (
+    return (
         sa.select(
             unit_id,
             sa.func.count(Task.id).label("assigned"),
@@ -291,6 +340,11 @@ def unit_summary(scope: ReportScope) -> Summary:
         .group_by(unit_id)
         .subquery()
     )
+
+
+def unit_summary(scope: ReportScope) -> Summary:
+    """Per lead unit: tasks of the period, and of those already due, each class; one query."""
+    counts = _unit_counts(scope)
     query = (
         sa.select(
             counts.c.unit_id,
@@ -418,15 +472,33 @@ def meeting_progress(scope: ReportScope, limit: int = 50) -> list[MeetingRow]:
 
 def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, int]]]:
     """For each month of the period, the tasks whose deadline falls in it, by class today."""
-    dl = scope.deadline
-    year = sa.extract("year", dl)
-    month = sa.extract("month", dl)
-    classes = _class_conditions(scope)
-    query = (
-        sa.select(year, month, *(_count(classes[c]) for c in REPORT_CLASSES))
-        .where(*scope_conditions(scope))
-        .group_by(year, month)
-    )
+    if reads_tallies(scope):
+        T = TaskTally
+        year, month = sa.extract("year", T.deadline), sa.extract("month", T.deadline)
+        where, _sums = _tally_sums(scope)
+        now_open = {
+            Timeliness.OPEN_ON_TIME.value: T.deadline >= scope.today,
+            Timeliness.OPEN_OVERDUE.value: T.deadline < scope.today,
+        }
+        columns = [
+            sa.func.coalesce(sa.func.sum(T.done_on_time), 0),
+            sa.func.coalesce(sa.func.sum(T.done_late), 0),
+            *(
+                sa.func.coalesce(sa.func.sum(sa.case((now_open[c], T.open_count), else_=0)), 0)
+                for c in REPORT_CLASSES[2:]
+            ),
+        ]
+        query = sa.select(year, month, *columns).where(*where).group_by(year, month)
+    else:
+        dl = scope.deadline
+        year = sa.extract("year", dl)
+        month = sa.extract("month", dl)
+        classes = _class_conditions(scope)
+        query = (
+            sa.select(year, month, *(_count(classes[c]) for c in REPORT_CLASSES))
+            .where(*scope_conditions(scope))
+            .group_by(year, month)
+        )
     found = {
         (int(y), int(m)): dict(zip(REPORT_CLASSES, (int(c) for c in counts), strict=True))
         for y, m, *counts in report_session().execute(query)
@@ -440,7 +512,8 @@ def overdue_tasks(scope: ReportScope, limit: int | None = None) -> Sequence[Task
     dl = scope.deadline
     query = (
         sa.select(Task)
-        .options(joinedload(Task.lead_unit), joinedload(Task.meeting))
+        # Without the meetings' notice texts, which no report prints.
+        .options(joinedload(Task.lead_unit), joinedload(Task.meeting).defer(Meeting.notice_text))
         .where(*scope_conditions(scope), Task.status != Status.DONE.value, dl < scope.today)
         .order_by(dl, Task.id)
     )
@@ -455,7 +528,7 @@ def report_tasks(scope: ReportScope) -> Sequence[Task]:
         sa.select(Task)
         .join(Task.meeting)
         .options(
-            contains_eager(Task.meeting),
+            contains_eager(Task.meeting).defer(Meeting.notice_text),
             joinedload(Task.lead_unit),
             selectinload(Task.coordinating_units),
         )

@@ -71,11 +71,14 @@ def _scope_from_request() -> operations.ReportScope:
     )
 
 
-def _filter_choices() -> tuple[list[Any], list[Meeting]]:
+def _filter_choices() -> tuple[list[Any], list[Any]]:
     if not current_user.sees_all_tasks:
         return [], []
-    meetings = db.session.scalars(
-        sa.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(200)
+    # The columns the filter's options show, not whole meetings with their notice texts.
+    meetings = db.session.execute(
+        sa.select(Meeting.id, Meeting.held_on, Meeting.notice_number, Meeting.title)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .limit(200)
     ).all()
     return active_units(), list(meetings)
 
@@ -129,7 +132,8 @@ def dashboard() -> Any:
         units=units,
         meetings=meetings,
         classes=operations.REPORT_CLASSES,
-        class_labels=operations.CLASS_LABELS,
+        # Translated once: the meetings' bars print them hundreds of times.
+        class_labels={k: str(v) for k, v in operations.CLASS_LABELS.items()},
         days_overdue=operations.days_overdue,
         error=None,
     )

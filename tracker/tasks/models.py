@@ -92,7 +92,8 @@ class Task(TimestampMixin, db.Model):
     )
     content: Mapped[str] = mapped_column(sa.Text)
     # Diacritic-free copy of the content for search ("noi vu" finds "Nội vụ").
-    content_folded: Mapped[str] = mapped_column(sa.Text, default="")
+    # Only searched, never shown: deferred, so loading tasks does not carry every text twice.
+    content_folded: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
     lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     deadline: Mapped[date | None] = mapped_column()  # local calendar date; None: ongoing
