@@ -120,14 +120,27 @@ def make_clock(now: datetime, rules: Rules) -> Clock:
     )
 
 
-def skip_reason(table: sa.Table, today: date, *, per_person: bool = True) -> sa.Case[Any]:
+def skip_reason(
+    table: sa.Table, today: date, *, per_person: bool = True, joined: bool = False
+) -> sa.Case[Any]:
     """Why a planned reminder of `table` must not go out now, as an SQL expression (NULL: it
     must). Checked at send time, so a task confirmed between planning and sending is not
     reminded; evaluated by the database on the claimed rows, so a digest covering thousands
-    of tasks is checked without reading them. The first matching reason is recorded."""
+    of tasks is checked without reading them. The first matching reason is recorded.
+
+    `joined`: the query outer-joins `tasks` on the reminder's task, and the expression reads
+    its columns (one lookup per row) instead of looking the task up for each condition."""
     task_id = table.c.task_id
-    status = sa.select(Task.status).where(Task.id == task_id).correlate(table).scalar_subquery()
-    deadline = sa.select(Task.deadline).where(Task.id == task_id).correlate(table).scalar_subquery()
+    if joined:
+        status: Any = Task.status
+        deadline: Any = Task.deadline
+        task_deleted: sa.ColumnElement[bool] = Task.id.is_(None)
+    else:
+        status = sa.select(Task.status).where(Task.id == task_id).correlate(table).scalar_subquery()
+        deadline = (
+            sa.select(Task.deadline).where(Task.id == task_id).correlate(table).scalar_subquery()
+        )
+        task_deleted = ~sa.exists().where(Task.id == task_id).correlate(table)
     by_status = sa.literal("status ") + status
     kind = table.c.kind
     pending_extension = (
@@ -139,7 +152,7 @@ def skip_reason(table: sa.Table, today: date, *, per_person: bool = True) -> sa.
         .correlate(table)
     )
     whens: list[tuple[sa.ColumnElement[bool], Any]] = [
-        (~sa.exists().where(Task.id == task_id).correlate(table), "task deleted"),
+        (task_deleted, "task deleted"),
         (sa.and_(kind.in_(sorted(SCHEDULED)), table.c.day < today), "stale"),
     ]
     if per_person:
@@ -197,19 +210,20 @@ def _due(table: sa.Table, now: datetime) -> list[sa.ColumnElement[bool]]:
 
 
 def _claim_recipient(
-    now: datetime, token: str, recipient_id: int | None = None
-) -> tuple[int, int | None]:
+    clock: Clock, token: str, recipient_id: int | None = None
+) -> tuple[int, int, int | None]:
     """Claim every due reminder of one recipient (`recipient_id`, or else the next one with
-    due rows), so one digest covers them all. On PostgreSQL the next recipient is picked
-    with FOR UPDATE SKIP LOCKED (a second pass skips the rows this one is taking); on SQLite
-    the conditional UPDATE is atomic. Either way only rows still pending are taken. Returns
-    the rows claimed (committed) and whose they are."""
+    due rows), so one digest covers them all, and in the same statement skip the ones the
+    send-time re-check refuses. On PostgreSQL the next recipient is picked with FOR UPDATE
+    SKIP LOCKED (a second pass skips the rows this one is taking); on SQLite the conditional
+    UPDATE is atomic. Either way only rows still pending are taken. Returns the rows claimed
+    to send and the rows skipped (committed), and whose they are."""
     D = Delivery.__table__
     if recipient_id is None:
         # In the order of the (status, send_after_dt) index, so picking is not a sort.
         pick = (
             sa.select(D.c.recipient_id)
-            .where(*_due(D, now))
+            .where(*_due(D, clock.now))
             .order_by(D.c.status, D.c.send_after_dt)
             .limit(1)
         )
@@ -218,21 +232,53 @@ def _claim_recipient(
         recipient_id = db.session.scalar(pick)
         if recipient_id is None:
             db.session.commit()
-            return 0, None
-    # A separate statement with the id as a value, so the database finds the rows through
-    # the recipient index instead of scanning every pending row.
-    claim = (
-        sa.update(D)
-        .where(D.c.recipient_id == recipient_id, *_due(D, now))
-        .values(
-            status=DeliveryStatus.SENDING.value,
-            claim_token=token,
-            claimed_dt=sa.literal(now, Delivery.claimed_dt.type),
-        )
-    )
-    count = db.session.execute(claim).rowcount  # type: ignore[attr-defined]
+            return 0, 0, None
+    statuses = db.session.scalars(
+        _claim_statement(clock.today),
+        {"token": token, "recipient": recipient_id, "now": clock.now},
+    ).all()
     db.session.commit()
-    return int(count or 0), recipient_id
+    skipped = statuses.count(DeliveryStatus.SKIPPED.value)
+    return len(statuses) - skipped, skipped, recipient_id
+
+
+@functools.lru_cache(maxsize=4)
+def _claim_statement(today: date) -> sa.Update:
+    """Claim a recipient's due rows, each marked sending or, when the re-check (`skip_reason`)
+    refuses it, skipped with the reason; returns each row's new status. The reason is worked
+    out once per row in a subquery (a CASE repeated in three columns would run its lookups
+    three times); the recipient's id is a value, so the database finds the rows through the
+    recipient index. Built once per day (the re-check compares with the day)."""
+    D = Delivery.__table__
+    now = sa.bindparam("now", type_=Delivery.send_after_dt.type)
+    checked = (
+        sa.select(D.c.id, skip_reason(D, today, joined=True).label("reason"))
+        .select_from(D.outerjoin(Task, Task.id == D.c.task_id))
+        .where(
+            D.c.recipient_id == sa.bindparam("recipient"),
+            D.c.status == DeliveryStatus.PENDING.value,
+            D.c.send_after_dt <= now,
+        )
+        # PostgreSQL: rows another pass is claiming are left to it rather than waited for
+        # (two passes joining the same rows in different orders would deadlock).
+        .with_for_update(skip_locked=True, of=D)
+        .subquery()
+    )
+    to_send = checked.c.reason.is_(None)
+    return (
+        sa.update(D)
+        # Pending again here: a concurrent pass may have taken the row meanwhile.
+        .where(D.c.id == checked.c.id, D.c.status == DeliveryStatus.PENDING.value)
+        .values(
+            status=sa.case(
+                (to_send, DeliveryStatus.SENDING.value), else_=DeliveryStatus.SKIPPED.value
+            ),
+            claim_token=sa.case((to_send, TOKEN), else_=sa.null()),
+            claimed_dt=now,
+            last_error=sa.case((to_send, D.c.last_error), else_=checked.c.reason),
+        )
+        .returning(D.c.status)
+    )
 
 
 def _anything_due(table: sa.Table, now: datetime) -> bool:
@@ -269,10 +315,21 @@ class ListedTask:
 TOKEN = sa.bindparam("token", type_=sa.String())
 
 
+RECIPIENT = sa.bindparam("recipient", type_=sa.Integer())
+
+
 def _claimed(*conditions: sa.ColumnElement[bool]) -> list[sa.ColumnElement[bool]]:
-    """The rows claimed with the `token` parameter and still to send."""
+    """The rows of the `recipient` parameter claimed with the `token` parameter and still to
+    send. Found through the (recipient, status) index: a recipient has a few hundred rows,
+    while on PostgreSQL the status index alone still holds, until a vacuum, an entry for
+    every row claimed earlier in the pass (tens of thousands on a busy morning)."""
     D = Delivery.__table__
-    return [D.c.claim_token == TOKEN, D.c.status == DeliveryStatus.SENDING.value, *conditions]
+    return [
+        D.c.recipient_id == RECIPIENT,
+        D.c.claim_token == TOKEN,
+        D.c.status == DeliveryStatus.SENDING.value,
+        *conditions,
+    ]
 
 
 def _digest_order(table: sa.Table) -> list[sa.ColumnElement[Any]]:
@@ -324,24 +381,12 @@ def _statements() -> _Statements:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _skip_statement(today: date) -> sa.Update:
-    """Skip the claimed rows the re-check refuses, recording why (built once per day)."""
-    D = Delivery.__table__
-    reason = skip_reason(D, today)
-    return (
-        sa.update(D)
-        .where(*_claimed(reason.is_not(None)))
-        .values(status=DeliveryStatus.SKIPPED.value, last_error=reason, claim_token=None)
-    )
-
-
 def _digest(token: str, recipient_id: int) -> Digest | None:
     """The digest of the rows claimed with `token` that are still to send: per group its
     count and its first MAX_ITEMS_PER_GROUP items (read with their task and lead unit), the
     identity of the whole set for the Message-ID, and the first items for the header."""
     statements = _statements()
-    params = {"token": token}
+    params = {"token": token, "recipient": recipient_id}
     stats = db.session.execute(statements.stats, params).all()
     if not stats:
         return None
@@ -425,15 +470,12 @@ def _sent_values(message: EmailMessage, clock: Clock) -> dict[str, Any]:
 def send_claimed(
     token: str, recipient_id: int, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
 ) -> None:
-    """Send the reminders of `recipient_id` claimed with `token`: re-check them in the
-    database, then one digest and the immediate messages; each outcome committed as soon as
-    known."""
+    """Send the reminders of `recipient_id` claimed (and re-checked) with `token`: one digest
+    and the immediate messages; each outcome committed as soon as known."""
     D = Delivery.__table__
-    params = {"token": token}
+    params = {"token": token, "recipient": recipient_id}
     recipient = db.session.get(User, recipient_id)
     assert recipient is not None
-    skipped = db.session.execute(_skip_statement(clock.today), params).rowcount  # type: ignore[attr-defined]
-    result.skipped += int(skipped or 0)
     if not recipient.is_active_user or not recipient.email:
         # Still listed in the application; there is nowhere to mail it.
         status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
@@ -485,13 +527,18 @@ def send_due(clock: Clock, rules: Rules, mailer: Mailer, result: PassResult) -> 
     db.session.commit()
     for recipient_id in sorted(recipients):
         token = str(uuid.uuid4())
-        if _claim_recipient(clock.now, token, recipient_id)[0]:
+        claimed, skipped, _recipient = _claim_recipient(clock, token, recipient_id)
+        result.skipped += skipped
+        if claimed:
             send_claimed(token, recipient_id, clock, rules, mailer, result)
     # Then whatever became due meanwhile (retries, a concurrent pass's leftovers).
     idle_rounds = 0
     while True:
         token = str(uuid.uuid4())
-        claimed, recipient_id = _claim_recipient(clock.now, token)
+        claimed, skipped, recipient_id = _claim_recipient(clock, token)
+        result.skipped += skipped
+        if skipped and not claimed:
+            continue  # nothing to send for this one, but there may be others
         if claimed and recipient_id is not None:
             idle_rounds = 0
             send_claimed(token, recipient_id, clock, rules, mailer, result)
@@ -587,7 +634,7 @@ def _preview(clock: Clock, result: PassResult) -> list[dict[str, Any]]:
     """What a pass would send now, without claiming or changing anything."""
     D = Delivery.__table__
     rows = db.session.execute(
-        sa.select(*_send_columns(D), skip_reason(D, clock.today).label("reason"))
+        sa.select(*_send_columns(D), skip_reason(D, clock.today, joined=True).label("reason"))
         .select_from(D.outerjoin(Task, Task.id == D.c.task_id))
         .where(*_due(D, clock.now))
         .order_by(D.c.recipient_id, *_digest_order(D))
