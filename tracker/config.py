@@ -145,6 +145,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_SCORE_AGAINST": _score_against(env.get("TRACKER_SCORE_AGAINST")),
         "TRACKER_MAIL_URL": env.get("TRACKER_MAIL_URL", ""),
         "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM", "tracker@vanho.example"),
+        # Threads sending a reminder pass's messages; 0: 2 on PostgreSQL, 1 on SQLite.
+        "TRACKER_REMINDER_THREADS": int(env.get("TRACKER_REMINDER_THREADS", "0")),
         # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form
         # error rather than by the server dropping the connection.
         "MAX_CONTENT_LENGTH": int(env.get("TRACKER_MAX_REQUEST_MB", "25")) * 1024 * 1024,

@@ -1,6 +1,10 @@
 """The reminder pass survives an SMTP outage, its database connection terminated mid-pass
 (PostgreSQL) and SIGKILL mid-send: afterwards every due reminder is delivered, at most one
-twice (the one in flight), and the admin sees what happened."""
+twice (the one in flight), and the admin sees what happened.
+
+These tests stop one sender at a chosen message, so they run the pass with one sending thread
+(TRACKER_REMINDER_THREADS=1); with N threads up to N messages are in flight, and a killed pass
+may deliver each of those twice. tests/reminders/test_threads.py covers the threaded pass."""
 
 from __future__ import annotations
 
@@ -33,6 +37,11 @@ from tracker.reminders.passes import CLAIM_LEASE, RESENT_NOTE
 
 EXTRA_UNITS = 4
 PASS_AT = local(2017, 4, 17)  # the due-soon reminders of tasks due 20/4 go out at 7:30
+
+
+@pytest.fixture(autouse=True)
+def one_sending_thread(app: Flask) -> None:
+    app.config["TRACKER_REMINDER_THREADS"] = 1
 
 
 def _more_recipients(world: World) -> None:
@@ -260,6 +269,7 @@ def test_sigkill_mid_send(mail_app: Flask, world: World, backend: str, run, logi
             "TRACKER_MAIL_URL": f"smtp://127.0.0.1:{controller.port}",
             "TRACKER_SECRET_KEY": "test-secret",
             "TRACKER_ENV": "development",
+            "TRACKER_REMINDER_THREADS": "1",
         }
         tracker = Path(sys.executable).with_name("tracker")
         process = subprocess.Popen(
