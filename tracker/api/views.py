@@ -154,6 +154,13 @@ def _refuse_unknown_query_parameters() -> Any:
             _("Dữ liệu không hợp lệ."),
             {name[:100]: _("Tham số này không được hỗ trợ.") for name in unknown[:20]},
         )
+    # The forms drop NUL characters (PostgreSQL cannot store them), so a query argument made of
+    # them would silently become empty; no parameter of this API can contain one.
+    query = request.environ.get("QUERY_STRING", "")
+    if "%00" in query or "\x00" in query:
+        return api_error(
+            422, _("Dữ liệu không hợp lệ."), {"query": _("Nội dung chứa ký tự không hợp lệ.")}
+        )
     if request.args.get("lang", "vi") not in LANGUAGES:
         return api_error(
             422, _("Dữ liệu không hợp lệ."), {"lang": _("Ngôn ngữ phải là vi hoặc en.")}
@@ -250,7 +257,10 @@ def list_tasks() -> Any:
     role = args.get("role", "lead")
     if role not in ROLES:
         errors["role"] = _("Giá trị phải là lead hoặc coordinating.")
-    statuses = [s for s in (args.get("status") or "").split(",") if s]
+    # As the document's pattern: empty, or statuses separated by single commas ("new,," and
+    # "," are refused, not read as "new" and nothing).
+    raw_statuses = args.get("status") or ""
+    statuses = raw_statuses.split(",") if raw_statuses else []
     if any(s not in STATUS_VALUES for s in statuses):
         errors["status"] = _("Trạng thái không hợp lệ.")
     timeliness = args.get("timeliness")

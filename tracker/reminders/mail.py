@@ -4,6 +4,7 @@ file outbox under the instance folder)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -22,7 +23,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -292,8 +293,14 @@ class DigestLine:
     lead_unit: str
 
 
+@functools.lru_cache(maxsize=8)
+def _labels(_locale: str) -> dict[str, str]:
+    """The reminders' labels in one language (translated once, not per message)."""
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
 def _digest_lines(items: Sequence[Item], base_url: str) -> list[DigestLine]:
-    labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    labels = _labels(str(get_locale()))
     return [
         DigestLine(
             content=_shorten(item.task.content, 300),

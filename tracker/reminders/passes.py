@@ -235,6 +235,13 @@ def _claim_recipient(
         if recipient_id is None:
             db.session.commit()
             return 0, 0, None
+    if _dialect() == "postgresql" and not db.session.scalar(
+        sa.select(sa.func.pg_try_advisory_xact_lock(RECIPIENT_LOCKS, recipient_id))
+    ):
+        # Another pass (or sending thread) is claiming this recipient's rows right now: it
+        # takes them all, so they go out in one digest rather than split between two.
+        db.session.commit()
+        return 0, 0, recipient_id
     statuses = db.session.scalars(
         _claim_statement(clock.today),
         {"token": token, "recipient": recipient_id, "now": clock.now},
@@ -242,6 +249,11 @@ def _claim_recipient(
     db.session.commit()
     skipped = statuses.count(DeliveryStatus.SKIPPED.value)
     return len(statuses) - skipped, skipped, recipient_id
+
+
+# First key of the transaction-level advisory locks a claim takes on PostgreSQL, the second
+# being the recipient's id ("tr"; the scheduler's one-key lock is another space).
+RECIPIENT_LOCKS = 0x7472
 
 
 @functools.lru_cache(maxsize=4)
@@ -262,7 +274,9 @@ def _claim_statement(today: date) -> sa.Update:
             D.c.send_after_dt <= now,
         )
         # PostgreSQL: rows another pass is claiming are left to it rather than waited for
-        # (two passes joining the same rows in different orders would deadlock).
+        # (two passes joining the same rows in different orders would deadlock). The
+        # recipient's advisory lock already keeps two claims of one person apart; this is
+        # the guard for a row locked by anything else.
         .with_for_update(skip_locked=True, of=D)
         .subquery()
     )
@@ -466,16 +480,26 @@ def _fail(
         )
 
 
-def _sent_values(message: EmailMessage, clock: Clock) -> dict[str, Any]:
+@functools.cache
+def _sent_statements() -> tuple[sa.Update, sa.Update]:
+    """Mark a message's rows sent: the digest's rows, or one row (`row_id`); built once, the
+    time and Message-ID as parameters."""
     D = Delivery.__table__
-    return {
+    values = {
         "status": DeliveryStatus.SENT.value,
-        "sent_dt": sa.literal(clock.now, Delivery.sent_dt.type),
+        "sent_dt": sa.bindparam("sent_dt", type_=Delivery.sent_dt.type),
         "attempts": D.c.attempts + 1,
-        "message_id": str(message["Message-ID"]),
+        "message_id": sa.bindparam("message_id", type_=sa.String()),
         "claim_token": None,
         "last_error": sa.case((D.c.last_error == RESENT_NOTE, RESENT_NOTE), else_=sa.null()),
     }
+    digest = sa.update(D).where(*_claimed(D.c.is_digest.is_(True))).values(**values)
+    single = (
+        sa.update(D)
+        .where(*_claimed(D.c.id == sa.bindparam("row_id", type_=sa.Integer())))
+        .values(**values)
+    )
+    return digest, single
 
 
 def send_claimed(
@@ -496,11 +520,11 @@ def send_claimed(
         db.session.commit()
         return
     # Composed before the first commit, while everything is read in one transaction.
-    messages: list[tuple[EmailMessage, list[sa.ColumnElement[bool]]]] = []
+    messages: list[tuple[EmailMessage, list[sa.ColumnElement[bool]], int | None]] = []
     digest = _digest(token, recipient.id)
     if digest is not None:
         message = compose_digest(recipient, digest, day=clock.today)
-        messages.append((message, _claimed(D.c.is_digest.is_(True))))
+        messages.append((message, _claimed(D.c.is_digest.is_(True)), None))
     singles = db.session.execute(_statements().singles, params).all()
     tasks = _full_tasks({row.task_id for row in singles}) if singles else {}
     for row in sorted(singles, key=lambda r: r.id):
@@ -508,9 +532,10 @@ def send_claimed(
         if task is None:  # deleted since the re-check; the next pass skips it
             continue
         message = compose(recipient, Item(row, task), day=clock.today)
-        messages.append((message, _claimed(D.c.id == row.id)))
+        messages.append((message, _claimed(D.c.id == row.id), row.id))
     recipient_email = recipient.email
-    for message, rows in messages:
+    digest_sent, single_sent = _sent_statements()
+    for message, rows, row_id in messages:
         try:
             mailer.send(message)
         except MailError as error:
@@ -518,9 +543,11 @@ def send_claimed(
             _fail(D, rows, str(error), clock, rules, params)
             result.failed += 1
         else:
-            db.session.execute(
-                sa.update(D).where(*rows).values(**_sent_values(message, clock)), params
-            )
+            sent = {**params, "sent_dt": clock.now, "message_id": str(message["Message-ID"])}
+            if row_id is None:
+                db.session.execute(digest_sent, sent)
+            else:
+                db.session.execute(single_sent, {**sent, "row_id": row_id})
             result.sent += 1
         db.session.commit()
     db.session.commit()
