@@ -359,7 +359,6 @@ class _Statements:
     and the digest queries anew for each of hundreds of recipients cost more than running
     them); the claim token is a parameter."""
 
-    stats: sa.Select[Any]
     listed: sa.Select[Any]
     singles: sa.Select[Any]
 
@@ -385,22 +384,20 @@ def _statements() -> _Statements:
             Unit.name.label("lead_unit_name"),
             group,
             sa.func.row_number().over(partition_by=group, order_by=_digest_order(D)).label("place"),
+            # The group's size and the whole set's identity (tracker.reminders.mail's
+            # DigestIdentity) on every row, so no statement of their own is needed.
+            sa.func.count().over(partition_by=group).label("group_total"),
+            sa.func.count().over().label("set_count"),
+            sa.func.sum(D.c.id).over().label("set_id_sum"),
+            sa.func.min(D.c.id).over().label("set_first_id"),
+            sa.func.max(D.c.id).over().label("set_last_id"),
+            sa.func.max(D.c.day).over().label("set_day"),
         )
         .select_from(D.join(Task, Task.id == D.c.task_id).join(Unit, Unit.id == Task.lead_unit_id))
         .where(*digest_rows)
         .subquery()
     )
     return _Statements(
-        stats=sa.select(
-            D.c.kind,
-            sa.func.count(),
-            sa.func.sum(D.c.id),
-            sa.func.min(D.c.id),
-            sa.func.max(D.c.id),
-            sa.func.max(D.c.day),
-        )
-        .where(*digest_rows)
-        .group_by(D.c.kind),
         listed=sa.select(numbered)
         .where(numbered.c.place <= MAX_ITEMS_PER_GROUP)
         .order_by(numbered.c.group_key, numbered.c.place),
@@ -411,30 +408,33 @@ def _statements() -> _Statements:
 def _digest(token: str, recipient_id: int) -> Digest | None:
     """The digest of the rows claimed with `token` that are still to send: per group its
     count and its first MAX_ITEMS_PER_GROUP items (read with their task and lead unit), the
-    identity of the whole set for the Message-ID, and the first items for the header."""
+    identity of the whole set for the Message-ID, and the first items for the header; one
+    statement."""
     statements = _statements()
     params = {"token": token, "recipient": recipient_id}
-    stats = db.session.execute(statements.stats, params).all()
-    if not stats:
+    rows = db.session.execute(statements.listed, params).all()
+    if not rows:
         return None
-    per_kind = {row[0]: int(row[1]) for row in stats}
+    first_row = rows[0]
     identity = DigestIdentity(
         recipient_id=recipient_id,
-        day=max(row[5] for row in stats),
-        count=sum(per_kind.values()),
-        id_sum=sum(int(row[2]) for row in stats),
-        first_id=min(int(row[3]) for row in stats),
-        last_id=max(int(row[4]) for row in stats),
+        day=first_row.set_day,
+        count=int(first_row.set_count),
+        id_sum=int(first_row.set_id_sum),
+        first_id=int(first_row.set_first_id),
+        last_id=int(first_row.set_last_id),
     )
     listed: dict[str, list[Item]] = {}
-    for row in db.session.execute(statements.listed, params):
+    totals: dict[str, int] = {}
+    for row in rows:
         task = ListedTask(row.task_id, row.content, row.task_deadline, row.lead_unit_name)
         listed.setdefault(row.group_key, []).append(Item(row, task))
-    groups: list[DigestGroup] = []
-    for key, title, kinds in DIGEST_GROUPS:
-        total = sum(per_kind.get(k.value, 0) for k in kinds)
-        if total:
-            groups.append(DigestGroup(key, title, listed.get(key, []), total))
+        totals[row.group_key] = int(row.group_total)
+    groups = [
+        DigestGroup(key, title, listed[key], totals[key])
+        for key, title, _kinds in DIGEST_GROUPS
+        if key in listed
+    ]
     # The first ones in deadline order over all groups: among the first of each group, as
     # the header names no more than a group lists.
     first = sorted((i.delivery for g in groups for i in g.items), key=_row_order)
@@ -556,12 +556,27 @@ def send_claimed(
 def _send_to(
     recipients: list[int], clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
 ) -> None:
-    for recipient_id in recipients:
-        token = str(uuid.uuid4())
-        claimed, skipped, _recipient = _claim_recipient(clock, token, recipient_id)
-        result.skipped += skipped
-        if claimed:
-            send_claimed(token, recipient_id, clock, rules, mailer, result)
+    # The recipients read in a few statements and kept loaded across the pass's commits
+    # (which would otherwise expire each one, and `send_claimed` read it again: one more
+    # round trip per person). A name or address changed meanwhile shows in the next pass.
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        users = []  # held here: the session's identity map keeps objects only weakly
+        for start in range(0, len(recipients), 500):
+            chunk = recipients[start : start + 500]
+            users += db.session.scalars(sa.select(User).where(User.id.in_(chunk))).all()
+        db.session.commit()
+        for recipient_id in recipients:
+            token = str(uuid.uuid4())
+            claimed, skipped, _recipient = _claim_recipient(clock, token, recipient_id)
+            result.skipped += skipped
+            if claimed:
+                send_claimed(token, recipient_id, clock, rules, mailer, result)
+        del users
+    finally:
+        session.expire_on_commit = expiring
 
 
 def _send_share(
