@@ -133,6 +133,7 @@ def test_unit_member_filters_stay_within_what_they_see(api, world, tasks) -> Non
         # NUL would be dropped (as forms do) and the filter silently become empty.
         ("status=%00", "status"),
         ("status=new%00", "status"),
+        ("lang%00=vi", "lang\x00"),
         ("timeliness=late", "timeliness"),
         ("due_before=31/02/2017", "due_before"),
         ("due_before=2017-02-31", "due_before"),

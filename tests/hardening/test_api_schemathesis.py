@@ -6,11 +6,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import jsonschema
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.core import NotSet
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import World, make_task
@@ -77,6 +79,30 @@ def test_api_conforms_for_every_role(
     _run(app, operations, headers, mode, skip_reports=True)
 
 
+def _really_invalid(case: schemathesis.Case, operation: Any, components: dict[str, Any]) -> bool:
+    """Whether the request `case` sends breaks the document: an undeclared query parameter, a
+    query or path value its schema refuses, or a body (left to schemathesis)."""
+    if not isinstance(case.body, NotSet):
+        return True
+    declared = {
+        (p["in"], p["name"]): p.get("schema", {})
+        for p in operation.definition.raw.get("parameters", [])
+    }
+    # A parameter whose value is an empty list is not in the request at all.
+    sent = [("query", k, v) for k, v in (case.query or {}).items() if v != []]
+    sent += [("path", k, v) for k, v in (case.path_parameters or {}).items()]
+    for where, name, value in sent:
+        if (where, name) not in declared:
+            return True
+        schema = {**declared[(where, name)], **components}
+        try:
+            if not jsonschema.Draft4Validator(schema).is_valid(value):
+                return True
+        except jsonschema.exceptions.RefResolutionError:  # pragma: no cover - keep the verdict
+            return True
+    return False
+
+
 def _run(
     app: Flask,
     operations: list[Any],
@@ -85,6 +111,7 @@ def _run(
     *,
     skip_reports: bool,
 ) -> None:
+    document = _served_document(app)
     for operation in operations:
         if skip_reports and operation.path.startswith(REPORTS):
             continue  # see test_reports_api_conforms
@@ -101,6 +128,8 @@ def _run(
             else []
         )
 
+        components = {"components": document.get("components", {})}
+
         @settings(
             max_examples=EXAMPLES,
             deadline=None,
@@ -109,7 +138,17 @@ def _run(
         )
         @given(case=operation.as_strategy(generation_mode=mode))
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers=headers, excluded_checks=excluded)  # noqa: B023
+            response = case.call(headers=headers)
+            if (
+                mode is GenerationMode.NEGATIVE
+                and response.status_code < 300
+                and not _really_invalid(case, operation, components)  # noqa: B023
+            ):
+                # Schemathesis sometimes reports a mutation its request no longer carries (an
+                # extra query parameter that was shrunk away, an Authorization header we add
+                # back): the request sent was valid, and accepting it is right.
+                return
+            case.validate_response(response, headers=headers, excluded_checks=excluded)  # noqa: B023
             # Each example starts from a clean session, as a real request would.
             db.session.remove()
 

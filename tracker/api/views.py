@@ -148,7 +148,9 @@ COMMON_PARAMS = frozenset({"lang"})
 def _refuse_unknown_query_parameters() -> Any:
     g.pop("api_user", None)  # see token_required: a shared `g` must not answer for this request
     known = COMMON_PARAMS | (LIST_PARAMS if request.endpoint == "api.list_tasks" else frozenset())
-    unknown = sorted(name for name in request.args if name not in known)
+    # Read from the raw query: the arguments have lost their NUL characters, and "lang\x00"
+    # must not pass for "lang".
+    unknown = sorted(name for name in _raw_query() if name not in known)
     if unknown:
         return api_error(
             422,
@@ -165,10 +167,14 @@ def _refuse_unknown_query_parameters() -> Any:
 # --- helpers ------------------------------------------------------------------------------
 
 
+def _raw_query() -> dict[str, list[str]]:
+    """The query arguments as sent, NUL characters included."""
+    return parse_qs(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
+
+
 def _had_nul(name: str) -> bool:
     """Whether query argument `name` arrived with a NUL character (dropped since)."""
-    raw = parse_qs(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
-    return any("\x00" in value for value in raw.get(name, []))
+    return any("\x00" in value for value in _raw_query().get(name, []))
 
 
 def _load_task(task_id: int, action: Action, *, for_update: bool = False) -> Task:
