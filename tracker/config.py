@@ -145,7 +145,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_SCORE_AGAINST": _score_against(env.get("TRACKER_SCORE_AGAINST")),
         "TRACKER_MAIL_URL": env.get("TRACKER_MAIL_URL", ""),
         "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM", "tracker@vanho.example"),
-        # Threads sending a reminder pass's messages; 0: 2 on PostgreSQL, 1 on SQLite.
+        # Threads sending a reminder pass's messages; 0: the default, 2.
         "TRACKER_REMINDER_THREADS": int(env.get("TRACKER_REMINDER_THREADS", "0")),
         # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form
         # error rather than by the server dropping the connection.
