@@ -17,19 +17,25 @@ from tracker.reminders import passes
 from tracker.reminders.models import Delivery, DeliveryStatus
 
 
-@pytest.mark.parametrize("threads", [1, 3])
-def test_a_threaded_pass_sends_every_reminder_once(
-    mail_app: Flask, smtp: SmtpHandler, run: Any, threads: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mail_app.config["TRACKER_REMINDER_THREADS"] = threads
-    used: list[int] = []
+@pytest.fixture
+def used(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of threads each pass's send_due was given."""
+    threads: list[int] = []
     original = passes.send_due
 
     def spy(*args: Any, **kw: Any) -> None:
-        used.append(kw.get("threads", 1))
+        threads.append(kw.get("threads", 1))
         original(*args, **kw)
 
     monkeypatch.setattr(passes, "send_due", spy)
+    return threads
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_threaded_pass_sends_every_reminder_once(
+    mail_app: Flask, smtp: SmtpHandler, run: Any, threads: int, used: list[int]
+) -> None:
+    mail_app.config["TRACKER_REMINDER_THREADS"] = threads
     _bulk_world()
     result = run(local(2017, 4, 17))
     assert used == [threads]
@@ -55,19 +61,9 @@ def test_how_many_threads(app: Flask) -> None:
     assert passes.sending_threads() == 4
 
 
-def test_a_mailer_passed_in_sends_alone(
-    app: Flask, run: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_mailer_passed_in_sends_alone(app: Flask, run: Any, used: list[int]) -> None:
     """A mailer object given to the pass (one connection) is never shared among threads."""
     app.config["TRACKER_REMINDER_THREADS"] = 4
-    used: list[int] = []
-    original = passes.send_due
-
-    def spy(*args: Any, **kw: Any) -> None:
-        used.append(kw.get("threads", 1))
-        original(*args, **kw)
-
-    monkeypatch.setattr(passes, "send_due", spy)
 
     class Recorder:
         def __init__(self) -> None:

@@ -269,7 +269,7 @@ def _claim_statement(today: date) -> sa.Update:
         sa.select(D.c.id, skip_reason(D, today, joined=True).label("reason"))
         .select_from(D.outerjoin(Task, Task.id == D.c.task_id))
         .where(
-            D.c.recipient_id == sa.bindparam("recipient"),
+            D.c.recipient_id == RECIPIENT,
             D.c.status == DeliveryStatus.PENDING.value,
             D.c.send_after_dt <= now,
         )
@@ -520,11 +520,11 @@ def send_claimed(
         db.session.commit()
         return
     # Composed before the first commit, while everything is read in one transaction.
-    messages: list[tuple[EmailMessage, list[sa.ColumnElement[bool]], int | None]] = []
+    # Each message with the delivery row it carries, or None for the digest's rows.
+    messages: list[tuple[EmailMessage, int | None]] = []
     digest = _digest(token, recipient.id)
     if digest is not None:
-        message = compose_digest(recipient, digest, day=clock.today)
-        messages.append((message, _claimed(D.c.is_digest.is_(True)), None))
+        messages.append((compose_digest(recipient, digest, day=clock.today), None))
     singles = db.session.execute(_statements().singles, params).all()
     tasks = _full_tasks({row.task_id for row in singles}) if singles else {}
     for row in sorted(singles, key=lambda r: r.id):
@@ -532,14 +532,15 @@ def send_claimed(
         if task is None:  # deleted since the re-check; the next pass skips it
             continue
         message = compose(recipient, Item(row, task), day=clock.today)
-        messages.append((message, _claimed(D.c.id == row.id), row.id))
+        messages.append((message, row.id))
     recipient_email = recipient.email
     digest_sent, single_sent = _sent_statements()
-    for message, rows, row_id in messages:
+    for message, row_id in messages:
         try:
             mailer.send(message)
         except MailError as error:
             log.warning("mail to %s failed: %s", recipient_email, error)
+            rows = _claimed(D.c.is_digest.is_(True) if row_id is None else D.c.id == row_id)
             _fail(D, rows, str(error), clock, rules, params)
             result.failed += 1
         else:

@@ -94,18 +94,20 @@ def _locale() -> str:
     return str(get_locale() or "")
 
 
+def _rated(rows: list[UnitRow]) -> tuple[tuple[str, float], ...]:
+    """(unit name, on-time rate) of the units with tasks already due."""
+    return tuple((r.unit_name, r.on_time_rate) for r in rows if r.on_time_rate is not None)
+
+
 def on_time_chart(rows: list[UnitRow]) -> str:
     """Horizontal bars: each unit's on-time rate over tasks already due (units with none
     due are left out)."""
-    rated = tuple((r.unit_name, r.on_time_rate) for r in rows if r.on_time_rate is not None)
-    return _on_time_svg(_locale(), rated)
+    return _on_time_svg(_locale(), _rated(rows))
 
 
 def on_time_graph(rows: list[UnitRow]) -> pygal.graph.graph.Graph:
     """The pygal chart behind `on_time_chart`."""
-    return _on_time(
-        tuple((r.unit_name, r.on_time_rate) for r in rows if r.on_time_rate is not None)
-    )
+    return _on_time(_rated(rows))
 
 
 def _on_time(rated: tuple[tuple[str, float], ...]) -> pygal.graph.graph.Graph:

@@ -279,8 +279,16 @@ def reads_tallies(scope: ReportScope) -> bool:
     )
 
 
-def _tally_sums(scope: ReportScope) -> tuple[Any, dict[str, sa.ColumnElement[int]]]:
-    """The tallies of the period, and the sums giving the summary's columns from them."""
+def _tally_where(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+    """The tallies of the report: its period, and its unit when it has one."""
+    where = [TaskTally.deadline.between(scope.period.start, scope.period.end)]
+    if scope.unit is not None:
+        where.append(TaskTally.lead_unit_id == scope.unit.id)
+    return where
+
+
+def _tally_sums(scope: ReportScope) -> dict[str, sa.ColumnElement[int]]:
+    """The sums giving the summary's columns from the tallies."""
     T = TaskTally
     due = T.deadline <= scope.as_of
     counted = T.open_count + T.done_on_time + T.done_late
@@ -299,21 +307,18 @@ def _tally_sums(scope: ReportScope) -> tuple[Any, dict[str, sa.ColumnElement[int
         Timeliness.OPEN_OVERDUE.value: total(T.open_count, due, T.deadline < scope.today),
         "extended": total(T.extended, due),
     }
-    where = [T.deadline.between(scope.period.start, scope.period.end)]
-    if scope.unit is not None:
-        where.append(T.lead_unit_id == scope.unit.id)
-    return where, sums
+    return sums
 
 
 def _unit_counts(scope: ReportScope) -> Any:
     """Per unit id: assigned, due, the four classes and extended (a subquery)."""
     if reads_tallies(scope):
-        where, sums = _tally_sums(scope)
+        sums = _tally_sums(scope)
         return (
             sa.select(
                 TaskTally.lead_unit_id.label("unit_id"), *(v.label(k) for k, v in sums.items())
             )
-            .where(*where)
+            .where(*_tally_where(scope))
             .group_by(TaskTally.lead_unit_id)
             # Keys whose tasks all moved away stay behind with zeros.
             .having(sums["assigned"] > 0)
@@ -475,7 +480,6 @@ def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, in
     if reads_tallies(scope):
         T = TaskTally
         year, month = sa.extract("year", T.deadline), sa.extract("month", T.deadline)
-        where, _sums = _tally_sums(scope)
         now_open = {
             Timeliness.OPEN_ON_TIME.value: T.deadline >= scope.today,
             Timeliness.OPEN_OVERDUE.value: T.deadline < scope.today,
@@ -488,7 +492,7 @@ def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, in
                 for c in REPORT_CLASSES[2:]
             ),
         ]
-        query = sa.select(year, month, *columns).where(*where).group_by(year, month)
+        query = sa.select(year, month, *columns).where(*_tally_where(scope)).group_by(year, month)
     else:
         dl = scope.deadline
         year = sa.extract("year", dl)
