@@ -3,6 +3,7 @@ digest per person, the same counts as one thread; who decides how many threads."
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import Any
 
@@ -37,8 +38,10 @@ def test_a_threaded_pass_sends_every_reminder_once(
 ) -> None:
     mail_app.config["TRACKER_REMINDER_THREADS"] = threads
     _bulk_world()
+    switch_interval = sys.getswitchinterval()
     result = run(local(2017, 4, 17))
     assert used == [threads]
+    assert sys.getswitchinterval() == switch_interval  # lowered only while threads send
     assert result.planned == RECIPIENTS * TASKS_EACH
     assert result.sent == len(smtp.received) == RECIPIENTS  # one digest per person
     sent = Counter(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import time as wall_time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -594,6 +595,10 @@ def _send_share(
             mailer.close()
 
 
+# Seconds between the interpreter's thread switches while threads send (see send_due).
+SENDING_SWITCH_INTERVAL = 0.0005
+
+
 def sending_threads() -> int:
     """How many threads send a pass's messages: TRACKER_REMINDER_THREADS, by default 2 (one
     composes while the other waits for the database; measured on two cores, a busy morning
@@ -622,13 +627,22 @@ def send_due(
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         shares = [recipients[i::threads] for i in range(threads)]
         results = [PassResult() for _share in shares]
-        with ThreadPoolExecutor(threads, thread_name_prefix="reminders") as pool:
-            futures = [
-                pool.submit(_send_share, app, share, clock, rules, share_result)
-                for share, share_result in zip(shares, results, strict=True)
-            ]
-            for future in futures:
-                future.result()  # a thread's error fails the pass, as it would unthreaded
+        # A thread whose statement has returned waits for the interpreter lock while another
+        # composes a message, by default up to 5 ms, and a recipient takes a dozen round
+        # trips: with 0.5 ms the database is kept busy (a busy morning at 100,000 tasks on
+        # PostgreSQL, 7.5 → 6.4 s and 6.4 → 5.3 s of sending in paired runs).
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SENDING_SWITCH_INTERVAL)
+        try:
+            with ThreadPoolExecutor(threads, thread_name_prefix="reminders") as pool:
+                futures = [
+                    pool.submit(_send_share, app, share, clock, rules, share_result)
+                    for share, share_result in zip(shares, results, strict=True)
+                ]
+                for future in futures:
+                    future.result()  # a thread's error fails the pass, as it would unthreaded
+        finally:
+            sys.setswitchinterval(switch_interval)
         for share_result in results:
             result.sent += share_result.sent
             result.failed += share_result.failed
