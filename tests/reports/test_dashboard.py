@@ -123,3 +123,93 @@ def test_dashboard_costs_a_constant_number_of_queries(login, data) -> None:
     after = _count_queries(client, url)
     assert before == after, (before, after)
     assert after <= 15
+
+
+def test_rows_print_their_links_bars_and_labels(login, data) -> None:
+    # The rows are worked out in the view (views.py, "the dashboard's rows"); this pins what
+    # they print, in both languages.
+    data.tasks[3].content = "Rà soát " + "thủ tục hành chính cấp huyện " * 8
+    data.m2.title = "Họp bàn kế hoạch quý II " + "về cải cách hành chính " * 4
+    db.session.commit()
+    client = login(data.office)
+    html = client.get("/reports/?period=2017-Q2").get_data(as_text=True)
+    a, m1, t3, t15 = data.a.id, data.m1.id, data.tasks[3].id, data.tasks[15].id
+    # A unit's row: its name and total link to its tasks of the period, each class to those.
+    assert (
+        f'<th scope="row"><a href="/tasks/?unit={a}&amp;role=lead&amp;from=2017-04-01'
+        f'&amp;to=2017-06-30">Phòng Nội vụ</a></th>' in html
+    )
+    assert (
+        f'<a class="t-open_overdue" href="/tasks/?unit={a}&amp;timeliness=open_overdue'
+        f'&amp;role=lead&amp;from=2017-04-01&amp;to=2017-04-10">2</a>' in html
+    )
+    assert '<td class="num">50,0%</td>\n      <td class="num">33,3%</td>' in html
+    # m1's twelve counted tasks: 4 done on time, 1 late, 2 open in time, 4 overdue, 1 without
+    # a deadline; the bar's segments follow each other.
+    assert f'<a href="/meetings/{m1}">Hội nghị giao ban tháng 3</a>' in html
+    assert "20/03/2017 · 45/TB-UBND (22/03/2017)" in html
+    assert (
+        '<svg class="bar" role="img" aria-label="42% hoàn thành" viewBox="0 0 100 10" '
+        'preserveAspectRatio="none">'
+        '<rect class="c-done_on_time" x="0" y="0" width="33.33" height="10">'
+        "<title>Hoàn thành đúng hạn: 4</title></rect>"
+        '<rect class="c-done_late" x="33.33" y="0" width="8.33" height="10">'
+        "<title>Hoàn thành quá hạn: 1</title></rect>"
+        '<rect class="c-open_on_time" x="41.66" y="0" width="16.67" height="10">'
+        "<title>Chưa hoàn thành trong hạn: 2</title></rect>"
+        '<rect class="c-open_overdue" x="58.33" y="0" width="33.33" height="10">'
+        "<title>Chưa hoàn thành quá hạn: 4</title></rect>"
+        '<rect class="c-no_deadline" x="91.66" y="0" width="8.33" height="10">'
+        "<title>Không thời hạn: 1</title></rect>"
+        '</svg><span class="small">42% hoàn thành</span>'
+    ) in html
+    assert (
+        '<span class="t-done_late">Hoàn thành quá hạn: 1</span><br>'
+        '<span class="t-open_on_time">Chưa hoàn thành trong hạn: 2</span><br>'
+        '<span class="t-open_overdue">Chưa hoàn thành quá hạn: 4</span><br>'
+        "Không thời hạn: 1</td>"
+    ) in html
+    # Long titles and contents are cut at a word, as Jinja's truncate does.
+    assert ">Họp bàn kế hoạch quý II về cải cách hành chính về cải cách hành chính về cải" in html
+    assert "về cải cách hành...</a>" in html
+    assert f'<a href="/tasks/{t3}">Rà soát thủ tục hành chính cấp huyện' in html
+    assert "thủ tục hành chính cấp...</a>" in html
+    # An overdue task: its notice, unit, deadline with its extensions, days overdue.
+    assert (
+        f'<td><a href="/tasks/{t15}">Nhiệm vụ số 15: rà soát thủ tục hành chính</a>\n'
+        '      <div class="muted small">45/TB-UBND</div></td>\n'
+        "    <td>Phòng Tài chính - Kế hoạch</td>\n"
+        '    <td class="nowrap">09/04/2017 <span class="muted">(gia hạn 1 lần)</span></td>\n'
+        '    <td class="num t-open_overdue">1</td>\n'
+        '    <td class="nowrap">10/04/2017 09:00</td>'
+    ) in html
+    # The filters' drop-down lists, the chosen one selected.
+    html = client.get(f"/reports/?period=2017-Q2&meeting={m1}").get_data(as_text=True)
+    assert f'<option value="{m1}" selected>20/03/2017 · 45/TB-UBND</option>' in html
+    assert f'<option value="{a}" >Phòng Nội vụ</option>' in html
+
+    english = client.get("/reports/?period=2017-Q2&lang=en").get_data(as_text=True)
+    assert 'aria-label="42% done"' in english and "<title>No deadline: 1</title>" in english
+    assert "hoàn thành" not in english
+    assert '<span class="muted">(extended 1×)</span>' in english
+
+
+def test_kept_filter_options_follow_the_request_and_the_data(login, data) -> None:
+    # The printed options are kept per process (views.py): the selection and any change to
+    # the units or meetings they show must still come through.
+    client = login(data.office)
+    a, m2 = data.a.id, data.m2.id
+    html = client.get(f"/reports/?period=2017-Q2&unit={a}").get_data(as_text=True)
+    assert f'<option value="{a}" selected>Phòng Nội vụ</option>' in html
+    html = client.get("/reports/?period=2017-Q2").get_data(as_text=True)
+    assert f'<option value="{a}" >Phòng Nội vụ</option>' in html
+    assert " selected>Phòng" not in html
+    data.a.name = "Phòng Nội vụ huyện"
+    data.m2.held_on = date(2017, 4, 4)
+    db.session.commit()
+    html = client.get("/reports/?period=2017-Q2").get_data(as_text=True)
+    assert f'<option value="{a}" >Phòng Nội vụ huyện</option>' in html
+    assert f'<option value="{m2}" >04/04/2017 · Họp bàn kế hoạch quý II</option>' in html
+    # A unit member has no filters to choose from.
+    html = login(data.a_user).get("/reports/?period=2017-Q2").get_data(as_text=True)
+    assert '<select id="unit"' not in html and '<select id="meeting"' not in html

@@ -11,6 +11,7 @@ from tracker.reports.operations import (
     class_series,
     make_scope,
     meeting_progress,
+    overdue_rows,
     overdue_tasks,
     sort_rows,
     unit_summary,
@@ -152,6 +153,37 @@ def test_overdue_list_oldest_first(data) -> None:
     from tracker.reports.operations import days_overdue
 
     assert [days_overdue(t, scope) for t in tasks] == [7, 4, 1]
+
+
+@pytest.mark.parametrize("against", ["current", "original"])
+def test_the_dashboards_overdue_rows_are_the_overdue_list(data, against) -> None:
+    # Against the original deadline, task 15 (02/04, extended to 09/04) comes first.
+    scope = make_scope(parse_period("2017-Q2"), today=TODAY, against=against)
+    from tracker.reports.operations import days_overdue
+
+    tasks = overdue_tasks(scope)
+    expected = [
+        (
+            t.id,
+            t.content,
+            t.meeting.notice_number,
+            t.meeting.title,
+            t.lead_unit.name,
+            t.deadline,
+            t.extension_count,
+            days_overdue(t, scope),
+            t.last_activity_dt,
+        )
+        for t in tasks
+    ]
+    assert [tuple(row) for row in overdue_rows(scope, limit=10)] == expected
+    order = (15, 7, 3) if against == "original" else (7, 3, 15)
+    assert [row.task_id for row in overdue_rows(scope, limit=2)] == [
+        data.tasks[n].id for n in order[:2]
+    ]
+    assert [row.days_overdue for row in overdue_rows(scope, limit=10)] == (
+        [8, 7, 4] if against == "original" else [7, 4, 1]
+    )
 
 
 def test_sorting_puts_units_without_rate_last(data) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -51,6 +51,9 @@ REPORT_CLASSES = (
     Timeliness.OPEN_ON_TIME.value,
     Timeliness.OPEN_OVERDUE.value,
 )
+
+# The segments of a meeting's progress bar: the four classes, then tasks without a deadline.
+BAR_CLASSES = (*REPORT_CLASSES, Timeliness.NO_DEADLINE.value)
 
 CLASS_LABELS = {
     Timeliness.DONE_ON_TIME.value: _l("Hoàn thành đúng hạn"),
@@ -410,6 +413,18 @@ class MeetingRow:
         """Share of one class, for the stacked progress bar."""
         return round(100 * self.counts[kind] / self.total, 2) if self.total else 0.0
 
+    def segments(self) -> list[tuple[str, float, float]]:
+        """The stacked progress bar, left to right: (class, x, width) in percent of the bar,
+        for each class (and "no deadline") the meeting has tasks in."""
+        segments = []
+        x: float = 0
+        for kind in BAR_CLASSES:
+            if self.counts[kind]:
+                width = self.percent(kind)
+                segments.append((kind, round(x, 2), width))
+                x += width
+        return segments
+
 
 def meeting_progress(scope: ReportScope, limit: int = 50) -> list[MeetingRow]:
     """Meetings with tasks in the report, each with all its counted tasks by class today."""
@@ -526,6 +541,58 @@ def overdue_tasks(scope: ReportScope, limit: int | None = None) -> Sequence[Task
     return report_session().scalars(query).unique().all()
 
 
+class OverdueRow(NamedTuple):
+    """What the dashboard's overdue list shows of a task."""
+
+    task_id: int
+    content: str
+    notice_number: str | None
+    meeting_title: str
+    lead_unit_name: str
+    deadline: date
+    extension_count: int
+    days_overdue: int
+    last_activity_dt: datetime | None
+
+
+def overdue_rows(scope: ReportScope, limit: int) -> list[OverdueRow]:
+    """The first `limit` tasks of `overdue_tasks`, as the dashboard lists them: the columns it
+    shows rather than whole tasks with their units and meetings (building those objects cost
+    the dashboard more than the query)."""
+    dl = scope.deadline
+    query = (
+        sa.select(
+            Task.id,
+            Task.content,
+            Meeting.notice_number,
+            Meeting.title,
+            Unit.name,
+            Task.deadline,
+            Task.extension_count,
+            Task.original_deadline,
+            Task.last_activity_dt,
+        )
+        .outerjoin(Unit, Unit.id == Task.lead_unit_id)
+        .outerjoin(Meeting, Meeting.id == Task.meeting_id)
+        .where(*scope_conditions(scope), Task.status != Status.DONE.value, dl < scope.today)
+        .order_by(dl, Task.id)
+        .limit(limit)
+    )
+    rows = []
+    for *shown, deadline, extensions, original, last_activity_dt in report_session().execute(query):
+        scored = (original or deadline) if scope.against == "original" else deadline
+        rows.append(
+            OverdueRow(
+                *shown,
+                deadline=deadline,
+                extension_count=extensions,
+                days_overdue=_days_past(scored, scope.today),
+                last_activity_dt=last_activity_dt,
+            )
+        )
+    return rows
+
+
 def report_tasks(scope: ReportScope) -> Sequence[Task]:
     """Every task of the report with what an export shows, in the order of the meetings."""
     query = (
@@ -564,8 +631,11 @@ def scored_deadline(task: Task, scope: ReportScope) -> date | None:
 
 def days_overdue(task: Task, scope: ReportScope) -> int:
     """Calendar days past the deadline counted against, today."""
-    deadline = scored_deadline(task, scope)
-    return max(0, (scope.today - deadline).days) if deadline else 0
+    return _days_past(scored_deadline(task, scope), scope.today)
+
+
+def _days_past(deadline: date | None, today: date) -> int:
+    return max(0, (today - deadline).days) if deadline else 0
 
 
 @dataclass

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import (
@@ -15,6 +18,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -22,15 +26,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2.filters import do_truncate, do_urlencode
+from markupsafe import Markup
 
 from tracker.core.errors import ValidationError
 from tracker.core.permissions import can_view_meeting
 from tracker.core.time import now_utc, request_today
-from tracker.core.web import ERROR_TITLES, manager_required
+from tracker.core.web import ERROR_TITLES, format_date, format_number, manager_required
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.reports import calendar_feed, charts, exports, imports, operations
 from tracker.reports.periods import RELATIVE_KINDS, Period, PeriodError, period_from_request
+from tracker.tasks.models import Timeliness
 from tracker.units.operations import active_units
 
 bp = Blueprint("reports", __name__)
@@ -114,27 +121,26 @@ def dashboard() -> Any:
     descending = request.args.get("dir") == "desc"
     rows = operations.sort_rows(summary.rows, sort, descending)
     series = operations.class_series(scope)
+    # Translated once: the meetings' bars print them hundreds of times.
+    class_labels = {k: str(v) for k, v in operations.CLASS_LABELS.items()}
+    form = _form_values(scope.period)
     return render_template(
         "reports/dashboard.html",
         scope=scope,
-        rows=rows,
+        unit_lines=_unit_lines(rows, _task_list_args(scope)),
         total=summary.total,
         sort=sort,
         descending=descending,
-        meetings_progress=operations.meeting_progress(scope),
-        overdue=operations.overdue_tasks(scope, limit=OVERDUE_ON_SCREEN),
+        meeting_lines=_meeting_lines(operations.meeting_progress(scope), class_labels),
+        overdue_lines=_overdue_lines(operations.overdue_rows(scope, limit=OVERDUE_ON_SCREEN)),
         on_time_svg=charts.on_time_chart(rows),
         class_svg=charts.class_chart(series),
         filters=scope.filter_args(),
-        task_args=_task_list_args(scope),
-        form=_form_values(scope.period),
+        form=form,
         kinds=RELATIVE_KINDS,
-        units=units,
-        meetings=meetings,
+        **_filter_options(units, meetings, form),
         classes=operations.REPORT_CLASSES,
-        # Translated once: the meetings' bars print them hundreds of times.
-        class_labels={k: str(v) for k, v in operations.CLASS_LABELS.items()},
-        days_overdue=operations.days_overdue,
+        class_labels=class_labels,
         error=None,
     )
 
@@ -152,20 +158,218 @@ def _task_list_args(scope: operations.ReportScope) -> dict[str, dict[str, Any]]:
 
 
 def _render_dashboard_error(
-    code: int, message: str, units: list[Any], meetings: list[Meeting]
+    code: int, message: str, units: list[Any], meetings: list[Any]
 ) -> tuple[str, int]:
+    form = _form_values(None)
     return (
         render_template(
             "reports/dashboard.html",
             scope=None,
             error=message,
-            form=_form_values(None),
+            form=form,
             kinds=RELATIVE_KINDS,
-            units=units,
-            meetings=meetings,
+            **_filter_options(units, meetings, form),
         ),
         code,
     )
+
+
+# --- the dashboard's rows ------------------------------------------------------------------
+# Each row's links, labels and figures are worked out here in one pass and the template only
+# prints them: with a filter, a macro or a translation per cell, Jinja spent as long rendering
+# the page's few hundred rows as the database spent counting a million tasks. The page is the
+# same as when the template worked them out: the same filters (format_date, format_number,
+# Jinja's truncate and urlencode), each message translated once per page instead of per row.
+
+
+class Option(NamedTuple):
+    """An option of a filter's drop-down list."""
+
+    value: str
+    label: str
+    selected: bool
+
+
+class UnitLine(NamedTuple):
+    """A row of the unit table, as printed."""
+
+    name: str
+    href: str  # the unit's tasks of the period
+    assigned: str
+    due: str
+    classes: list[tuple[str, str, str]]  # (class, link to its tasks or "" when none, count)
+    extended: str
+    completion_rate: str
+    on_time_rate: str
+
+
+class MeetingLine(NamedTuple):
+    """A row of the meeting table, as printed."""
+
+    href: str
+    title: str
+    held_on: str
+    notice_number: str
+    notice_issued_on: str
+    total: str
+    done: str  # "50% hoàn thành"
+    segments: list[tuple[str, float, float, str]]  # the bar: (class, x, width, tooltip)
+    details: list[tuple[str, str]]  # (class, "label: count") of the classes with tasks
+    no_deadline: str  # "label: count", or "" without such tasks
+
+
+class OverdueLine(NamedTuple):
+    """A row of the overdue list, as printed."""
+
+    href: str
+    content: str
+    meeting: str
+    lead_unit: str
+    deadline: str
+    extended: str  # "gia hạn 2 lần", or ""
+    days_overdue: int
+    last_activity: str
+
+
+def _filter_options(units: list[Any], meetings: list[Any], form: dict[str, Any]) -> dict[str, Any]:
+    """The unit and meeting drop-down lists' options, printed (none for a viewer who sees only
+    one unit)."""
+    return {
+        "unit_options": _unit_options(tuple((u.id, u.name) for u in units), form["unit"]),
+        "meeting_options": _meeting_options(
+            tuple((m.id, m.held_on, m.notice_number, m.title) for m in meetings),
+            form["meeting"],
+        ),
+    }
+
+
+# The filters' options change only when a unit or one of the latest meetings does, and building
+# and printing the 280 of them took about as long as any of the page's tables: the printed options
+# are kept per process, keyed by exactly what they show (no translated text) and the selected
+# value, so a renamed unit or a new meeting is a new key and kept options are never stale.
+CACHED_OPTIONS = 16
+
+
+@functools.lru_cache(maxsize=CACHED_OPTIONS)
+def _unit_options(units: tuple[tuple[int, str], ...], selected: str) -> Markup:
+    return _print_options([Option(str(i), name, str(i) == selected) for i, name in units])
+
+
+@functools.lru_cache(maxsize=CACHED_OPTIONS)
+def _meeting_options(meetings: tuple[tuple[int, date, str, str], ...], selected: str) -> Markup:
+    env = current_app.jinja_env
+    return _print_options(
+        [
+            Option(
+                str(i),
+                f"{format_date(held_on)} · {do_truncate(env, number or title, 60)}",
+                str(i) == selected,
+            )
+            for i, held_on, number, title in meetings
+        ]
+    )
+
+
+def _print_options(options: list[Option]) -> Markup:
+    if not options:
+        return Markup()
+    print_options = get_template_attribute("reports/_options.html", "options")
+    return print_options(options)
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{format_number(value)}%"
+
+
+def _unit_lines(
+    rows: Sequence[operations.UnitRow], task_args: dict[str, dict[str, Any]]
+) -> list[UnitLine]:
+    """The unit table: each unit's figures, its name and counts linking to the task list."""
+    # The list's address is built once: url_for for each of hundreds of cells was a fifth of
+    # the page's time.
+    list_path = url_for("tasks.overview")
+    all_args = do_urlencode(task_args["all"])
+    due_args = do_urlencode(task_args["due"])
+    lines = []
+    for row in rows:
+        unit_link = f"{list_path}?unit={row.unit_id}&"
+        classes = []
+        for kind in operations.REPORT_CLASSES:
+            count = getattr(row, kind)
+            href = f"{unit_link}timeliness={kind}&{due_args}" if count else ""
+            classes.append((kind, href, format_number(count)))
+        lines.append(
+            UnitLine(
+                row.unit_name,
+                unit_link + all_args,
+                format_number(row.assigned),
+                format_number(row.due),
+                classes,
+                format_number(row.extended),
+                _rate(row.completion_rate),
+                _rate(row.on_time_rate),
+            )
+        )
+    return lines
+
+
+def _meeting_lines(
+    progress: Sequence[operations.MeetingRow], class_labels: dict[str, str]
+) -> list[MeetingLine]:
+    """The meeting table: each meeting's link, notice, count and progress bar."""
+    env = current_app.jinja_env
+    meeting_path = url_for("meetings.meeting_detail", meeting_id=0)[:-1]
+    # Translated once and filled in for each meeting (gettext without arguments leaves the
+    # placeholder alone).
+    done_text = _("%(p)d%% hoàn thành")
+    lines = []
+    for m in progress:
+        counts = m.counts
+        no_deadline = counts[Timeliness.NO_DEADLINE.value]
+        lines.append(
+            MeetingLine(
+                f"{meeting_path}{m.meeting_id}",
+                do_truncate(env, m.title, 90),
+                format_date(m.held_on),
+                m.notice_number,
+                format_date(m.notice_issued_on),
+                format_number(m.total),
+                done_text % {"p": m.percent_done},
+                [
+                    (kind, x, width, f"{class_labels[kind]}: {counts[kind]}")
+                    for kind, x, width in m.segments()
+                ],
+                [
+                    (kind, f"{class_labels[kind]}: {counts[kind]}")
+                    for kind in operations.REPORT_CLASSES
+                    if counts[kind]
+                ],
+                f"{class_labels[Timeliness.NO_DEADLINE.value]}: {no_deadline}"
+                if no_deadline
+                else "",
+            )
+        )
+    return lines
+
+
+def _overdue_lines(rows: Sequence[operations.OverdueRow]) -> list[OverdueLine]:
+    """The overdue list: each task's link, meeting, unit, deadline and days overdue."""
+    env = current_app.jinja_env
+    task_path = url_for("tasks.task_detail", task_id=0)[:-1]
+    extended_text = _("gia hạn %(n)d lần")
+    return [
+        OverdueLine(
+            f"{task_path}{row.task_id}",
+            do_truncate(env, row.content, 180),
+            row.notice_number or do_truncate(env, row.meeting_title, 80),
+            row.lead_unit_name,
+            format_date(row.deadline),
+            extended_text % {"n": row.extension_count} if row.extension_count else "",
+            row.days_overdue,
+            format_date(row.last_activity_dt),
+        )
+        for row in rows
+    ]
 
 
 @bp.route("/reports/export.<fmt>")
