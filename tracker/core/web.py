@@ -200,13 +200,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["nl2br"] = nl2br
 
     from tracker.tasks.operations import status_label
-    from tracker.tasks.views import TIMELINESS_LABELS, timeliness_of
+    from tracker.tasks.views import TIMELINESS_LABELS, task_rows, timeliness_of
 
     # Globals rather than context variables, so imported macros see them too.
     app.jinja_env.globals.update(
         status_label=status_label,
         timeliness_labels=TIMELINESS_LABELS,
         timeliness_of=timeliness_of,
+        task_rows=task_rows,
         has_endpoint=lambda name: name in app.view_functions,
     )
 
