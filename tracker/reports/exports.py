@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from flask import current_app, has_app_context
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -290,7 +291,14 @@ def _style_name(kind: str, bold: bool) -> str:
 def _row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
     sheet.row_dimensions[row].height = _row_height(sheet, values)
     for column, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            # A control character pasted into a task makes openpyxl refuse the whole file.
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = sheet.cell(row=row, column=column, value=value)
+        if cell.data_type == "f":
+            # Text beginning with "=" is what the user typed, not a formula for the
+            # spreadsheet to run.
+            cell.data_type = "s"
         if isinstance(value, date):
             kind = "date"
         elif isinstance(value, float):
