@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from tests.factories import make_task
+from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
+from tracker.units.models import Unit
 
 
 def _meeting_form(**overrides: str) -> dict[str, object]:
@@ -75,3 +80,44 @@ def test_meeting_visibility(login, world) -> None:
     assert "Hội nghị cải cách hành chính" in login(world.chair).get("/meetings/").get_data(
         as_text=True
     )
+
+
+def test_a_meetings_page_costs_the_same_queries_whatever_its_tasks(login, world) -> None:
+    """The task table reads only the columns it prints (task_query_options): nothing left
+    unread may be loaded again row by row, responsible people included."""
+    client = login(world.office)
+    meeting_id = world.meeting.id
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def queries() -> int:
+        db.session.expunge_all()
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(f"/meetings/{meeting_id}")
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return len(statements)
+
+    for n in range(6):
+        make_task(
+            world.meeting,
+            world.office,
+            world.tuphap if n % 2 else world.noivu,
+            coordinating_units=[world.taichinh],
+            responsible=None if n % 2 else world.lead_user,
+        )
+    db.session.commit()
+    ids = (meeting_id, world.office.id, world.noivu.id, world.lead_user.id)
+    many = queries()
+    meeting, office, noivu, lead_user = (
+        db.session.get(model, key)
+        for model, key in zip((Meeting, User, Unit, User), ids, strict=True)
+    )
+    make_task(meeting, office, noivu, responsible=lead_user)
+    db.session.commit()
+    assert queries() == many, statements

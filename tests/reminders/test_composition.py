@@ -246,18 +246,18 @@ def test_a_sender_with_a_name(app: Flask) -> None:
     assert re.search(rb"\nMessage-ID: <digest\.u7\.20170417\.[0-9a-f]{12}@vanho\.example>\n", data)
 
 
-def _mailer(smtp: SmtpHandler) -> SmtpMailer:
-    return SmtpMailer("127.0.0.1", int(smtp.url.rsplit(":", 1)[1]))  # type: ignore[attr-defined]
+def _send(smtp: SmtpHandler, message: EmailMessage) -> None:
+    mailer = SmtpMailer("127.0.0.1", int(smtp.url.rsplit(":", 1)[1]))  # type: ignore[attr-defined]
+    try:
+        mailer.send(message)
+    finally:
+        mailer.close()
 
 
 def test_smtp_delivers_the_message_as_composed(app: Flask, smtp: SmtpHandler) -> None:
     recipient = User(id=7, full_name="Nguyễn Thị Hồng Nhung", email="nhung@vanho.example")
     message = compose_digest(recipient, _digest(7), day=DAY)
-    mailer = _mailer(smtp)
-    try:
-        mailer.send(message)
-    finally:
-        mailer.close()
+    _send(smtp, message)
     [received] = smtp.received
     assert received.envelope_to == ["nhung@vanho.example"]
     assert _seen(received.message) == _seen(message)  # type: ignore[arg-type]
@@ -270,11 +270,7 @@ def test_smtp_leaves_blind_copies_to_the_library(app: Flask, smtp: SmtpHandler) 
     message["Bcc"] = "hoa@vanho.example"
     message["Subject"] = "Thử"
     message.set_content("Nội dung")
-    mailer = _mailer(smtp)
-    try:
-        mailer.send(message)
-    finally:
-        mailer.close()
+    _send(smtp, message)
     [received] = smtp.received
     assert received.envelope_to == ["lan@vanho.example", "hoa@vanho.example"]
     assert received.message["Bcc"] is None

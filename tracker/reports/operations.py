@@ -526,15 +526,23 @@ def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, in
     return [(ym, found.get(ym, dict(empty))) for ym in scope.period.months()]
 
 
+def _overdue_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+    """The report's open tasks past the deadline counted against (both overdue lists)."""
+    return [
+        *scope_conditions(scope),
+        Task.status != Status.DONE.value,
+        scope.deadline < scope.today,
+    ]
+
+
 def overdue_tasks(scope: ReportScope, limit: int | None = None) -> Sequence[Task]:
     """Open tasks of the report past their deadline, oldest deadline first."""
-    dl = scope.deadline
     query = (
         sa.select(Task)
         # Without the meetings' notice texts, which no report prints.
         .options(joinedload(Task.lead_unit), joinedload(Task.meeting).defer(Meeting.notice_text))
-        .where(*scope_conditions(scope), Task.status != Status.DONE.value, dl < scope.today)
-        .order_by(dl, Task.id)
+        .where(*_overdue_conditions(scope))
+        .order_by(scope.deadline, Task.id)
     )
     if limit is not None:
         query = query.limit(limit)
@@ -559,7 +567,6 @@ def overdue_rows(scope: ReportScope, limit: int) -> list[OverdueRow]:
     """The first `limit` tasks of `overdue_tasks`, as the dashboard lists them: the columns it
     shows rather than whole tasks with their units and meetings (building those objects cost
     the dashboard more than the query)."""
-    dl = scope.deadline
     query = (
         sa.select(
             Task.id,
@@ -574,13 +581,13 @@ def overdue_rows(scope: ReportScope, limit: int) -> list[OverdueRow]:
         )
         .outerjoin(Unit, Unit.id == Task.lead_unit_id)
         .outerjoin(Meeting, Meeting.id == Task.meeting_id)
-        .where(*scope_conditions(scope), Task.status != Status.DONE.value, dl < scope.today)
-        .order_by(dl, Task.id)
+        .where(*_overdue_conditions(scope))
+        .order_by(scope.deadline, Task.id)
         .limit(limit)
     )
     rows = []
     for *shown, deadline, extensions, original, last_activity_dt in report_session().execute(query):
-        scored = (original or deadline) if scope.against == "original" else deadline
+        scored = _scored(deadline, original, scope)
         rows.append(
             OverdueRow(
                 *shown,
@@ -624,9 +631,11 @@ def report_class(task: Task, scope: ReportScope) -> str | None:
 
 def scored_deadline(task: Task, scope: ReportScope) -> date | None:
     """The deadline the task is counted against."""
-    if scope.against == "original":
-        return task.original_deadline or task.deadline
-    return task.deadline
+    return _scored(task.deadline, task.original_deadline, scope)
+
+
+def _scored(deadline: date | None, original: date | None, scope: ReportScope) -> date | None:
+    return (original or deadline) if scope.against == "original" else deadline
 
 
 def days_overdue(task: Task, scope: ReportScope) -> int:

@@ -32,7 +32,13 @@ from markupsafe import Markup
 from tracker.core.errors import ValidationError
 from tracker.core.permissions import can_view_meeting
 from tracker.core.time import now_utc, request_today
-from tracker.core.web import ERROR_TITLES, format_date, format_number, manager_required
+from tracker.core.web import (
+    ERROR_TITLES,
+    format_date,
+    format_number,
+    id_url_prefix,
+    manager_required,
+)
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.reports import calendar_feed, charts, exports, imports, operations
@@ -318,7 +324,7 @@ def _meeting_lines(
 ) -> list[MeetingLine]:
     """The meeting table: each meeting's link, notice, count and progress bar."""
     env = current_app.jinja_env
-    meeting_path = url_for("meetings.meeting_detail", meeting_id=0)[:-1]
+    meeting_path = id_url_prefix("meetings.meeting_detail", "meeting_id")
     # Translated once and filled in for each meeting (gettext without arguments leaves the
     # placeholder alone).
     done_text = _("%(p)d%% hoàn thành")
@@ -355,7 +361,7 @@ def _meeting_lines(
 def _overdue_lines(rows: Sequence[operations.OverdueRow]) -> list[OverdueLine]:
     """The overdue list: each task's link, meeting, unit, deadline and days overdue."""
     env = current_app.jinja_env
-    task_path = url_for("tasks.task_detail", task_id=0)[:-1]
+    task_path = id_url_prefix("tasks.task_detail", "task_id")
     extended_text = _("gia hạn %(n)d lần")
     return [
         OverdueLine(

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from tracker.auth.models import User
 from tracker.core.errors import StaleVersion, ValidationError
@@ -430,11 +430,27 @@ def add_comment(
 
 
 def task_query_options() -> list[object]:
-    """Eager loads for task lists, so a page costs a constant number of queries."""
+    """Eager loads for the task tables (tracker.tasks.views.task_rows), so a page costs a
+    constant number of queries, reading only the columns the rows print: the meetings' notice
+    texts (pages of text each) and the tasks' source sentences and results were read and
+    converted for every row and never shown."""
     return [
-        selectinload(Task.lead_unit),
-        selectinload(Task.coordinating_units),
-        selectinload(Task.meeting),
+        load_only(
+            Task.content,
+            Task.period_label,
+            Task.deadline,
+            Task.is_recurring,
+            Task.status,
+            Task.progress,
+            Task.completed_on,
+            Task.extension_count,
+            Task.meeting_id,
+            Task.lead_unit_id,
+            Task.version,
+        ),
+        selectinload(Task.lead_unit).load_only(Unit.name, Unit.short_name),
+        selectinload(Task.coordinating_units).load_only(Unit.name, Unit.short_name),
+        selectinload(Task.meeting).load_only(Meeting.notice_number, Meeting.title),
     ]
 
 

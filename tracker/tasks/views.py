@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from jinja2.filters import do_truncate
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.models import Role, User
@@ -40,7 +40,13 @@ from tracker.core.permissions import (
 )
 from tracker.core.text import fold
 from tracker.core.time import request_today
-from tracker.core.web import apply_errors, format_date, manager_required, relative_deadline
+from tracker.core.web import (
+    apply_errors,
+    format_date,
+    id_url_prefix,
+    manager_required,
+    relative_deadline,
+)
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.tasks import attachments as files
@@ -133,7 +139,9 @@ def my_tasks() -> Any:
 def overview() -> Any:
     args = request.args
     query = (
-        sa.select(Task).options(*_list_query_options()).where(visible_tasks_clause(current_user))
+        sa.select(Task)
+        .options(*operations.task_query_options())
+        .where(visible_tasks_clause(current_user))
     )
     errors: list[str] = []
     unit_id = args.get("unit", type=int)
@@ -223,30 +231,6 @@ def overview() -> Any:
 # translated once per table instead of per row.
 
 
-def _list_query_options() -> list[object]:
-    """The eager loads of `operations.task_query_options`, reading only the columns the rows
-    print: the meetings' notice texts (pages of text each) and the tasks' source sentences and
-    results were read and converted for 50 rows and never shown."""
-    return [
-        load_only(
-            Task.content,
-            Task.period_label,
-            Task.deadline,
-            Task.is_recurring,
-            Task.status,
-            Task.progress,
-            Task.completed_on,
-            Task.extension_count,
-            Task.meeting_id,
-            Task.lead_unit_id,
-            Task.version,
-        ),
-        selectinload(Task.lead_unit).load_only(Unit.name, Unit.short_name),
-        selectinload(Task.coordinating_units).load_only(Unit.name, Unit.short_name),
-        selectinload(Task.meeting).load_only(Meeting.notice_number, Meeting.title),
-    ]
-
-
 class TaskRow(NamedTuple):
     """A row of a task table, as printed."""
 
@@ -269,7 +253,7 @@ def task_rows(tasks: list[Task]) -> list[TaskRow]:
     """A task table's rows (a template global): each task's link, meeting, units, deadline,
     status and timeliness."""
     env = current_app.jinja_env
-    task_path = url_for("tasks.task_detail", task_id=0)[:-1]
+    task_path = id_url_prefix("tasks.task_detail", "task_id")
     today, due_soon, calendar = request_today(), _due_soon_days(), working_calendar()
     extended_text = _("gia hạn %(n)d lần")
     recurring_text, no_deadline_text = _("Thường xuyên"), _("Không thời hạn")
