@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from tracker.cli import main as tracker_cli
+from tracker.extensions import db
 from tracker.reports.exports import NO_TASKS, SUMMARY_COLUMNS, TASK_COLUMNS, TITLE
 
 
@@ -259,3 +260,21 @@ def test_libreoffice_converts_the_files(login, data, tmp_path: Path, fmt: str) -
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "report.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_csv_keeps_typed_text_as_text(login, data) -> None:
+    """A cell a spreadsheet would run as a formula (=, +, -, @) is written with a leading
+    apostrophe; other text, numbers and dates are written as they are."""
+    data.tasks[1].content = '=HYPERLINK("http://example.com","Bấm vào đây")'
+    data.tasks[2].content = "- Xây dựng kế hoạch"
+    data.tasks[3].content = "@SUM(1+1)"
+    db.session.commit()
+    response = login(data.office).get("/reports/export.csv?period=2017-Q2")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    contents = {row[1] for row in rows[1:]}
+    assert '\'=HYPERLINK("http://example.com","Bấm vào đây")' in contents
+    assert "'- Xây dựng kế hoạch" in contents
+    assert "'@SUM(1+1)" in contents
+    assert data.tasks[4].content in contents
+    assert not [c for c in contents if c[:1] in "=+-@"]
+    assert rows[1][0] == "1" and rows[1][5] == "05/04/2017"

@@ -347,6 +347,19 @@ def to_xlsx(report: Report) -> bytes:
 # --- CSV -----------------------------------------------------------------------------------
 
 
+# A spreadsheet opening a CSV file reads a cell beginning with one of these as a formula: a
+# task typed as "=HYPERLINK(...)" would become a link or a command, and one typed as a bullet
+# ("- Xây dựng kế hoạch", common in notices) an error. A leading apostrophe keeps it text.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as the text typed (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: Report) -> bytes:
     """The task list as CSV, UTF-8 with a byte-order mark so Excel reads Vietnamese."""
     buffer = io.StringIO()
@@ -355,7 +368,7 @@ def to_csv(report: Report) -> bytes:
     for number, task in enumerate(report.tasks, start=1):
         values = task_values(task, number, report.scope)
         values[5] = f"{values[5]:%d/%m/%Y}" if values[5] else ""
-        writer.writerow(values)
+        writer.writerow([csv_text(value) for value in values])
     if not report.tasks:
         writer.writerow(["", NO_TASKS, "", "", "", "", "", ""])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
