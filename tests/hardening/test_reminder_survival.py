@@ -32,8 +32,8 @@ from tests.factories import World, make_task, make_unit, make_user
 from tests.reminders.conftest import Received, SmtpHandler, free_port, local
 from tracker.extensions import db
 from tracker.reminders.mail import SmtpMailer
-from tracker.reminders.models import Delivery, DeliveryStatus
-from tracker.reminders.passes import CLAIM_LEASE, RESENT_NOTE
+from tracker.reminders.models import Delivery, DeliveryClaim, DeliveryStatus
+from tracker.reminders.passes import CLAIM_LEASE, RESENT_NOTE, in_flight
 
 EXTRA_UNITS = 4
 PASS_AT = local(2017, 4, 17)  # the due-soon reminders of tasks due 20/4 go out at 7:30
@@ -56,6 +56,12 @@ def _more_recipients(world: World) -> None:
 def _rows() -> list[Delivery]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(Delivery).order_by(Delivery.id)))
+
+
+def _in_flight() -> list[Delivery]:
+    """Marked sent, their message's claim still open: what the admin's "sending" list shows."""
+    db.session.expire_all()
+    return list(db.session.scalars(in_flight()))
 
 
 def _reminder_keys(received: list[Received]) -> Counter[tuple[str, str]]:
@@ -170,9 +176,9 @@ def test_connection_terminated_while_claiming(
     claims = {"n": 0}
 
     def third_claim(statement: str) -> bool:
-        # The claim of one recipient's reminders (release_expired_claims only tests
-        # claimed_dt, the webhook claim updates another table).
-        if statement.startswith("UPDATE reminder_deliveries SET") and "claimed_dt=" in statement:
+        # The claim of one recipient's reminders: marked sent with their Message-ID, in the
+        # transaction that writes the claim row (the webhook claim updates another table).
+        if statement.startswith("UPDATE reminder_deliveries SET") and "message_id=" in statement:
             claims["n"] += 1
             return claims["n"] == 3
         return False
@@ -183,7 +189,9 @@ def test_connection_terminated_while_claiming(
     assert killed
     db.session.rollback()
     assert len(smtp.received) == 2  # two recipients done before the third claim died
-    assert not [r for r in _rows() if r.status == DeliveryStatus.SENDING]  # rolled back
+    # Rolled back: nothing in flight, the third recipient's reminders still to send.
+    assert not _in_flight() and not db.session.scalars(sa.select(DeliveryClaim)).all()
+    assert len([r for r in _rows() if r.status == DeliveryStatus.PENDING]) == 4
 
     again = run(PASS_AT + timedelta(minutes=1))
     assert again.sent == 4
@@ -200,9 +208,9 @@ def test_connection_terminated_while_sending(
     sends = {"n": 0}
 
     def after_second_send(statement: str) -> bool:
-        # The outcome of a message is recorded with sent_dt: the third one is lost with the
-        # connection, after the mail server accepted the message.
-        if "sent_dt" in statement and statement.lstrip().upper().startswith("UPDATE"):
+        # The outcome of a message is recorded by deleting its claim row: the third one is
+        # lost with the connection, after the mail server accepted the message.
+        if statement.startswith("DELETE FROM reminder_claims"):
             sends["n"] += 1
             return sends["n"] == 3
         return False
@@ -212,14 +220,14 @@ def test_connection_terminated_while_sending(
         run(PASS_AT)
     db.session.rollback()
     assert len(smtp.received) == 3
-    in_flight = [r for r in _rows() if r.status == DeliveryStatus.SENDING]
-    assert len(in_flight) >= 1
+    in_flight = _in_flight()
+    assert len(in_flight) >= 1 and {r.status for r in in_flight} == {DeliveryStatus.SENT}
     page = login(world.admin).get("/admin/reminders/deliveries?status=sending")
     assert in_flight[0].recipient.full_name in page.text
 
     # A pass before the claim lease is over leaves the in-flight reminder alone...
     assert run(PASS_AT + timedelta(minutes=1)).sent == 3
-    assert len([r for r in _rows() if r.status == DeliveryStatus.SENDING]) == len(in_flight)
+    assert [r.id for r in _in_flight()] == [r.id for r in in_flight]
     # ... and one after it sends it again: the only one that may arrive twice.
     assert run(PASS_AT + CLAIM_LEASE + timedelta(minutes=1)).sent == 1
     _assert_all_delivered(smtp.received, twice_at_most=1)
@@ -287,7 +295,7 @@ def test_sigkill_mid_send(mail_app: Flask, world: World, backend: str, run, logi
         rows = _rows()
         assert len(handler.received) == 2  # the first, and the one in flight
         assert len([r for r in rows if r.status == DeliveryStatus.SENT]) >= 1
-        in_flight = [r for r in rows if r.status == DeliveryStatus.SENDING]
+        in_flight = _in_flight()
         assert in_flight
         # The admin sees the reminder left "sending" by the killed pass.
         page = login(world.admin).get("/admin/reminders/deliveries?status=sending")

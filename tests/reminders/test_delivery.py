@@ -4,6 +4,8 @@ after downtime, the message itself, the file outbox, failures shown to the admin
 from __future__ import annotations
 
 from datetime import date
+from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -13,7 +15,7 @@ from tests.reminders.conftest import SmtpHandler, local
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.reminders.mail import read_outbox
-from tracker.reminders.models import Delivery, DeliveryStatus, ReminderSettings
+from tracker.reminders.models import Delivery, DeliveryClaim, DeliveryStatus, ReminderSettings
 from tracker.reminders.operations.planning import plan
 from tracker.reminders.operations.rules import load_rules
 from tracker.reminders.passes import make_clock
@@ -248,3 +250,51 @@ def test_file_outbox_when_no_mail_server_is_configured(app: Flask, world, run, l
     assert shown.status_code == 200 and "Kính gửi" in shown.text
     assert admin.get("/admin/reminders/outbox/..%2Fsecret_key").status_code == 404
     assert login(world.office).get("/admin/reminders/outbox").status_code == 403
+
+
+class InspectingMailer:
+    """Accepts every message and, while it is being handed over, reads the reminders and
+    the claim rows from another connection (what another process would see)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list[Any], list[Any]]] = []
+
+    def send(self, message: EmailMessage) -> None:
+        D, C = Delivery.__table__, DeliveryClaim.__table__
+        with db.engine.connect() as other:
+            rows = other.execute(sa.select(D.c.status, D.c.message_id, D.c.sent_dt)).all()
+            claims = other.execute(sa.select(C.c.message_id, C.c.delivery_id)).all()
+        self.seen.append((str(message["Message-ID"]), rows, claims))
+
+    def close(self) -> None:
+        pass
+
+
+def test_reminders_are_marked_sent_before_the_message_goes_out(app: Flask, world, run) -> None:
+    """Each reminder is written twice in its life (planned, sent): the claim marks it sent
+    with its message's Message-ID, and the open claim row is what says it is in flight until
+    the mail server has answered."""
+    updates: list[str] = []
+
+    def record(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("UPDATE reminder_deliveries") and cursor.rowcount > 0:
+            updates.append(statement)
+
+    mailer = InspectingMailer()
+    sa.event.listen(db.engine, "after_cursor_execute", record)
+    try:
+        result = run(local(2017, 4, 17), mailer=mailer)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", record)
+    assert (result.sent, result.failed) == (2, 0) and len(mailer.seen) == 2
+    for message_id, rows, claims in mailer.seen:
+        # The reminder this message carries is already sent, with its Message-ID...
+        assert (DeliveryStatus.SENT, message_id) in {(r.status, r.message_id) for r in rows}
+        # ... and its claim, with that Message-ID, is open while the server answers.
+        assert [c.message_id for c in claims] == [message_id]
+    # One UPDATE that changes reminders per message (the claim), none for a "sending"
+    # mark or for the outcome.
+    assert len(updates) == 2 and not [u for u in updates if "sending" in u]
+    assert db.session.scalars(sa.select(DeliveryClaim)).all() == []
+    assert {d.status for d in _deliveries()} == {DeliveryStatus.SENT}
+    assert len({d.message_id for d in _deliveries()}) == 2

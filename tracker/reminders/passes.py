@@ -41,6 +41,8 @@ from tracker.reminders.mail import (
     MailError,
     compose,
     compose_digest,
+    digest_message_id,
+    message_id_for,
     task_link,
 )
 from tracker.reminders.mail import mailer_from_config as default_mailer
@@ -48,6 +50,7 @@ from tracker.reminders.models import (
     SCHEDULED_KINDS,
     Audience,
     Delivery,
+    DeliveryClaim,
     DeliveryStatus,
     ReminderKind,
     ReminderState,
@@ -212,90 +215,207 @@ def _due(table: sa.Table, now: datetime) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def _claim_recipient(
-    clock: Clock, token: str, recipient_id: int | None = None
-) -> tuple[int, int, int | None]:
-    """Claim every due reminder of one recipient (`recipient_id`, or else the next one with
-    due rows), so one digest covers them all, and in the same statement skip the ones the
-    send-time re-check refuses. On PostgreSQL the next recipient is picked with FOR UPDATE
-    SKIP LOCKED (a second pass skips the rows this one is taking); on SQLite the conditional
-    UPDATE is atomic. Either way only rows still pending are taken. Returns the rows claimed
-    to send and the rows skipped (committed), and whose they are."""
-    D = Delivery.__table__
-    if recipient_id is None:
-        # In the order of the (status, send_after_dt) index, so picking is not a sort.
-        pick = (
-            sa.select(D.c.recipient_id)
-            .where(*_due(D, clock.now))
-            .order_by(D.c.status, D.c.send_after_dt)
-            .limit(1)
-        )
-        if _dialect() == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        recipient_id = db.session.scalar(pick)
-        if recipient_id is None:
-            db.session.commit()
-            return 0, 0, None
-    if _dialect() == "postgresql" and not db.session.scalar(
-        sa.select(sa.func.pg_try_advisory_xact_lock(RECIPIENT_LOCKS, recipient_id))
-    ):
-        # Another pass (or sending thread) is claiming this recipient's rows right now: it
-        # takes them all, so they go out in one digest rather than split between two.
-        db.session.commit()
-        return 0, 0, recipient_id
-    statuses = db.session.scalars(
-        _claim_statement(clock.today),
-        {"token": token, "recipient": recipient_id, "now": clock.now},
-    ).all()
-    db.session.commit()
-    skipped = statuses.count(DeliveryStatus.SKIPPED.value)
-    return len(statuses) - skipped, skipped, recipient_id
-
-
 # First key of the transaction-level advisory locks a claim takes on PostgreSQL, the second
 # being the recipient's id ("tr"; the scheduler's one-key lock is another space).
 RECIPIENT_LOCKS = 0x7472
 
+RECIPIENT = sa.bindparam("recipient", type_=sa.Integer())
+IDS = sa.bindparam("ids", expanding=True)
+# Rows per UPDATE ... WHERE id IN (...): under SQLite's limit of bound values, and an import
+# day's digest for the office (45,000 reminders) in a handful of statements.
+ID_CHUNK = 5000
+
+
+@dataclass(slots=True)
+class Claim:
+    """One recipient's due reminders as a claim left them: those to send marked sent with
+    the claim's token and their messages' Message-IDs, each message with a claim row."""
+
+    token: str
+    digest: list[Any] = field(default_factory=list)  # in deadline order (_row_order)
+    identity: DigestIdentity | None = None
+    singles: list[Any] = field(default_factory=list)
+    skipped: int = 0
+    marked: int = 0  # rows the claim changed, whatever it made of them
+    listing: Digest | None = None  # what the digest prints
+    tasks: dict[int, Task] = field(default_factory=dict)  # the single messages' tasks
+    # Only these rows were due, but another pass took some of them while this one read them
+    # (SQLite; on PostgreSQL the rows are locked): nothing was written, the other pass sends.
+    contended: bool = False
+
 
 @functools.lru_cache(maxsize=4)
-def _claim_statement(today: date) -> sa.Update:
-    """Claim a recipient's due rows, each marked sending or, when the re-check (`skip_reason`)
-    refuses it, skipped with the reason; returns each row's new status. The reason is worked
-    out once per row in a subquery (a CASE repeated in three columns would run its lookups
-    three times); the recipient's id is a value, so the database finds the rows through the
-    recipient index. Built once per day (the re-check compares with the day)."""
+def _checked_statement(today: date) -> sa.Select[Any]:
+    """A recipient's due reminders, each with what a message needs of it and the reason the
+    send-time re-check refuses it (`skip_reason`, NULL: send), worked out by the database
+    with the task joined once per row. Built once per day (the re-check compares with the
+    day); the recipient's id is a value, so the rows are found through the recipient index.
+
+    PostgreSQL: the rows are locked until the claim commits, and rows another pass is
+    claiming are left to it rather than waited for (two passes joining the same rows in
+    different orders would deadlock); the recipient's advisory lock already keeps two claims
+    of one person apart, this guards against a row locked by anything else."""
     D = Delivery.__table__
-    now = sa.bindparam("now", type_=Delivery.send_after_dt.type)
-    checked = (
-        sa.select(D.c.id, skip_reason(D, today, joined=True).label("reason"))
+    return (
+        sa.select(
+            *_send_columns(D),
+            D.c.last_error,
+            Task.deadline.label("task_deadline"),
+            skip_reason(D, today, joined=True).label("reason"),
+        )
         .select_from(D.outerjoin(Task, Task.id == D.c.task_id))
         .where(
             D.c.recipient_id == RECIPIENT,
             D.c.status == DeliveryStatus.PENDING.value,
-            D.c.send_after_dt <= now,
+            D.c.send_after_dt <= sa.bindparam("now", type_=Delivery.send_after_dt.type),
         )
-        # PostgreSQL: rows another pass is claiming are left to it rather than waited for
-        # (two passes joining the same rows in different orders would deadlock). The
-        # recipient's advisory lock already keeps two claims of one person apart; this is
-        # the guard for a row locked by anything else.
         .with_for_update(skip_locked=True, of=D)
-        .subquery()
     )
-    to_send = checked.c.reason.is_(None)
-    return (
+
+
+@functools.lru_cache(maxsize=2)
+def _mark_statements(dialect: str) -> tuple[sa.Update, sa.Update, sa.Update]:
+    """Mark rows (the `ids` parameter, still pending) sent with a Message-ID, skipped with
+    a reason, or kept in the application only; built once per dialect.
+
+    On PostgreSQL the claim's read locked the rows, so they are still pending and the rows
+    are found by their ids alone. Adding "and still pending" there made the planner walk the
+    status index through every pending row of the morning (42,000) for each recipient, as
+    its statistics, taken when the morning's rows were not planned yet, said there were
+    none. SQLite did not lock them: the condition is what makes a concurrent claim fail."""
+    D = Delivery.__table__
+    pending: tuple[sa.ColumnElement[bool], ...] = (D.c.id.in_(IDS),)
+    if dialect != "postgresql":
+        pending += (D.c.status == DeliveryStatus.PENDING.value,)
+    sent = (
         sa.update(D)
-        # Pending again here: a concurrent pass may have taken the row meanwhile.
-        .where(D.c.id == checked.c.id, D.c.status == DeliveryStatus.PENDING.value)
+        .where(*pending)
         .values(
-            status=sa.case(
-                (to_send, DeliveryStatus.SENDING.value), else_=DeliveryStatus.SKIPPED.value
-            ),
-            claim_token=sa.case((to_send, TOKEN), else_=sa.null()),
-            claimed_dt=now,
-            last_error=sa.case((to_send, D.c.last_error), else_=checked.c.reason),
+            status=DeliveryStatus.SENT.value,
+            sent_dt=sa.bindparam("sent_dt", type_=Delivery.sent_dt.type),
+            attempts=D.c.attempts + 1,
+            message_id=sa.bindparam("message_id", type_=sa.String()),
+            claim_token=sa.bindparam("token", type_=sa.String()),
+            # The "may have arrived twice" note of a row offered again stays once it is sent.
+            last_error=sa.case((D.c.last_error == RESENT_NOTE, RESENT_NOTE), else_=sa.null()),
         )
-        .returning(D.c.status)
     )
+    skipped = (
+        sa.update(D)
+        .where(*pending)
+        .values(
+            status=sa.bindparam("status", type_=sa.String()),
+            last_error=sa.bindparam("reason", type_=sa.Text()),
+            claim_token=None,
+        )
+    )
+    claim_rows = sa.insert(DeliveryClaim.__table__)
+    return sent, skipped, claim_rows  # type: ignore[return-value]
+
+
+def _mark(statement: sa.Executable, ids: list[int], params: dict[str, Any]) -> int:
+    """Run a marking statement over `ids` in chunks; the rows it changed."""
+    changed = 0
+    for start in range(0, len(ids), ID_CHUNK):
+        result = db.session.execute(statement, {**params, "ids": ids[start : start + ID_CHUNK]})
+        changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return changed
+
+
+def _claim(clock: Clock, recipient: User) -> Claim | None:
+    """Claim every due reminder of `recipient`, so one digest covers them all: in one
+    transaction, re-check them (`skip_reason`), mark the ones to send **sent** with their
+    Message-ID and the ones refused skipped with the reason, and write a claim row per
+    message. Marking sent before sending writes each reminder twice in its life (planned,
+    sent) instead of three times; the claim row, deleted once the mail server has answered,
+    is what says the message is in flight (`release_expired_claims`).
+
+    Returns None when another pass or sending thread is claiming this person's reminders at
+    this moment (PostgreSQL: a transaction advisory lock per recipient, so one person's
+    digest is never split between two passes)."""
+    token = str(uuid.uuid4())
+    if _dialect() == "postgresql" and not db.session.scalar(
+        sa.select(sa.func.pg_try_advisory_xact_lock(RECIPIENT_LOCKS, recipient.id))
+    ):
+        db.session.commit()
+        return None
+    rows = db.session.execute(
+        _checked_statement(clock.today), {"recipient": recipient.id, "now": clock.now}
+    ).all()
+    claim = Claim(token)
+    if not rows:
+        db.session.commit()
+        return claim
+    sent, skipped, claim_rows = _mark_statements(_dialect())
+    refused: dict[str, list[int]] = {}
+    for row in rows:
+        if row.reason is not None:
+            refused.setdefault(row.reason, []).append(row.id)
+        elif row.is_digest:
+            claim.digest.append(row)
+        else:
+            claim.singles.append(row)
+    mailable = recipient.is_active_user and recipient.email
+    if not mailable and (claim.digest or claim.singles):
+        # Still listed in the application; there is nowhere to mail it.
+        status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
+        kept = [row.id for row in (*claim.digest, *claim.singles)]
+        refused_rows = [(status.value, None, kept)]
+        claim.digest, claim.singles = [], []
+    else:
+        refused_rows = []
+    changed = 0
+    for reason, ids in refused.items():
+        changed += _mark(skipped, ids, {"status": DeliveryStatus.SKIPPED.value, "reason": reason})
+    for status_value, reason, ids in refused_rows:
+        changed += _mark(skipped, ids, {"status": status_value, "reason": reason})
+    claim.skipped = sum(len(ids) for ids in refused.values())
+    in_flight = []
+    marked = {"sent_dt": clock.now, "token": token}
+    if claim.digest:
+        claim.digest.sort(key=_row_order)
+        ids = [row.id for row in claim.digest]
+        claim.identity = DigestIdentity(
+            recipient_id=recipient.id,
+            day=max(row.day for row in claim.digest),
+            count=len(ids),
+            id_sum=sum(ids),
+            first_id=min(ids),
+            last_id=max(ids),
+        )
+        message_id = digest_message_id(claim.identity)
+        changed += _mark(sent, ids, {**marked, "message_id": message_id})
+        in_flight.append((None, message_id))
+    claim.singles.sort(key=lambda r: r.id)
+    for row in claim.singles:
+        message_id = message_id_for(row)
+        changed += _mark(sent, [row.id], {**marked, "message_id": message_id})
+        in_flight.append((row.id, message_id))
+    if changed != len(rows):
+        # SQLite only (PostgreSQL locked the rows): a concurrent pass claimed some of them
+        # between the read and these writes. Undo; that pass sends them.
+        db.session.rollback()
+        return Claim(token, contended=True)
+    claim.marked = changed
+    if in_flight:
+        db.session.execute(
+            claim_rows,
+            [
+                {
+                    "token": token,
+                    "recipient_id": recipient.id,
+                    "delivery_id": delivery_id,
+                    "message_id": message_id,
+                    "claimed_dt": clock.now,
+                }
+                for delivery_id, message_id in in_flight
+            ],
+        )
+    # What the messages print, read in the same transaction (one round trip less per person).
+    claim.listing = _digest(claim)
+    claim.tasks = _full_tasks({row.task_id for row in claim.singles}) if claim.singles else {}
+    db.session.commit()
+    return claim
 
 
 def _anything_due(table: sa.Table, now: datetime) -> bool:
@@ -329,126 +449,60 @@ class ListedTask:
     lead_unit_name: str
 
 
-TOKEN = sa.bindparam("token", type_=sa.String())
-
-
-RECIPIENT = sa.bindparam("recipient", type_=sa.Integer())
-
-
-def _claimed(*conditions: sa.ColumnElement[bool]) -> list[sa.ColumnElement[bool]]:
-    """The rows of the `recipient` parameter claimed with the `token` parameter and still to
-    send. Found through the (recipient, status) index: a recipient has a few hundred rows,
-    while on PostgreSQL the status index alone still holds, until a vacuum, an entry for
-    every row claimed earlier in the pass (tens of thousands on a busy morning)."""
-    D = Delivery.__table__
-    return [
-        D.c.recipient_id == RECIPIENT,
-        D.c.claim_token == TOKEN,
-        D.c.status == DeliveryStatus.SENDING.value,
-        *conditions,
-    ]
-
-
 def _digest_order(table: sa.Table) -> list[sa.ColumnElement[Any]]:
     # Soonest deadline first, tasks without one last, as the lists of the application.
     return [Task.deadline.is_(None), Task.deadline, Task.id, table.c.id]
 
 
-@dataclass(frozen=True)
-class _Statements:
-    """The statements a pass runs for every recipient, built once (building the re-check
-    and the digest queries anew for each of hundreds of recipients cost more than running
-    them); the claim token is a parameter."""
+def _row_order(row: Any) -> tuple[Any, ...]:
+    """_digest_order in Python, for rows read with their task's deadline."""
+    return (row.task_deadline is None, row.task_deadline or date.min, row.task_id, row.id)
 
-    listed: sa.Select[Any]
-    singles: sa.Select[Any]
+
+GROUP_OF_KIND = {kind.value: key for key, _title, kinds in DIGEST_GROUPS for kind in kinds}
 
 
 @functools.cache
-def _statements() -> _Statements:
+def _listed_statement() -> sa.Select[Any]:
+    """What a digest prints about its listed tasks (the `ids` parameter)."""
     from tracker.units.models import Unit
 
-    D = Delivery.__table__
-    digest_rows = _claimed(D.c.is_digest.is_(True))
-    # The first MAX_ITEMS_PER_GROUP of each group in one statement (a row number per group)
-    # rather than one statement per group: four round trips per recipient were a fifth of a
-    # morning's pass on PostgreSQL.
-    group = sa.case(
-        *((D.c.kind.in_([k.value for k in kinds]), key) for key, _title, kinds in DIGEST_GROUPS),
-        else_=sa.null(),
-    ).label("group_key")
-    numbered = (
-        sa.select(
-            *_send_columns(D),
-            Task.content,
-            Task.deadline.label("task_deadline"),
-            Unit.name.label("lead_unit_name"),
-            group,
-            sa.func.row_number().over(partition_by=group, order_by=_digest_order(D)).label("place"),
-            # The group's size and the whole set's identity (tracker.reminders.mail's
-            # DigestIdentity) on every row, so no statement of their own is needed.
-            sa.func.count().over(partition_by=group).label("group_total"),
-            sa.func.count().over().label("set_count"),
-            sa.func.sum(D.c.id).over().label("set_id_sum"),
-            sa.func.min(D.c.id).over().label("set_first_id"),
-            sa.func.max(D.c.id).over().label("set_last_id"),
-            sa.func.max(D.c.day).over().label("set_day"),
-        )
-        .select_from(D.join(Task, Task.id == D.c.task_id).join(Unit, Unit.id == Task.lead_unit_id))
-        .where(*digest_rows)
-        .subquery()
-    )
-    return _Statements(
-        listed=sa.select(numbered)
-        .where(numbered.c.place <= MAX_ITEMS_PER_GROUP)
-        .order_by(numbered.c.group_key, numbered.c.place),
-        singles=sa.select(*_send_columns(D)).where(*_claimed(D.c.is_digest.is_(False))),
+    return (
+        sa.select(Task.id, Task.content, Task.deadline, Unit.name.label("lead_unit_name"))
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.id.in_(IDS))
     )
 
 
-def _digest(token: str, recipient_id: int) -> Digest | None:
-    """The digest of the rows claimed with `token` that are still to send: per group its
-    count and its first MAX_ITEMS_PER_GROUP items (read with their task and lead unit), the
-    identity of the whole set for the Message-ID, and the first items for the header; one
-    statement."""
-    statements = _statements()
-    params = {"token": token, "recipient": recipient_id}
-    rows = db.session.execute(statements.listed, params).all()
-    if not rows:
+def _digest(claim: Claim) -> Digest | None:
+    """The digest of a claim: per group its count and its first MAX_ITEMS_PER_GROUP items
+    (their tasks read in one statement), the identity of the whole set for the Message-ID,
+    and the first items for the header. The claim's rows arrive in deadline order."""
+    if claim.identity is None:
         return None
-    first_row = rows[0]
-    identity = DigestIdentity(
-        recipient_id=recipient_id,
-        day=first_row.set_day,
-        count=int(first_row.set_count),
-        id_sum=int(first_row.set_id_sum),
-        first_id=int(first_row.set_first_id),
-        last_id=int(first_row.set_last_id),
-    )
-    listed: dict[str, list[Item]] = {}
-    totals: dict[str, int] = {}
-    for row in rows:
-        task = ListedTask(row.task_id, row.content, row.task_deadline, row.lead_unit_name)
-        listed.setdefault(row.group_key, []).append(Item(row, task))
-        totals[row.group_key] = int(row.group_total)
-    groups = [
-        DigestGroup(key, title, listed[key], totals[key])
-        for key, title, _kinds in DIGEST_GROUPS
-        if key in listed
-    ]
+    grouped: dict[str, list[Any]] = {}
+    for row in claim.digest:
+        grouped.setdefault(GROUP_OF_KIND[row.kind], []).append(row)
+    shown = {key: rows[:MAX_ITEMS_PER_GROUP] for key, rows in grouped.items()}
+    task_ids = sorted({row.task_id for rows in shown.values() for row in rows})
+    tasks = {
+        task.id: ListedTask(task.id, task.content, task.deadline, task.lead_unit_name)
+        for task in db.session.execute(_listed_statement(), {"ids": task_ids})
+    }
+    groups = []
+    for key, title, _kinds in DIGEST_GROUPS:
+        if key in shown:
+            # A task deleted meanwhile takes its reminders with it.
+            items = [Item(row, tasks[row.task_id]) for row in shown[key] if row.task_id in tasks]
+            groups.append(DigestGroup(key, title, items, len(grouped[key])))
     # The first ones in deadline order over all groups: among the first of each group, as
     # the header names no more than a group lists.
     first = sorted((i.delivery for g in groups for i in g.items), key=_row_order)
     return Digest(
         groups=groups,
-        identity=identity,
+        identity=claim.identity,
         header=[f"{row.task_id}:{row.kind}" for row in first[:MAX_HEADER_ITEMS]],
     )
-
-
-def _row_order(row: Any) -> tuple[Any, ...]:
-    """_digest_order in Python, for rows read with their task's deadline."""
-    return (row.task_deadline is None, row.task_deadline or date.min, row.task_id, row.id)
 
 
 def _fail(
@@ -459,8 +513,8 @@ def _fail(
     rules: Rules,
     params: dict[str, Any] | None = None,
 ) -> None:
-    """Record a failed attempt on the rows matching `where`: back to pending with the
-    back-off of their attempt count, or failed for good after the last attempt."""
+    """Record a failed attempt on the webhook rows matching `where`: back to pending with
+    the back-off of their attempt count, or failed for good after the last attempt."""
     counts = db.session.scalars(sa.select(table.c.attempts).where(*where).distinct(), params).all()
     for attempts in counts:
         tried = attempts + 1
@@ -481,102 +535,117 @@ def _fail(
         )
 
 
-@functools.cache
-def _sent_statements() -> tuple[sa.Update, sa.Update]:
-    """Mark a message's rows sent: the digest's rows, or one row (`row_id`); built once, the
-    time and Message-ID as parameters."""
+def _refused(ids: list[int], error: str, clock: Clock, rules: Rules) -> None:
+    """The mail server refused the message carrying `ids` (marked sent by the claim, their
+    attempt already counted): back to pending with the back-off of their attempt count, or
+    failed for good after the last attempt."""
     D = Delivery.__table__
-    values = {
-        "status": DeliveryStatus.SENT.value,
-        "sent_dt": sa.bindparam("sent_dt", type_=Delivery.sent_dt.type),
-        "attempts": D.c.attempts + 1,
-        "message_id": sa.bindparam("message_id", type_=sa.String()),
-        "claim_token": None,
-        "last_error": sa.case((D.c.last_error == RESENT_NOTE, RESENT_NOTE), else_=sa.null()),
-    }
-    digest = sa.update(D).where(*_claimed(D.c.is_digest.is_(True))).values(**values)
-    single = (
-        sa.update(D)
-        .where(*_claimed(D.c.id == sa.bindparam("row_id", type_=sa.Integer())))
-        .values(**values)
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        for tried in db.session.scalars(
+            sa.select(D.c.attempts).where(D.c.id.in_(chunk)).distinct()
+        ).all():
+            gave_up = tried >= rules.max_attempts
+            db.session.execute(
+                sa.update(D)
+                .where(D.c.id.in_(chunk), D.c.attempts == tried)
+                .values(
+                    status=(DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING).value,
+                    last_error=error[:1000],
+                    sent_dt=None,
+                    claim_token=None,
+                    send_after_dt=sa.literal(
+                        clock.now + rules.retry_delay(tried), Delivery.send_after_dt.type
+                    ),
+                )
+            )
+
+
+@functools.cache
+def _done_statements() -> tuple[sa.Delete, sa.Delete]:
+    """Delete a message's claim row once the mail server has answered: the digest's, or a
+    single reminder's (`delivery_id`)."""
+    C = DeliveryClaim.__table__
+    token = C.c.token == sa.bindparam("token", type_=sa.String())
+    return (
+        sa.delete(C).where(token, C.c.delivery_id.is_(None)),
+        sa.delete(C).where(
+            token, C.c.delivery_id == sa.bindparam("delivery_id", type_=sa.Integer())
+        ),
     )
-    return digest, single
 
 
 def send_claimed(
-    token: str, recipient_id: int, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
+    claim: Claim, recipient: User, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
 ) -> None:
-    """Send the reminders of `recipient_id` claimed (and re-checked) with `token`: one digest
-    and the immediate messages; each outcome committed as soon as known."""
-    D = Delivery.__table__
-    params = {"token": token, "recipient": recipient_id}
-    recipient = db.session.get(User, recipient_id)
-    assert recipient is not None
-    if not recipient.is_active_user or not recipient.email:
-        # Still listed in the application; there is nowhere to mail it.
-        status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
-        db.session.execute(
-            sa.update(D).where(*_claimed()).values(status=status.value, claim_token=None), params
-        )
-        db.session.commit()
-        return
-    # Composed before the first commit, while everything is read in one transaction.
-    # Each message with the delivery row it carries, or None for the digest's rows.
-    messages: list[tuple[EmailMessage, int | None]] = []
-    digest = _digest(token, recipient.id)
-    if digest is not None:
-        messages.append((compose_digest(recipient, digest, day=clock.today), None))
-    singles = db.session.execute(_statements().singles, params).all()
-    tasks = _full_tasks({row.task_id for row in singles}) if singles else {}
-    for row in sorted(singles, key=lambda r: r.id):
-        task = tasks.get(row.task_id)
-        if task is None:  # deleted since the re-check; the next pass skips it
+    """Send the messages of a claim: one digest and the immediate messages, each one's
+    outcome committed as soon as known (the claim row deleted; the reminders back to pending
+    if the mail server refused it)."""
+    # Each message with the reminder it carries (None: the digest) and its rows.
+    messages: list[tuple[EmailMessage, int | None, list[int]]] = []
+    if claim.listing is not None:
+        message = compose_digest(recipient, claim.listing, day=clock.today)
+        messages.append((message, None, [row.id for row in claim.digest]))
+    digest_done, single_done = _done_statements()
+    for row in claim.singles:
+        task = claim.tasks.get(row.task_id)
+        if task is None:  # deleted meanwhile, and its reminders with it
+            db.session.execute(single_done, {"token": claim.token, "delivery_id": row.id})
             continue
-        message = compose(recipient, Item(row, task), day=clock.today)
-        messages.append((message, row.id))
+        messages.append((compose(recipient, Item(row, task), day=clock.today), row.id, [row.id]))
+    db.session.commit()
     recipient_email = recipient.email
-    digest_sent, single_sent = _sent_statements()
-    for message, row_id in messages:
+    for message, delivery_id, ids in messages:
         try:
             mailer.send(message)
         except MailError as error:
             log.warning("mail to %s failed: %s", recipient_email, error)
-            rows = _claimed(D.c.is_digest.is_(True) if row_id is None else D.c.id == row_id)
-            _fail(D, rows, str(error), clock, rules, params)
+            _refused(ids, str(error), clock, rules)
             result.failed += 1
         else:
-            sent = {**params, "sent_dt": clock.now, "message_id": str(message["Message-ID"])}
-            if row_id is None:
-                db.session.execute(digest_sent, sent)
-            else:
-                db.session.execute(single_sent, {**sent, "row_id": row_id})
             result.sent += 1
+        if delivery_id is None:
+            db.session.execute(digest_done, {"token": claim.token})
+        else:
+            db.session.execute(single_done, {"token": claim.token, "delivery_id": delivery_id})
         db.session.commit()
-    db.session.commit()
+
+
+def _claim_and_send(
+    recipient: User, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
+) -> Claim | None:
+    """Claim one person's due reminders and send them; the claim (None: another pass holds
+    the person right now)."""
+    claim = _claim(clock, recipient)
+    if claim is not None:
+        result.skipped += claim.skipped
+        if claim.digest or claim.singles:
+            send_claimed(claim, recipient, clock, rules, mailer, result)
+    return claim
 
 
 def _send_to(
     recipients: list[int], clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
 ) -> None:
     # The recipients read in a few statements and kept loaded across the pass's commits
-    # (which would otherwise expire each one, and `send_claimed` read it again: one more
-    # round trip per person). A name or address changed meanwhile shows in the next pass.
+    # (which would otherwise expire each one, and reading it again is one more round trip
+    # per person). A name or address changed meanwhile shows in the next pass.
     session = db.session()
     expiring = session.expire_on_commit
     session.expire_on_commit = False
     try:
-        users = []  # held here: the session's identity map keeps objects only weakly
+        users: dict[int, User] = {}
         for start in range(0, len(recipients), 500):
             chunk = recipients[start : start + 500]
-            users += db.session.scalars(sa.select(User).where(User.id.in_(chunk))).all()
+            users.update(
+                (user.id, user)
+                for user in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))
+            )
         db.session.commit()
         for recipient_id in recipients:
-            token = str(uuid.uuid4())
-            claimed, skipped, _recipient = _claim_recipient(clock, token, recipient_id)
-            result.skipped += skipped
-            if claimed:
-                send_claimed(token, recipient_id, clock, rules, mailer, result)
-        del users
+            recipient = users.get(recipient_id)
+            if recipient is not None:  # None: deleted since, with their reminders
+                _claim_and_send(recipient, clock, rules, mailer, result)
     finally:
         session.expire_on_commit = expiring
 
@@ -652,17 +721,24 @@ def send_due(
     # Then whatever became due meanwhile (retries, a concurrent pass's leftovers).
     idle_rounds = 0
     while True:
-        token = str(uuid.uuid4())
-        claimed, skipped, recipient_id = _claim_recipient(clock, token)
-        result.skipped += skipped
-        if skipped and not claimed:
-            continue  # nothing to send for this one, but there may be others
-        if claimed and recipient_id is not None:
+        # In the order of the (status, send_after_dt) index, so picking is not a sort.
+        pick = (
+            sa.select(D.c.recipient_id)
+            .where(*_due(D, clock.now))
+            .order_by(D.c.status, D.c.send_after_dt)
+            .limit(1)
+        )
+        if _dialect() == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        recipient_id = db.session.scalar(pick)
+        recipient = db.session.get(User, recipient_id) if recipient_id is not None else None
+        claim = _claim_and_send(recipient, clock, rules, mailer, result) if recipient else None
+        if claim is not None and claim.marked:
             idle_rounds = 0
-            send_claimed(token, recipient_id, clock, rules, mailer, result)
             continue
         # Nothing claimed: either nothing is due, or another pass holds the rows we saw (they
         # are locked for an instant while it claims them); look again shortly.
+        db.session.commit()
         if not _anything_due(D, clock.now) or idle_rounds >= 100:
             break
         idle_rounds += 1
@@ -786,16 +862,65 @@ def _preview(clock: Clock, result: PassResult) -> list[dict[str, Any]]:
 
 
 def release_expired_claims(now: datetime) -> None:
-    """Offer again the rows of passes that died while sending."""
-    for table in (Delivery.__table__, WebhookDelivery.__table__):
+    """Offer again the reminders of messages whose pass died while sending them: claim rows
+    older than the lease (their reminders were marked sent), and rows left "sending" (webhook
+    reminders, and e-mail claimed by a version before claim rows). They keep a note once sent
+    again: the dead pass may have handed the message over before dying."""
+    cutoff = sa.literal(now - CLAIM_LEASE, Delivery.claimed_dt.type)
+    D, C = Delivery.__table__, DeliveryClaim.__table__
+    expired = db.session.execute(
+        sa.select(C.c.id, C.c.token, C.c.recipient_id, C.c.delivery_id).where(
+            C.c.claimed_dt < cutoff
+        )
+    ).all()
+    for claim in expired:
+        # Found through the recipient's rows (claim tokens are not indexed: see Delivery).
+        rows = [D.c.recipient_id == claim.recipient_id, D.c.claim_token == claim.token]
+        rows.append(
+            D.c.is_digest.is_(True) if claim.delivery_id is None else D.c.id == claim.delivery_id
+        )
+        db.session.execute(
+            sa.update(D)
+            .where(*rows, D.c.status == DeliveryStatus.SENT.value)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                claim_token=None,
+                sent_dt=None,
+                last_error=RESENT_NOTE,
+            )
+        )
+        db.session.execute(sa.delete(C).where(C.c.id == claim.id))
+    for table in (D, WebhookDelivery.__table__):
         db.session.execute(
             sa.update(table)
-            .where(
-                table.c.status == DeliveryStatus.SENDING.value,
-                table.c.claimed_dt < sa.literal(now - CLAIM_LEASE, Delivery.claimed_dt.type),
-            )
+            .where(table.c.status == DeliveryStatus.SENDING.value, table.c.claimed_dt < cutoff)
             .values(status=DeliveryStatus.PENDING.value, claim_token=None, last_error=RESENT_NOTE)
         )
+
+
+def in_flight() -> sa.Select[tuple[Delivery]]:
+    """The e-mail reminders in flight: marked sent with a claim row still open (a pass is
+    talking to the mail server, or died doing so and its claim has not expired yet), and
+    rows left "sending" by older versions. Driven from the claim rows, which are few."""
+    D, C = Delivery.__table__, DeliveryClaim.__table__
+    claimed = (
+        sa.select(D.c.id)
+        .select_from(C)
+        .join(
+            D,
+            sa.and_(
+                D.c.recipient_id == C.c.recipient_id,
+                D.c.claim_token == C.c.token,
+                sa.or_(
+                    sa.and_(C.c.delivery_id.is_(None), D.c.is_digest.is_(True)),
+                    D.c.id == C.c.delivery_id,
+                ),
+            ),
+        )
+        .where(D.c.status == DeliveryStatus.SENT.value)
+    )
+    sending = sa.select(D.c.id).where(D.c.status == DeliveryStatus.SENDING.value)
+    return sa.select(Delivery).where(Delivery.id.in_(sa.union(claimed, sending)))
 
 
 def skip_stale(clock: Clock) -> int:

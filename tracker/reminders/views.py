@@ -32,7 +32,7 @@ from tracker.reminders.mail import KIND_LABELS, read_outbox, read_outbox_message
 from tracker.reminders.models import Delivery, DeliveryStatus, UnitWebhook
 from tracker.reminders.operations import preferences as prefs
 from tracker.reminders.operations.rules import load_rules, save_rules
-from tracker.reminders.passes import last_pass_dt
+from tracker.reminders.passes import in_flight, last_pass_dt
 from tracker.tasks.models import OPEN_STATUSES, Task, task_coordinating_units
 from tracker.units.models import Unit
 from tracker.units.operations import active_units
@@ -188,6 +188,12 @@ def settings() -> Any:
             sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)
         ).all()
     )
+    # A reminder in flight is marked sent while its message's claim is open.
+    sending = db.session.scalar(sa.select(sa.func.count()).select_from(in_flight().subquery()))
+    counts[DeliveryStatus.SENT.value] = counts.get(DeliveryStatus.SENT.value, 0) - (
+        sending - counts.get(DeliveryStatus.SENDING.value, 0)
+    )
+    counts[DeliveryStatus.SENDING.value] = sending
     return render_template(
         "reminders/settings.html",
         form=form,
@@ -203,11 +209,16 @@ def deliveries() -> Any:
     status = request.args.get("status", DeliveryStatus.FAILED.value)
     if status not in STATUS_LABELS:
         abort(404)
+    if status == DeliveryStatus.SENDING.value:
+        listed = in_flight()
+    else:
+        listed = sa.select(Delivery).where(Delivery.status == status)
+        if status == DeliveryStatus.SENT.value:
+            listed = listed.where(Delivery.id.not_in(in_flight().with_only_columns(Delivery.id)))
     page = db.paginate(
-        sa.select(Delivery)
-        .where(Delivery.status == status)
-        .options(selectinload(Delivery.recipient), selectinload(Delivery.task))
-        .order_by(Delivery.id.desc()),
+        listed.options(selectinload(Delivery.recipient), selectinload(Delivery.task)).order_by(
+            Delivery.id.desc()
+        ),
         per_page=PER_PAGE,
         error_out=False,
     )
