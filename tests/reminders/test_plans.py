@@ -1,0 +1,79 @@
+"""PostgreSQL's plans for a pass's per-person statements when its statistics were taken while
+nothing was pending (autovacuum after the morning's mail went out): one person's due reminders
+are found through the recipient index, never by walking every pending row of the morning."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.reminders.conftest import local
+from tests.reminders.test_concurrency import RECIPIENTS, _bulk_world
+from tracker.extensions import db
+from tracker.reminders.models import Delivery, DeliveryStatus
+from tracker.reminders.passes import _checked_statement, _mark_statements
+from tracker.tasks.models import Task
+
+HISTORY_DAYS = 20
+
+
+def _deliveries(status: str, day: date, send_after: datetime) -> list[dict[str, object]]:
+    task_ids = db.session.scalars(sa.select(Task.id).order_by(Task.id)).all()
+    return [
+        {
+            "recipient_id": 1 + n % RECIPIENTS,
+            "task_id": task_id,
+            "kind": "overdue",
+            "day": day,
+            "audience": "lead",
+            "is_digest": True,
+            "send_after_dt": send_after,
+            "status": status,
+            "attempts": 1 if status == DeliveryStatus.SENT else 0,
+            "created_dt": send_after,
+        }
+        for n, task_id in enumerate(task_ids)
+    ]
+
+
+def _plan(statement: sa.Executable, params: dict[str, object]) -> str:
+    """EXPLAIN of a statement as the pass runs it, with its parameters."""
+    compiled = statement.compile(dialect=db.engine.dialect)
+    expanded = compiled.construct_expanded_state(compiled.construct_params(params))
+    connection = db.session.connection()
+    rows = connection.exec_driver_sql("EXPLAIN " + expanded.statement, expanded.parameters)
+    return "\n".join(row[0] for row in rows)
+
+
+@pytest.mark.postgres
+def test_due_rows_are_found_through_the_recipient_index(app: Flask, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("the plans of PostgreSQL's planner")
+    _bulk_world()
+    now = local(2017, 4, 17)
+    # Weeks of history, all sent, and the statistics taken then.
+    for back in range(1, HISTORY_DAYS + 1):
+        day = date(2017, 4, 17) - timedelta(days=back)
+        db.session.execute(
+            sa.insert(Delivery), _deliveries("sent", day, now - timedelta(days=back))
+        )
+    db.session.commit()
+    db.session.connection().exec_driver_sql("ANALYZE reminder_deliveries")
+    db.session.commit()
+    # This morning's plan: every task's reminder pending, which the statistics do not know.
+    db.session.execute(sa.insert(Delivery), _deliveries("pending", date(2017, 4, 17), now))
+    db.session.commit()
+
+    checked = _plan(_checked_statement(date(2017, 4, 17)), {"recipient": 7, "now": now})
+    assert "ix_reminder_deliveries_recipient_status" in checked, checked
+    assert "ix_reminder_deliveries_status_send_after" not in checked, checked
+    ids = db.session.scalars(
+        sa.select(Delivery.id).where(Delivery.recipient_id == 7, Delivery.status == "pending")
+    ).all()
+    sent, _skipped, _claims = _mark_statements("postgresql")
+    marked = _plan(sent, {"ids": ids, "sent_dt": now, "token": "t", "message_id": "<m>"})
+    assert "pk_reminder_deliveries" in marked, marked
+    assert "status_send_after" not in marked and "recipient_status" not in marked, marked
