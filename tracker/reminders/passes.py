@@ -395,6 +395,7 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
         # SQLite only (PostgreSQL locked the rows): a concurrent pass claimed some of them
         # between the read and these writes. Undo; that pass sends them.
         db.session.rollback()
+        log.info("reminders of user %s claimed by another pass meanwhile", recipient.id)
         return Claim(token, contended=True)
     claim.marked = changed
     if in_flight:
