@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from tests.factories import make_meeting, make_task
+from tests.sql import recorded_statements
 from tracker.extensions import db
 from tracker.tasks import operations as ops
 
@@ -185,17 +185,11 @@ def test_query_count_does_not_grow_with_page_size(app, api, world) -> None:
     main_task_id = world.task.id
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     def queries(per_page: int) -> int:
         db.session.expunge_all()  # nothing cached from an earlier request
-        statements.clear()
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as sent:
             response = client.get(f"/api/v1/tasks?per_page={per_page}")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
+        statements[:] = sent
         assert len(response.json["items"]) == per_page
         assert all(
             len(t["coordinating_units"]) == (1 if t["id"] == main_task_id else 2)

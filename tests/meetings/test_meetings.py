@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from tests.factories import make_task
+from tests.sql import recorded_statements
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
@@ -89,18 +88,12 @@ def test_a_meetings_page_costs_the_same_queries_whatever_its_tasks(login, world)
     meeting_id = world.meeting.id
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     def queries() -> int:
         db.session.expunge_all()
-        statements.clear()
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as sent:
             response = client.get(f"/meetings/{meeting_id}")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200
+        statements[:] = sent
         return len(statements)
 
     for n in range(6):

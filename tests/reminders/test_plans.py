@@ -73,7 +73,7 @@ def test_due_rows_are_found_through_the_recipient_index(app: Flask, backend: str
     ids = db.session.scalars(
         sa.select(Delivery.id).where(Delivery.recipient_id == 7, Delivery.status == "pending")
     ).all()
-    sent, _skipped, _claims = _mark_statements("postgresql")
+    sent, _skipped = _mark_statements("postgresql")
     marked = _plan(sent, {"ids": ids, "sent_dt": now, "token": "t", "message_id": "<m>"})
     assert "pk_reminder_deliveries" in marked, marked
     assert "status_send_after" not in marked and "recipient_status" not in marked, marked

@@ -10,6 +10,7 @@ from flask import Flask
 
 from tests.factories import make_task
 from tests.reminders.conftest import local
+from tests.sql import recorded_statements
 from tracker.extensions import db
 from tracker.reminders.models import TaskMute
 from tracker.reminders.operations.rules import load_rules
@@ -35,20 +36,11 @@ def test_notifications_and_unread_count(app: Flask, world, run, login) -> None:
 
 
 def test_unread_count_is_one_query(app: Flask, world, run, login) -> None:
-    import sqlalchemy as sa
 
     run(local(2017, 4, 17))
     client = login(world.lead_user)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         client.get("/tasks/mine")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert sum("reminder_deliveries" in s for s in statements) == 1
 
 

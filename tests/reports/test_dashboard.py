@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
-
 from tests.factories import make_meeting, make_task, make_unit
+from tests.sql import recorded_statements
 from tracker.extensions import db
 
 
@@ -89,17 +88,9 @@ def test_anonymous_is_sent_to_login(client, data) -> None:
 
 
 def _count_queries(client, url: str) -> int:
-    statements: list[str] = []
     db.session.commit()  # both measures start from an expired session (the user reloads)
-
-    def listener(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

@@ -14,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 
 from tests.conftest import PG_URL, make_app
 from tests.factories import build_world, make_meeting, make_task, make_unit
+from tests.sql import recorded_statements
 from tests.test_schema import fresh_database
 from tracker.extensions import db
 from tracker.reports import operations, tallies
@@ -203,16 +204,8 @@ def test_who_reads_the_tallies(data: Any) -> None:
 
 
 def test_the_dashboard_counts_do_not_read_the_tasks(app: Flask, data: Any, login: Any) -> None:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements() as statements:
         response = login(data.chair).get("/reports/?period=2017-Q2")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     grouped = [s for s in statements if "GROUP BY" in s and "task_tallies" in s]
     assert len(grouped) == 2  # the per-unit table and the monthly series

@@ -233,15 +233,13 @@ class Claim:
 
     token: str
     digest: list[Any] = field(default_factory=list)  # in deadline order (_row_order)
-    identity: DigestIdentity | None = None
     singles: list[Any] = field(default_factory=list)
     skipped: int = 0
-    marked: int = 0  # rows the claim changed, whatever it made of them
+    # Rows the claim changed, whatever it made of them; 0 also when another pass took them
+    # while this one read them (SQLite) and nothing was written.
+    marked: int = 0
     listing: Digest | None = None  # what the digest prints
     tasks: dict[int, Task] = field(default_factory=dict)  # the single messages' tasks
-    # Only these rows were due, but another pass took some of them while this one read them
-    # (SQLite; on PostgreSQL the rows are locked): nothing was written, the other pass sends.
-    contended: bool = False
 
 
 @functools.lru_cache(maxsize=4)
@@ -274,7 +272,7 @@ def _checked_statement(today: date) -> sa.Select[Any]:
 
 
 @functools.lru_cache(maxsize=2)
-def _mark_statements(dialect: str) -> tuple[sa.Update, sa.Update, sa.Update]:
+def _mark_statements(dialect: str) -> tuple[sa.Update, sa.Update]:
     """Mark rows (the `ids` parameter, still pending) sent with a Message-ID, skipped with
     a reason, or kept in the application only; built once per dialect.
 
@@ -309,8 +307,7 @@ def _mark_statements(dialect: str) -> tuple[sa.Update, sa.Update, sa.Update]:
             claim_token=None,
         )
     )
-    claim_rows = sa.insert(DeliveryClaim.__table__)
-    return sent, skipped, claim_rows  # type: ignore[return-value]
+    return sent, skipped
 
 
 def _mark(statement: sa.Executable, ids: list[int], params: dict[str, Any]) -> int:
@@ -346,7 +343,7 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
     if not rows:
         db.session.commit()
         return claim
-    sent, skipped, claim_rows = _mark_statements(_dialect())
+    sent, skipped = _mark_statements(_dialect())
     refused: dict[str, list[int]] = {}
     for row in rows:
         if row.reason is not None:
@@ -355,27 +352,23 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
             claim.digest.append(row)
         else:
             claim.singles.append(row)
-    mailable = recipient.is_active_user and recipient.email
-    if not mailable and (claim.digest or claim.singles):
-        # Still listed in the application; there is nowhere to mail it.
-        status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
-        kept = [row.id for row in (*claim.digest, *claim.singles)]
-        refused_rows = [(status.value, None, kept)]
-        claim.digest, claim.singles = [], []
-    else:
-        refused_rows = []
     changed = 0
     for reason, ids in refused.items():
         changed += _mark(skipped, ids, {"status": DeliveryStatus.SKIPPED.value, "reason": reason})
-    for status_value, reason, ids in refused_rows:
-        changed += _mark(skipped, ids, {"status": status_value, "reason": reason})
     claim.skipped = sum(len(ids) for ids in refused.values())
+    if not (recipient.is_active_user and recipient.email) and (claim.digest or claim.singles):
+        # Still listed in the application; there is nowhere to mail it.
+        status = DeliveryStatus.IN_APP if recipient.is_active_user else DeliveryStatus.SKIPPED
+        kept = [row.id for row in (*claim.digest, *claim.singles)]
+        changed += _mark(skipped, kept, {"status": status.value, "reason": None})
+        claim.digest, claim.singles = [], []
     in_flight = []
+    identity = None
     marked = {"sent_dt": clock.now, "token": token}
     if claim.digest:
         claim.digest.sort(key=_row_order)
         ids = [row.id for row in claim.digest]
-        claim.identity = DigestIdentity(
+        identity = DigestIdentity(
             recipient_id=recipient.id,
             day=max(row.day for row in claim.digest),
             count=len(ids),
@@ -383,7 +376,7 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
             first_id=min(ids),
             last_id=max(ids),
         )
-        message_id = digest_message_id(claim.identity)
+        message_id = digest_message_id(identity)
         changed += _mark(sent, ids, {**marked, "message_id": message_id})
         in_flight.append((None, message_id))
     claim.singles.sort(key=lambda r: r.id)
@@ -396,11 +389,11 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
         # between the read and these writes. Undo; that pass sends them.
         db.session.rollback()
         log.info("reminders of user %s claimed by another pass meanwhile", recipient.id)
-        return Claim(token, contended=True)
+        return Claim(token)
     claim.marked = changed
     if in_flight:
         db.session.execute(
-            claim_rows,
+            sa.insert(DeliveryClaim.__table__),
             [
                 {
                     "token": token,
@@ -413,7 +406,7 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
             ],
         )
     # What the messages print, read in the same transaction (one round trip less per person).
-    claim.listing = _digest(claim)
+    claim.listing = _digest(claim.digest, identity) if identity else None
     claim.tasks = _full_tasks({row.task_id for row in claim.singles}) if claim.singles else {}
     db.session.commit()
     return claim
@@ -475,14 +468,12 @@ def _listed_statement() -> sa.Select[Any]:
     )
 
 
-def _digest(claim: Claim) -> Digest | None:
-    """The digest of a claim: per group its count and its first MAX_ITEMS_PER_GROUP items
-    (their tasks read in one statement), the identity of the whole set for the Message-ID,
-    and the first items for the header. The claim's rows arrive in deadline order."""
-    if claim.identity is None:
-        return None
+def _digest(rows: list[Any], identity: DigestIdentity) -> Digest:
+    """The digest of a claim's digest rows (in deadline order): per group its count and its
+    first MAX_ITEMS_PER_GROUP items (their tasks read in one statement), the identity of the
+    whole set for the Message-ID, and the first items for the header."""
     grouped: dict[str, list[Any]] = {}
-    for row in claim.digest:
+    for row in rows:
         grouped.setdefault(GROUP_OF_KIND[row.kind], []).append(row)
     shown = {key: rows[:MAX_ITEMS_PER_GROUP] for key, rows in grouped.items()}
     task_ids = sorted({row.task_id for rows in shown.values() for row in rows})
@@ -501,7 +492,7 @@ def _digest(claim: Claim) -> Digest | None:
     first = sorted((i.delivery for g in groups for i in g.items), key=_row_order)
     return Digest(
         groups=groups,
-        identity=claim.identity,
+        identity=identity,
         header=[f"{row.task_id}:{row.kind}" for row in first[:MAX_HEADER_ITEMS]],
     )
 
@@ -513,12 +504,15 @@ def _fail(
     clock: Clock,
     rules: Rules,
     params: dict[str, Any] | None = None,
+    *,
+    counted: bool = False,
 ) -> None:
-    """Record a failed attempt on the webhook rows matching `where`: back to pending with
-    the back-off of their attempt count, or failed for good after the last attempt."""
+    """Record a failed attempt on the rows matching `where`: back to pending with the
+    back-off of their attempt count, or failed for good after the last attempt. `counted`:
+    the attempt is already in the rows' count (a claim counts it when it marks them sent)."""
     counts = db.session.scalars(sa.select(table.c.attempts).where(*where).distinct(), params).all()
     for attempts in counts:
-        tried = attempts + 1
+        tried = attempts if counted else attempts + 1
         gave_up = tried >= rules.max_attempts
         db.session.execute(
             sa.update(table)
@@ -527,6 +521,7 @@ def _fail(
                 attempts=tried,
                 last_error=error[:1000],
                 claim_token=None,
+                sent_dt=None,
                 status=(DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING).value,
                 send_after_dt=sa.literal(
                     clock.now + rules.retry_delay(tried), Delivery.send_after_dt.type
@@ -537,29 +532,10 @@ def _fail(
 
 
 def _refused(ids: list[int], error: str, clock: Clock, rules: Rules) -> None:
-    """The mail server refused the message carrying `ids` (marked sent by the claim, their
-    attempt already counted): back to pending with the back-off of their attempt count, or
-    failed for good after the last attempt."""
+    """The mail server refused the message carrying `ids` (marked sent by the claim)."""
     D = Delivery.__table__
     for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
-        for tried in db.session.scalars(
-            sa.select(D.c.attempts).where(D.c.id.in_(chunk)).distinct()
-        ).all():
-            gave_up = tried >= rules.max_attempts
-            db.session.execute(
-                sa.update(D)
-                .where(D.c.id.in_(chunk), D.c.attempts == tried)
-                .values(
-                    status=(DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING).value,
-                    last_error=error[:1000],
-                    sent_dt=None,
-                    claim_token=None,
-                    send_after_dt=sa.literal(
-                        clock.now + rules.retry_delay(tried), Delivery.send_after_dt.type
-                    ),
-                )
-            )
+        _fail(D, [D.c.id.in_(ids[start : start + ID_CHUNK])], error, clock, rules, counted=True)
 
 
 @functools.cache
