@@ -189,7 +189,9 @@ def test_connection_terminated_while_claiming(
     assert killed
     db.session.rollback()
     assert len(smtp.received) == 2  # two recipients done before the third claim died
-    # Rolled back: nothing in flight, the third recipient's reminders still to send.
+    # Rolled back: nothing in flight (the second message's claim, which the third claim's
+    # transaction was closing, is closed by the failing pass on a new connection), the third
+    # recipient's reminders still to send.
     assert not _in_flight() and not db.session.scalars(sa.select(DeliveryClaim)).all()
     assert len([r for r in _rows() if r.status == DeliveryStatus.PENDING]) == 4
 
@@ -205,17 +207,27 @@ def test_connection_terminated_while_sending(
     if backend != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's")
     _more_recipients(world)
-    sends = {"n": 0}
+    sends = {"n": 0, "again": 0}
 
-    def after_second_send(statement: str) -> bool:
-        # The outcome of a message is recorded by deleting its claim row: the third one is
-        # lost with the connection, after the mail server accepted the message.
+    def after_third_send(statement: str) -> bool:
+        # The outcome of a message is recorded by deleting its claim row, in the next
+        # claim's transaction: the third one is lost with the connection, after the mail
+        # server accepted the message...
         if statement.startswith("DELETE FROM reminder_claims"):
             sends["n"] += 1
             return sends["n"] == 3
         return False
 
-    terminate_when(after_second_send)
+    def and_again(statement: str) -> bool:
+        # ... and again when the failing pass tries to record it on a new connection (the
+        # next statement of the kind once the first listener has struck).
+        if statement.startswith("DELETE FROM reminder_claims") and sends["n"] == 3:
+            sends["again"] += 1
+            return sends["again"] == 2
+        return False
+
+    terminate_when(after_third_send)
+    terminate_when(and_again)
     with pytest.raises(sa.exc.OperationalError):
         run(PASS_AT)
     db.session.rollback()

@@ -12,7 +12,9 @@ import logging
 import sys
 import time as wall_time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -20,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session as SessionBase
 from sqlalchemy.orm import joinedload
 
@@ -88,7 +91,8 @@ ASYNC_COMMIT = "tracker.reminders.async_commit"
 
 @sa.event.listens_for(SessionBase, "after_begin")
 def _async_commit(session: SessionBase, _transaction: Any, connection: sa.Connection) -> None:
-    """During a pass on PostgreSQL, commits do not wait for the WAL to reach the disk.
+    """During a pass's webhooks on PostgreSQL, commits do not wait for the WAL to reach the
+    disk (the e-mail claims say so in their first statement, a round trip less per person).
 
     A pass commits after every claim and every message (so a killed pass resends at most the
     message in flight), and waiting for the disk at each of those commits was most of a
@@ -221,9 +225,20 @@ RECIPIENT_LOCKS = 0x7472
 
 RECIPIENT = sa.bindparam("recipient", type_=sa.Integer())
 IDS = sa.bindparam("ids", expanding=True)
+ID_ARRAY = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer()))
 # Rows per UPDATE ... WHERE id IN (...): under SQLite's limit of bound values, and an import
 # day's digest for the office (45,000 reminders) in a handful of statements.
 ID_CHUNK = 5000
+
+
+def _among(column: sa.ColumnElement[int], dialect: str) -> sa.ColumnElement[bool]:
+    """`column` is one of the `ids` parameter. On PostgreSQL one array value, so the
+    statement's text is the same whatever the count: psycopg prepares it once, where an
+    expanding IN rendered a placeholder and a cast per id at every call (a tenth of the
+    pass's Python time); elsewhere an expanding IN."""
+    if dialect == "postgresql":
+        return column == sa.any_(ID_ARRAY)
+    return column.in_(IDS)
 
 
 @dataclass(slots=True)
@@ -282,7 +297,7 @@ def _mark_statements(dialect: str) -> tuple[sa.Update, sa.Update]:
     its statistics, taken when the morning's rows were not planned yet, said there were
     none. SQLite did not lock them: the condition is what makes a concurrent claim fail."""
     D = Delivery.__table__
-    pending: tuple[sa.ColumnElement[bool], ...] = (D.c.id.in_(IDS),)
+    pending: tuple[sa.ColumnElement[bool], ...] = (_among(D.c.id, dialect),)
     if dialect != "postgresql":
         pending += (D.c.status == DeliveryStatus.PENDING.value,)
     sent = (
@@ -319,7 +334,26 @@ def _mark(statement: sa.Executable, ids: list[int], params: dict[str, Any]) -> i
     return changed
 
 
-def _claim(clock: Clock, recipient: User) -> Claim | None:
+@functools.cache
+def _lock_statement() -> sa.Select[Any]:
+    """PostgreSQL: the recipient's transaction advisory lock (true: taken), and the claim's
+    commit not waiting for the disk (see `_async_commit`), in the transaction's first
+    statement rather than a round trip of its own."""
+    return sa.select(
+        sa.func.pg_try_advisory_xact_lock(RECIPIENT_LOCKS, RECIPIENT),
+        sa.func.set_config("synchronous_commit", "off", sa.true()),
+    )
+
+
+def _close_answered(answered: list[str]) -> None:
+    """Delete, in the current transaction, the claim rows of messages the mail server has
+    accepted (`answered`: their claims' tokens; the caller empties it once committed)."""
+    if answered:
+        C = DeliveryClaim.__table__
+        db.session.execute(sa.delete(C).where(C.c.token.in_(answered)))
+
+
+def _claim(clock: Clock, recipient: User, answered: list[str]) -> Claim | None:
     """Claim every due reminder of `recipient`, so one digest covers them all: in one
     transaction, re-check them (`skip_reason`), mark the ones to send **sent** with their
     Message-ID and the ones refused skipped with the reason, and write a claim row per
@@ -327,21 +361,26 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
     sent) instead of three times; the claim row, deleted once the mail server has answered,
     is what says the message is in flight (`release_expired_claims`).
 
+    The same transaction closes the claims of the messages sent just before (`answered`,
+    emptied once committed): one transaction per person rather than one more per message.
+
     Returns None when another pass or sending thread is claiming this person's reminders at
     this moment (PostgreSQL: a transaction advisory lock per recipient, so one person's
     digest is never split between two passes)."""
     token = str(uuid.uuid4())
-    if _dialect() == "postgresql" and not db.session.scalar(
-        sa.select(sa.func.pg_try_advisory_xact_lock(RECIPIENT_LOCKS, recipient.id))
-    ):
-        db.session.commit()
+    locked = _dialect() != "postgresql" or db.session.scalar(
+        _lock_statement(), {"recipient": recipient.id}
+    )
+    _close_answered(answered)
+    if not locked:
+        _commit(answered)
         return None
     rows = db.session.execute(
         _checked_statement(clock.today), {"recipient": recipient.id, "now": clock.now}
     ).all()
     claim = Claim(token)
     if not rows:
-        db.session.commit()
+        _commit(answered)
         return claim
     sent, skipped = _mark_statements(_dialect())
     refused: dict[str, list[int]] = {}
@@ -408,8 +447,13 @@ def _claim(clock: Clock, recipient: User) -> Claim | None:
     # What the messages print, read in the same transaction (one round trip less per person).
     claim.listing = _digest(claim.digest, identity) if identity else None
     claim.tasks = _full_tasks({row.task_id for row in claim.singles}) if claim.singles else {}
-    db.session.commit()
+    _commit(answered)
     return claim
+
+
+def _commit(answered: list[str]) -> None:
+    db.session.commit()
+    answered.clear()
 
 
 def _anything_due(table: sa.Table, now: datetime) -> bool:
@@ -456,15 +500,15 @@ def _row_order(row: Any) -> tuple[Any, ...]:
 GROUP_OF_KIND = {kind.value: key for key, _title, kinds in DIGEST_GROUPS for kind in kinds}
 
 
-@functools.cache
-def _listed_statement() -> sa.Select[Any]:
+@functools.lru_cache(maxsize=2)
+def _listed_statement(dialect: str) -> sa.Select[Any]:
     """What a digest prints about its listed tasks (the `ids` parameter)."""
     from tracker.units.models import Unit
 
     return (
         sa.select(Task.id, Task.content, Task.deadline, Unit.name.label("lead_unit_name"))
         .join(Unit, Unit.id == Task.lead_unit_id)
-        .where(Task.id.in_(IDS))
+        .where(_among(Task.id, dialect))
     )
 
 
@@ -479,7 +523,7 @@ def _digest(rows: list[Any], identity: DigestIdentity) -> Digest:
     task_ids = sorted({row.task_id for rows in shown.values() for row in rows})
     tasks = {
         task.id: ListedTask(task.id, task.content, task.deadline, task.lead_unit_name)
-        for task in db.session.execute(_listed_statement(), {"ids": task_ids})
+        for task in db.session.execute(_listed_statement(_dialect()), {"ids": task_ids})
     }
     groups = []
     for key, title, _kinds in DIGEST_GROUPS:
@@ -540,8 +584,8 @@ def _refused(ids: list[int], error: str, clock: Clock, rules: Rules) -> None:
 
 @functools.cache
 def _done_statements() -> tuple[sa.Delete, sa.Delete]:
-    """Delete a message's claim row once the mail server has answered: the digest's, or a
-    single reminder's (`delivery_id`)."""
+    """Delete one message's claim row at once (refused, or its task deleted meanwhile): the
+    digest's, or a single reminder's (`delivery_id`)."""
     C = DeliveryClaim.__table__
     token = C.c.token == sa.bindparam("token", type_=sa.String())
     return (
@@ -553,11 +597,20 @@ def _done_statements() -> tuple[sa.Delete, sa.Delete]:
 
 
 def send_claimed(
-    claim: Claim, recipient: User, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
+    claim: Claim,
+    recipient: User,
+    clock: Clock,
+    rules: Rules,
+    mailer: Mailer,
+    result: PassResult,
+    answered: list[str],
 ) -> None:
-    """Send the messages of a claim: one digest and the immediate messages, each one's
-    outcome committed as soon as known (the claim row deleted; the reminders back to pending
-    if the mail server refused it)."""
+    """Send the messages of a claim: one digest and the immediate messages. A refusal is
+    committed at once (the reminders back to pending, the claim row deleted); the claim rows
+    of accepted messages are left to the next claim's transaction (the claim's token added
+    to `answered`). Until then a killed pass would offer them again after the lease, as it
+    would the message it was handing over: the window is one person's claim, milliseconds,
+    and saves a transaction per person."""
     # Each message with the reminder it carries (None: the digest) and its rows.
     messages: list[tuple[EmailMessage, int | None, list[int]]] = []
     if claim.listing is not None:
@@ -578,27 +631,56 @@ def send_claimed(
         except MailError as error:
             log.warning("mail to %s failed: %s", recipient_email, error)
             _refused(ids, str(error), clock, rules)
+            if delivery_id is None:
+                db.session.execute(digest_done, {"token": claim.token})
+            else:
+                db.session.execute(single_done, {"token": claim.token, "delivery_id": delivery_id})
+            db.session.commit()
             result.failed += 1
         else:
             result.sent += 1
-        if delivery_id is None:
-            db.session.execute(digest_done, {"token": claim.token})
-        else:
-            db.session.execute(single_done, {"token": claim.token, "delivery_id": delivery_id})
-        db.session.commit()
+    answered.append(claim.token)
 
 
 def _claim_and_send(
-    recipient: User, clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
+    recipient: User,
+    clock: Clock,
+    rules: Rules,
+    mailer: Mailer,
+    result: PassResult,
+    answered: list[str],
 ) -> Claim | None:
     """Claim one person's due reminders and send them; the claim (None: another pass holds
-    the person right now)."""
-    claim = _claim(clock, recipient)
+    the person right now). `answered`: see `send_claimed`."""
+    claim = _claim(clock, recipient, answered)
     if claim is not None:
         result.skipped += claim.skipped
         if claim.digest or claim.singles:
-            send_claimed(claim, recipient, clock, rules, mailer, result)
+            send_claimed(claim, recipient, clock, rules, mailer, result, answered)
     return claim
+
+
+@contextmanager
+def _answering() -> Iterator[list[str]]:
+    """The tokens of claims whose messages went out and whose claim rows are still open (see
+    `send_claimed`), closed at the end, and also when the pass fails meanwhile: a connection
+    lost during a claim would otherwise leave open the claims of the messages sent just
+    before, and offer them again after the lease."""
+    answered: list[str] = []
+    try:
+        yield answered
+    except BaseException:
+        if answered:
+            try:
+                db.session.rollback()
+                _close_answered(answered)
+                _commit(answered)
+            except sa.exc.SQLAlchemyError:
+                log.exception("could not close the claims of messages already sent")
+        raise
+    if answered:
+        _close_answered(answered)
+        _commit(answered)
 
 
 def _send_to(
@@ -619,10 +701,11 @@ def _send_to(
                 for user in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))
             )
         db.session.commit()
-        for recipient_id in recipients:
-            recipient = users.get(recipient_id)
-            if recipient is not None:  # None: deleted since, with their reminders
-                _claim_and_send(recipient, clock, rules, mailer, result)
+        with _answering() as answered:
+            for recipient_id in recipients:
+                recipient = users.get(recipient_id)
+                if recipient is not None:  # None: deleted since, with their reminders
+                    _claim_and_send(recipient, clock, rules, mailer, result, answered)
     finally:
         session.expire_on_commit = expiring
 
@@ -633,7 +716,6 @@ def _send_share(
     """One sending thread: its own application context (so its own database session and
     connection) and its own mail connection."""
     with app.app_context():
-        db.session.info[ASYNC_COMMIT] = True
         mailer = default_mailer()
         try:
             _send_to(recipients, clock, rules, mailer, result)
@@ -696,6 +778,15 @@ def send_due(
     else:
         _send_to(recipients, clock, rules, mailer, result)
     # Then whatever became due meanwhile (retries, a concurrent pass's leftovers).
+    with _answering() as answered:
+        _send_left(clock, rules, mailer, result, answered)
+
+
+def _send_left(
+    clock: Clock, rules: Rules, mailer: Mailer, result: PassResult, answered: list[str]
+) -> None:
+    """Pick the next recipient with anything due, claim and send, until nothing is due."""
+    D = Delivery.__table__
     idle_rounds = 0
     while True:
         # In the order of the (status, send_after_dt) index, so picking is not a sort.
@@ -709,7 +800,11 @@ def send_due(
             pick = pick.with_for_update(skip_locked=True)
         recipient_id = db.session.scalar(pick)
         recipient = db.session.get(User, recipient_id) if recipient_id is not None else None
-        claim = _claim_and_send(recipient, clock, rules, mailer, result) if recipient else None
+        claim = (
+            _claim_and_send(recipient, clock, rules, mailer, result, answered)
+            if recipient
+            else None
+        )
         if claim is not None and claim.marked:
             idle_rounds = 0
             continue
@@ -940,11 +1035,13 @@ def run_pass(
         raise
     passed_mailer = mailer is not None
     mailer = mailer or default_mailer()
-    db.session.info[ASYNC_COMMIT] = True
     try:
         # Threads only with mailers from the configuration: one passed in (tests) is one
         # object, and each thread needs a connection of its own.
         send_due(clock, rules, mailer, result, threads=1 if passed_mailer else sending_threads())
+        # E-mail claims turn synchronous_commit off in their first statement (_lock_statement);
+        # the webhooks' transactions through the session hook.
+        db.session.info[ASYNC_COMMIT] = True
         send_webhooks(clock, rules, result)
     finally:
         mailer.close()
