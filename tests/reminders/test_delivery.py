@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.factories import make_task, make_user
+from tests.factories import make_task, make_unit, make_user
 from tests.reminders.conftest import SmtpHandler, local
 from tracker.auth.models import Role
 from tracker.extensions import db
@@ -298,3 +298,42 @@ def test_reminders_are_marked_sent_before_the_message_goes_out(app: Flask, world
     assert db.session.scalars(sa.select(DeliveryClaim)).all() == []
     assert {d.status for d in _deliveries()} == {DeliveryStatus.SENT}
     assert len({d.message_id for d in _deliveries()}) == 2
+
+
+class CountingMailer:
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+def test_one_transaction_per_person_and_no_claim_left_open(app: Flask, world, run) -> None:
+    """Each person's claim is one transaction, which also closes the claims of the messages
+    sent just before it; the last ones are closed once the pass has sent everything."""
+    for i in range(6):
+        unit = make_unit(f"Phòng Đếm {i}")
+        make_user(unit=unit, username=f"dem{i}")
+        make_task(world.meeting, world.office, unit, deadline=world.task.deadline)
+    db.session.commit()
+    commits: list[int] = []
+
+    def count(_conn: Any) -> None:
+        commits.append(1)
+
+    mailer = CountingMailer()
+    sa.event.listen(db.engine, "commit", count)
+    try:
+        result = run(local(2017, 4, 17), mailer=mailer)
+    finally:
+        sa.event.remove(db.engine, "commit", count)
+    recipients = {str(m["To"]) for m in mailer.sent}
+    assert result.sent == len(mailer.sent) == len(recipients) == 8
+    # One per person, and seven for the pass itself (planning, reading the recipients, the
+    # last claims, looking for more, webhooks, its time): two per person before (23).
+    assert len(commits) == len(recipients) + 7, len(commits)
+    assert db.session.scalars(sa.select(DeliveryClaim)).all() == []
+    assert {d.status for d in _deliveries()} == {DeliveryStatus.SENT}
