@@ -41,3 +41,17 @@ def test_total_is_counted_up_to_a_cap(login, world, monkeypatch) -> None:
     assert "Hơn 3 nhiệm vụ" in page
     # Every match is still listed on the page.
     assert all(f"Rà soát hồ sơ số {i}" in page for i in range(4))
+
+
+def test_search_wildcards_are_what_was_typed(login, world) -> None:
+    """"%" and "_" in a search are characters, not LIKE patterns (task list and meetings)."""
+    make_task(world.meeting, world.office, world.tuphap, content="Giải ngân đạt 50% kế hoạch")
+    make_task(world.meeting, world.office, world.tuphap, content="Giải ngân đạt 500 triệu")
+    db.session.commit()
+    client = login(world.chair)
+    page = client.get("/tasks/?q=50%25").get_data(as_text=True)
+    assert "đạt 50% kế hoạch" in page and "500 triệu" not in page
+    page = client.get("/tasks/?q=5_0").get_data(as_text=True)
+    assert "đạt 50% kế hoạch" not in page and "500 triệu" not in page
+    meetings = client.get("/meetings/?q=_").get_data(as_text=True)
+    assert world.meeting.title not in meetings

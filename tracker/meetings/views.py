@@ -43,10 +43,12 @@ def meeting_list() -> Any:
         for word in words:
             query = query.where(
                 sa.or_(
-                    sa.func.lower(Meeting.title).like(f"%{q.lower()}%"),
-                    Meeting.notice_number.ilike(f"%{word}%"),
+                    sa.func.lower(Meeting.title).contains(q.lower(), autoescape=True),
+                    Meeting.notice_number.icontains(word, autoescape=True),
                     Meeting.id.in_(
-                        sa.select(Task.meeting_id).where(Task.content_folded.like(f"%{word}%"))
+                        sa.select(Task.meeting_id).where(
+                            Task.content_folded.contains(word, autoescape=True)
+                        )
                     ),
                 )
             )

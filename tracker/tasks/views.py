@@ -191,7 +191,8 @@ def overview() -> Any:
     q = args.get("q", "").strip()
     if q:
         for word in fold(q).split()[:10]:
-            query = query.where(Task.content_folded.like(f"%{word}%"))
+            # Escaped: "50%" or "a_b" are what the user typed, not patterns.
+            query = query.where(Task.content_folded.contains(word, autoescape=True))
     query = query.order_by(Task.deadline.is_(None), Task.deadline, Task.id)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=False)
     # Counted up to a cap: at a million tasks, counting every match of a broad search took as
