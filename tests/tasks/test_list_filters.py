@@ -44,7 +44,7 @@ def test_total_is_counted_up_to_a_cap(login, world, monkeypatch) -> None:
 
 
 def test_search_wildcards_are_what_was_typed(login, world) -> None:
-    """"%" and "_" in a search are characters, not LIKE patterns (task list and meetings)."""
+    """ "%" and "_" in a search are characters, not LIKE patterns (task list and meetings)."""
     make_task(world.meeting, world.office, world.tuphap, content="Giải ngân đạt 50% kế hoạch")
     make_task(world.meeting, world.office, world.tuphap, content="Giải ngân đạt 500 triệu")
     db.session.commit()
