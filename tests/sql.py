@@ -26,3 +26,14 @@ def recorded_statements(engine: sa.Engine | None = None) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(target, "before_cursor_execute", record)
+
+
+@contextmanager
+def listening(event: str, listener: Any, engine: sa.Engine | None = None) -> Iterator[None]:
+    """`listener` attached to `event` of `engine` (the application's) inside the block."""
+    target = engine if engine is not None else db.engine
+    sa.event.listen(target, event, listener)
+    try:
+        yield
+    finally:
+        sa.event.remove(target, event, listener)

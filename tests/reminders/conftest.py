@@ -46,6 +46,19 @@ class Received:
 
 
 @dataclass
+class RecordingMailer:
+    """A mailer object that keeps what it is given (a pass given one sends alone)."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    def send(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
 class SmtpHandler:
     """Accepts messages, or refuses the next `refuse` ones with a temporary error."""
 

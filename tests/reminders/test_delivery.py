@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.factories import make_task, make_unit, make_user
-from tests.reminders.conftest import SmtpHandler, local
+from tests.reminders.conftest import RecordingMailer, SmtpHandler, local
+from tests.sql import listening
 from tracker.auth.models import Role
 from tracker.extensions import db
 from tracker.reminders.mail import read_outbox
@@ -281,11 +282,8 @@ def test_reminders_are_marked_sent_before_the_message_goes_out(app: Flask, world
             updates.append(statement)
 
     mailer = InspectingMailer()
-    sa.event.listen(db.engine, "after_cursor_execute", record)
-    try:
+    with listening("after_cursor_execute", record):
         result = run(local(2017, 4, 17), mailer=mailer)
-    finally:
-        sa.event.remove(db.engine, "after_cursor_execute", record)
     assert (result.sent, result.failed) == (2, 0) and len(mailer.seen) == 2
     for message_id, rows, claims in mailer.seen:
         # The reminder this message carries is already sent, with its Message-ID...
@@ -298,17 +296,6 @@ def test_reminders_are_marked_sent_before_the_message_goes_out(app: Flask, world
     assert db.session.scalars(sa.select(DeliveryClaim)).all() == []
     assert {d.status for d in _deliveries()} == {DeliveryStatus.SENT}
     assert len({d.message_id for d in _deliveries()}) == 2
-
-
-class CountingMailer:
-    def __init__(self) -> None:
-        self.sent: list[EmailMessage] = []
-
-    def send(self, message: EmailMessage) -> None:
-        self.sent.append(message)
-
-    def close(self) -> None:
-        pass
 
 
 def test_one_transaction_per_person_and_no_claim_left_open(app: Flask, world, run) -> None:
@@ -324,14 +311,11 @@ def test_one_transaction_per_person_and_no_claim_left_open(app: Flask, world, ru
     def count(_conn: Any) -> None:
         commits.append(1)
 
-    mailer = CountingMailer()
-    sa.event.listen(db.engine, "commit", count)
-    try:
+    mailer = RecordingMailer()
+    with listening("commit", count):
         result = run(local(2017, 4, 17), mailer=mailer)
-    finally:
-        sa.event.remove(db.engine, "commit", count)
-    recipients = {str(m["To"]) for m in mailer.sent}
-    assert result.sent == len(mailer.sent) == len(recipients) == 8
+    recipients = {str(m["To"]) for m in mailer.messages}
+    assert result.sent == len(mailer.messages) == len(recipients) == 8
     # One per person, and seven for the pass itself (planning, reading the recipients, the
     # last claims, looking for more, webhooks, its time): two per person before (23).
     assert len(commits) == len(recipients) + 7, len(commits)

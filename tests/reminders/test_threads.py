@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.reminders.conftest import SmtpHandler, local
+from tests.reminders.conftest import RecordingMailer, SmtpHandler, local
 from tests.reminders.test_concurrency import RECIPIENTS, TASKS_EACH, _bulk_world
 from tracker.extensions import db
 from tracker.reminders import passes
@@ -68,18 +68,8 @@ def test_a_mailer_passed_in_sends_alone(app: Flask, run: Any, used: list[int]) -
     """A mailer object given to the pass (one connection) is never shared among threads."""
     app.config["TRACKER_REMINDER_THREADS"] = 4
 
-    class Recorder:
-        def __init__(self) -> None:
-            self.messages: list[Any] = []
-
-        def send(self, message: Any) -> None:
-            self.messages.append(message)
-
-        def close(self) -> None:
-            pass
-
     _bulk_world()
-    mailer = Recorder()
+    mailer = RecordingMailer()
     result = run(local(2017, 4, 17), mailer=mailer)
     assert used == [1]
     assert result.sent == len(mailer.messages) == RECIPIENTS

@@ -627,21 +627,27 @@ def _done_statements() -> tuple[sa.Delete, sa.Delete]:
     )
 
 
-def send_claimed(
-    claim: Claim,
-    recipient: User,
-    clock: Clock,
-    rules: Rules,
-    mailer: Mailer,
-    result: PassResult,
-    answered: list[str],
-) -> None:
+@dataclass(slots=True)
+class Sending:
+    """What one sending thread (or the pass alone) sends with: the pass's clock and rules,
+    its own mail connection, the counts it adds to, and the tokens of claims whose messages
+    went out and whose claim rows are still open (`answered`, see `send_claimed`)."""
+
+    clock: Clock
+    rules: Rules
+    mailer: Mailer
+    result: PassResult
+    answered: list[str] = field(default_factory=list)
+
+
+def send_claimed(claim: Claim, recipient: User, sending: Sending) -> None:
     """Send the messages of a claim: one digest and the immediate messages. A refusal is
     committed at once (the reminders back to pending, the claim row deleted); the claim rows
     of accepted messages are left to the next claim's transaction (the claim's token added
-    to `answered`). Until then a killed pass would offer them again after the lease, as it
-    would the message it was handing over: the window is one person's claim, milliseconds,
-    and saves a transaction per person."""
+    to `sending.answered`). Until then a killed pass would offer them again after the lease,
+    as it would the message it was handing over: the window is one person's claim,
+    milliseconds, and saves a transaction per person."""
+    clock, rules, result = sending.clock, sending.rules, sending.result
     # Each message with the reminder it carries (None: the digest) and its rows.
     messages: list[tuple[EmailMessage, int | None, list[int]]] = []
     if claim.listing is not None:
@@ -658,7 +664,7 @@ def send_claimed(
     recipient_email = recipient.email
     for message, delivery_id, ids in messages:
         try:
-            mailer.send(message)
+            sending.mailer.send(message)
         except MailError as error:
             log.warning("mail to %s failed: %s", recipient_email, error)
             _refused(ids, str(error), clock, rules)
@@ -670,36 +676,28 @@ def send_claimed(
             result.failed += 1
         else:
             result.sent += 1
-    answered.append(claim.token)
+    sending.answered.append(claim.token)
 
 
-def _claim_and_send(
-    recipient: User,
-    clock: Clock,
-    rules: Rules,
-    mailer: Mailer,
-    result: PassResult,
-    answered: list[str],
-) -> Claim | None:
+def _claim_and_send(recipient: User, sending: Sending) -> Claim | None:
     """Claim one person's due reminders and send them; the claim (None: another pass holds
-    the person right now). `answered`: see `send_claimed`."""
-    claim = _claim(clock, recipient, answered)
+    the person right now)."""
+    claim = _claim(sending.clock, recipient, sending.answered)
     if claim is not None:
-        result.skipped += claim.skipped
+        sending.result.skipped += claim.skipped
         if claim.digest or claim.singles:
-            send_claimed(claim, recipient, clock, rules, mailer, result, answered)
+            send_claimed(claim, recipient, sending)
     return claim
 
 
 @contextmanager
-def _answering() -> Iterator[list[str]]:
-    """The tokens of claims whose messages went out and whose claim rows are still open (see
-    `send_claimed`), closed at the end, and also when the pass fails meanwhile: a connection
-    lost during a claim would otherwise leave open the claims of the messages sent just
-    before, and offer them again after the lease."""
-    answered: list[str] = []
+def _closing(sending: Sending) -> Iterator[Sending]:
+    """Close the claims `sending` has left open (see `send_claimed`) at the end, and also
+    when the pass fails meanwhile: a connection lost during a claim would otherwise leave
+    open the claims of the messages sent just before, and offer them again after the lease."""
+    answered = sending.answered
     try:
-        yield answered
+        yield sending
     except BaseException:
         if answered:
             try:
@@ -714,9 +712,7 @@ def _answering() -> Iterator[list[str]]:
         _commit(answered)
 
 
-def _send_to(
-    recipients: list[int], clock: Clock, rules: Rules, mailer: Mailer, result: PassResult
-) -> None:
+def _send_to(recipients: list[int], sending: Sending) -> None:
     # The recipients read in a few statements and kept loaded across the pass's commits
     # (which would otherwise expire each one, and reading it again is one more round trip
     # per person). A name or address changed meanwhile shows in the next pass.
@@ -732,11 +728,11 @@ def _send_to(
                 for user in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))
             )
         db.session.commit()
-        with _answering() as answered:
+        with _closing(sending):
             for recipient_id in recipients:
                 recipient = users.get(recipient_id)
                 if recipient is not None:  # None: deleted since, with their reminders
-                    _claim_and_send(recipient, clock, rules, mailer, result, answered)
+                    _claim_and_send(recipient, sending)
     finally:
         session.expire_on_commit = expiring
 
@@ -749,7 +745,7 @@ def _send_share(
     with app.app_context():
         mailer = default_mailer()
         try:
-            _send_to(recipients, clock, rules, mailer, result)
+            _send_to(recipients, Sending(clock, rules, mailer, result))
         finally:
             mailer.close()
 
@@ -807,17 +803,15 @@ def send_due(
             result.failed += share_result.failed
             result.skipped += share_result.skipped
     else:
-        _send_to(recipients, clock, rules, mailer, result)
+        _send_to(recipients, Sending(clock, rules, mailer, result))
     # Then whatever became due meanwhile (retries, a concurrent pass's leftovers).
-    with _answering() as answered:
-        _send_left(clock, rules, mailer, result, answered)
+    with _closing(Sending(clock, rules, mailer, result)) as sending:
+        _send_left(sending)
 
 
-def _send_left(
-    clock: Clock, rules: Rules, mailer: Mailer, result: PassResult, answered: list[str]
-) -> None:
+def _send_left(sending: Sending) -> None:
     """Pick the next recipient with anything due, claim and send, until nothing is due."""
-    D = Delivery.__table__
+    D, clock = Delivery.__table__, sending.clock
     idle_rounds = 0
     while True:
         # In the order of the (status, send_after_dt) index, so picking is not a sort.
@@ -831,11 +825,7 @@ def _send_left(
             pick = pick.with_for_update(skip_locked=True)
         recipient_id = db.session.scalar(pick)
         recipient = db.session.get(User, recipient_id) if recipient_id is not None else None
-        claim = (
-            _claim_and_send(recipient, clock, rules, mailer, result, answered)
-            if recipient
-            else None
-        )
+        claim = _claim_and_send(recipient, sending) if recipient else None
         if claim is not None and claim.marked:
             idle_rounds = 0
             continue
