@@ -84,6 +84,10 @@ class Task(TimestampMixin, db.Model):
             postgresql_using="gin",
             postgresql_ops={"content_folded": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # The lists' order on PostgreSQL (deadline, NULLs last, then id): a search with many
+        # matches finds the list-order key of the N-th task in it and reads only the tasks
+        # up to that key (tasks/search.py).
+        sa.Index("ix_tasks_deadline_id", "deadline", "id").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

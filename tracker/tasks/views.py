@@ -50,7 +50,7 @@ from tracker.core.web import (
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.tasks import attachments as files
-from tracker.tasks import extensions, operations, recurrence
+from tracker.tasks import extensions, operations, recurrence, search
 from tracker.tasks.forms import (
     CommentForm,
     DecisionForm,
@@ -193,17 +193,27 @@ def overview() -> Any:
         for word in fold(q).split()[:10]:
             # Escaped: "50%" or "a_b" are what the user typed, not patterns.
             query = query.where(Task.content_folded.contains(word, autoescape=True))
-    query = query.order_by(Task.deadline.is_(None), Task.deadline, Task.id)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=False)
     # Counted up to a cap: at a million tasks, counting every match of a broad search took as
     # long as finding the page; past the cap the page says "more than".
-    page.total = db.session.scalar(
+    total = db.session.scalar(
         sa.select(sa.func.count()).select_from(
-            query.order_by(None).with_only_columns(Task.id).limit(COUNT_CAP + 1).subquery()
+            query.with_only_columns(Task.id).limit(COUNT_CAP + 1).subquery()
         )
     )
-    page.total_capped = page.total > COUNT_CAP
-    page.total = min(page.total, COUNT_CAP)
+    query = query.order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+    page = None
+    if q:
+        # Many matches: read the page among the first tasks in list order (tasks/search.py).
+        wanted = max(1, args.get("page", 1, type=int) or 1) * PER_PAGE
+        bound = search.prefix_bound(min(total, COUNT_CAP), wanted)
+        if bound is not None:
+            page = db.paginate(query.where(bound), per_page=PER_PAGE, error_out=False, count=False)
+            if len(page.items) < PER_PAGE:
+                page = None  # the matches lie further on than their density promised
+    if page is None:
+        page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=False)
+    page.total_capped = total > COUNT_CAP
+    page.total = min(total, COUNT_CAP)
     for message in errors:
         flash(message, "error")
     units = active_units() if current_user.sees_all_tasks else []

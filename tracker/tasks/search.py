@@ -1,0 +1,81 @@
+"""Reading a page of a search with many matches without collecting them all.
+
+PostgreSQL finds the tasks matching `content_folded LIKE '%word%'` through the trigram index,
+but estimates each word's condition independently (a phrase whose words always come together
+is taken for rare), so for a common phrase it collects every match and sorts them by
+deadline to keep the first 50: at a million tasks "giai phong mat bang" matches 62,000 tasks
+spread over most of the table's pages, 250 ms of a 300 ms page. When the page's capped count
+says the matches are dense, the page is read among the first tasks in list order only: the
+list-order key of the N-th task comes from an index in that order, and "up to that key" is a
+range whose size PostgreSQL does estimate well, so it intersects the two indexes and reads a
+few hundred rows (55 ms). The first matches among a prefix of the order are the first
+matches overall, so a full page read this way is the page; a page that comes out short (the
+matches lie later in the order than their density promised) is read again without the
+bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.tasks.models import Task
+
+# Read a bounded prefix only when the matches are at least this many (fewer are cheap to
+# collect) and the prefix it would take is at most this many tasks.
+DENSE_MATCHES = 1_000
+MAX_PREFIX = 100_000
+# The prefix holds twice the tasks the page needs at the matches' average density.
+MARGIN = 2
+# How long the table's size (the planner's estimate) is kept per process, in seconds.
+SIZE_SECONDS = 300.0
+
+_size: dict[str, Any] = {"tasks": 0.0, "at": -math.inf}
+
+
+def _table_size() -> float:
+    """About how many tasks there are: PostgreSQL's own estimate (kept a few minutes, as it
+    only sizes the prefix); 0 when the table has not been analyzed yet."""
+    now = time.monotonic()
+    if now - _size["at"] > SIZE_SECONDS:
+        estimate = db.session.scalar(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST('tasks' AS regclass)")
+        )
+        _size.update(tasks=max(float(estimate or 0), 0.0), at=now)
+    return float(_size["tasks"])
+
+
+def forget_table_size() -> None:
+    """Read the table's size again at the next search (tests)."""
+    _size.update(tasks=0.0, at=-math.inf)
+
+
+def prefix_bound(matches: int, rows_needed: int) -> sa.ColumnElement[bool] | None:
+    """A condition keeping the tasks up to the list-order key of the prefix where
+    `rows_needed` of `matches` are expected (with a margin), or None when the plain query is
+    the better one: another database, few matches, or a prefix nearly as long as the list."""
+    if db.session.get_bind().dialect.name != "postgresql" or matches < DENSE_MATCHES:
+        return None
+    tasks = _table_size()
+    prefix = math.ceil(MARGIN * rows_needed * tasks / matches)
+    if tasks <= 0 or prefix > min(MAX_PREFIX, tasks / 2):
+        return None
+    # The lists' order, (deadline IS NULL, deadline, id), is (deadline NULLS LAST, id) on
+    # PostgreSQL: ix_tasks_deadline_id answers it from the index alone.
+    key = db.session.execute(
+        sa.select(Task.deadline, Task.id)
+        .order_by(Task.deadline.asc().nulls_last(), Task.id)
+        .offset(prefix - 1)
+        .limit(1)
+    ).first()
+    if key is None:
+        return None
+    deadline, task_id = key
+    if deadline is None:
+        return sa.or_(Task.deadline.is_not(None), Task.id <= task_id)
+    # "deadline <= key" first: the range PostgreSQL finds through the index.
+    return sa.and_(Task.deadline <= deadline, sa.or_(Task.deadline < deadline, Task.id <= task_id))
