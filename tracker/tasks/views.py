@@ -189,10 +189,11 @@ def overview() -> Any:
             query = query.where(compare(day))
             bounds[name] = day.isoformat()
     q = args.get("q", "").strip()
-    if q:
-        for word in fold(q).split()[:10]:
-            # Escaped: "50%" or "a_b" are what the user typed, not patterns.
-            query = query.where(Task.content_folded.contains(word, autoescape=True))
+    words = fold(q).split()[:10]
+    unsearched = query
+    for word in words:
+        # Escaped: "50%" or "a_b" are what the user typed, not patterns.
+        query = query.where(Task.content_folded.contains(word, autoescape=True))
     # Counted up to a cap: at a million tasks, counting every match of a broad search took as
     # long as finding the page; past the cap the page says "more than".
     total = db.session.scalar(
@@ -200,14 +201,16 @@ def overview() -> Any:
             query.with_only_columns(Task.id).limit(COUNT_CAP + 1).subquery()
         )
     )
-    query = query.order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+    order = (Task.deadline.is_(None), Task.deadline, Task.id)
+    query = query.order_by(*order)
     page = None
-    if q:
+    if words:
         # Many matches: read the page among the first tasks in list order (tasks/search.py).
         wanted = max(1, args.get("page", 1, type=int) or 1) * PER_PAGE
         bound = search.prefix_bound(min(total, COUNT_CAP), wanted)
         if bound is not None:
-            page = db.paginate(query.where(bound), per_page=PER_PAGE, error_out=False, count=False)
+            prefix = unsearched.where(bound, *search.substrings(words)).order_by(*order)
+            page = db.paginate(prefix, per_page=PER_PAGE, error_out=False, count=False)
             if len(page.items) < PER_PAGE:
                 page = None  # the matches lie further on than their density promised
     if page is None:
