@@ -368,8 +368,9 @@ def _claim(clock: Clock, recipient: User, answered: list[str]) -> Claim | None:
     transaction, re-check them (`skip_reason`), mark the ones to send **sent** with their
     Message-ID and the ones refused skipped with the reason, and write a claim row per
     message. Marking sent before sending writes each reminder twice in its life (planned,
-    sent) instead of three times; the claim row, deleted once the mail server has answered,
-    is what says the message is in flight (`release_expired_claims`).
+    sent) instead of three times; the claim row, deleted after the mail server has answered
+    (in the next person's claim, see `send_claimed`), is what says the message may be in
+    flight (`release_expired_claims`).
 
     The same transaction closes the claims of the messages sent just before (`answered`,
     emptied once committed): one transaction per person rather than one more per message.
