@@ -18,13 +18,16 @@ PHRASE = "Giải phóng mặt bằng"
 START = date(2017, 5, 1)
 
 
-def _province(world, matching_days: list[int], other_days: list[int]) -> None:
-    """Tasks whose content has the phrase, due on the given days after START, and others."""
+DAYS = 400
+
+
+def _province(world, matching_days: range) -> None:
+    """A task due each of DAYS days after START: those of `matching_days` with the phrase."""
     for number, day in enumerate(matching_days):
         content = f"{PHRASE} dự án số {number:03d}"
         make_task(world.meeting, world.office, world.tuphap, content=content,
                   deadline=START + timedelta(days=day))  # fmt: skip
-    for day in other_days:
+    for day in (d for d in range(DAYS) if d not in matching_days):
         make_task(world.meeting, world.office, world.tuphap, content="Rà soát hồ sơ",
                   deadline=START + timedelta(days=day))  # fmt: skip
     db.session.commit()
@@ -65,8 +68,7 @@ def test_dense_matches_read_a_prefix_and_list_the_same_pages(
     login, world, backend: str, small_pages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 40 matches spread evenly among 400 tasks: one in ten.
-    _province(world, matching_days=list(range(0, 400, 10)), other_days=[
-        d for d in range(400) if d % 10])  # fmt: skip
+    _province(world, range(0, DAYS, 10))
     client = login(world.chair)
     pages, statements = _pages(client, 3)
     assert pages == [["000", "001", "002"], ["003", "004", "005"], ["006", "007", "008"]]
@@ -82,7 +84,7 @@ def test_matches_later_than_their_density_promised_are_still_found(
 ) -> None:
     # 40 matches among 400 tasks, all due after every other task: a prefix sized by their
     # density holds none of them, and the page is read again without it.
-    _province(world, matching_days=list(range(360, 400)), other_days=list(range(360)))
+    _province(world, range(360, DAYS))
     client = login(world.chair)
     pages, statements = _pages(client, 2)
     assert pages == [["000", "001", "002"], ["003", "004", "005"]]
@@ -97,8 +99,7 @@ def test_matches_later_than_their_density_promised_are_still_found(
 def test_few_matches_or_a_long_prefix_use_the_plain_query(
     login, world, backend: str, small_pages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _province(world, matching_days=list(range(0, 400, 10)), other_days=[
-        d for d in range(400) if d % 10])  # fmt: skip
+    _province(world, range(0, DAYS, 10))
     client = login(world.chair)
     monkeypatch.setattr(search, "DENSE_MATCHES", 41)  # 40 matches: too few
     assert _bounded(_pages(client, 1)[1]) == 0

@@ -335,11 +335,17 @@ def _mark_statements(dialect: str) -> tuple[sa.Update, sa.Update]:
     return sent, skipped
 
 
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in pieces of at most ID_CHUNK."""
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
 def _mark(statement: sa.Executable, ids: list[int], params: dict[str, Any]) -> int:
     """Run a marking statement over `ids` in chunks; the rows it changed."""
     changed = 0
-    for start in range(0, len(ids), ID_CHUNK):
-        result = db.session.execute(statement, {**params, "ids": ids[start : start + ID_CHUNK]})
+    for chunk in _chunks(ids):
+        result = db.session.execute(statement, {**params, "ids": chunk})
         changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return changed
 
@@ -610,8 +616,8 @@ def _fail(
 def _refused(ids: list[int], error: str, clock: Clock, rules: Rules) -> None:
     """The mail server refused the message carrying `ids` (marked sent by the claim)."""
     D = Delivery.__table__
-    for start in range(0, len(ids), ID_CHUNK):
-        _fail(D, [D.c.id.in_(ids[start : start + ID_CHUNK])], error, clock, rules, counted=True)
+    for chunk in _chunks(ids):
+        _fail(D, [D.c.id.in_(chunk)], error, clock, rules, counted=True)
 
 
 @functools.cache
