@@ -48,6 +48,23 @@ def _worker_schema() -> str:
     return "test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _recipient_locks_per_worker() -> Iterator[None]:
+    """Advisory locks belong to the database, and the workers share one (a schema each):
+    each worker's reminder passes take their per-recipient locks in a key space of their
+    own, or a pass would now and then find a recipient locked by another worker's pass on
+    the same user id and leave them for later."""
+    from tracker.reminders import passes
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    default = passes.RECIPIENT_LOCKS
+    passes.RECIPIENT_LOCKS = (default << 16) + int(worker or 0)
+    passes._lock_statement.cache_clear()
+    yield
+    passes.RECIPIENT_LOCKS = default
+    passes._lock_statement.cache_clear()
+
+
 def make_app(url: str, backend: str, instance: Path, **overrides: object) -> Flask:
     """An app on `url` with the test settings."""
     config: dict[str, object] = {
