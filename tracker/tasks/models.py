@@ -80,17 +80,18 @@ class Task(TimestampMixin, db.Model):
             "meeting_id",
         ),
         # Search is `content_folded LIKE '%word%'`: on PostgreSQL a trigram index answers it
-        # without reading every row. SQLite has no such index; a B-tree would not help there.
+        # without reading every row. SQLite has no such index: it reads every task, unless
+        # the matches are dense enough to read only a prefix of the list order (below).
         sa.Index(
             "ix_tasks_content_folded_trgm",
             "content_folded",
             postgresql_using="gin",
             postgresql_ops={"content_folded": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
-        # The lists' order on PostgreSQL (deadline, NULLs last, then id): a search with many
-        # matches finds the list-order key of the N-th task in it and reads only the tasks
-        # up to that key (tasks/search.py).
-        sa.Index("ix_tasks_deadline_id", "deadline", "id").ddl_if(dialect="postgresql"),
+        # The lists' order (deadline, then id; NULLs last on PostgreSQL, first on SQLite): a
+        # search with many matches finds the list-order key of the N-th task in it and reads
+        # only the tasks up to that key (tasks/search.py).
+        sa.Index("ix_tasks_deadline_id", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
