@@ -352,13 +352,17 @@ def _mark(statement: sa.Executable, ids: list[int], params: dict[str, Any]) -> i
 
 @functools.cache
 def _lock_statement() -> sa.Select[Any]:
-    """PostgreSQL: the recipient's transaction advisory lock (true: taken), and the claim's
-    commit not waiting for the disk (see `_async_commit`), in the transaction's first
-    statement rather than a round trip of its own."""
+    """PostgreSQL: the recipient's transaction advisory lock (true: taken), the claim's
+    commit not waiting for the disk (see `_async_commit`), and the deletion of the claim
+    rows of the messages sent just before (the `answered` tokens, see `_close_answered`),
+    in the transaction's first statement rather than round trips of their own."""
+    C = DeliveryClaim.__table__
+    answered = sa.bindparam("answered", type_=postgresql.ARRAY(sa.String()))
+    closed = sa.delete(C).where(C.c.token == sa.any_(answered)).cte("closed")
     return sa.select(
         sa.func.pg_try_advisory_xact_lock(RECIPIENT_LOCKS, RECIPIENT),
         sa.func.set_config("synchronous_commit", "off", sa.true()),
-    )
+    ).add_cte(closed)
 
 
 def _close_answered(answered: list[str]) -> None:
@@ -385,8 +389,9 @@ def _claim(clock: Clock, recipient: User, answered: list[str]) -> Claim | None:
     this moment (PostgreSQL: a transaction advisory lock per recipient, so one person's
     digest is never split between two passes)."""
     token = str(uuid.uuid4())
-    locked = _dialect() != "postgresql" or db.session.scalar(
-        _lock_statement(), {"recipient": recipient.id}
+    postgres = _dialect() == "postgresql"
+    locked = not postgres or db.session.scalar(
+        _lock_statement(), {"recipient": recipient.id, "answered": answered}
     )
     rows = (
         db.session.execute(
@@ -397,7 +402,8 @@ def _claim(clock: Clock, recipient: User, answered: list[str]) -> Claim | None:
     )
     # The writes after the read: on SQLite the first write takes the database's write lock.
     with _writing():
-        _close_answered(answered)
+        if not postgres:  # PostgreSQL: closed by the lock statement
+            _close_answered(answered)
         if not locked:
             _commit(answered)
             return None
@@ -749,12 +755,27 @@ def _send_share(
 ) -> None:
     """One sending thread: its own application context (so its own database session and
     connection) and its own mail connection."""
-    with app.app_context():
+    with app.app_context(), _one_connection():
         mailer = default_mailer()
         try:
             _send_to(recipients, Sending(clock, rules, mailer, result))
         finally:
             mailer.close()
+
+
+@contextmanager
+def _one_connection() -> Iterator[None]:
+    """The current database session (a sending thread's) on one connection for the whole
+    share: the application's session hands its connection back to the pool at each commit
+    and takes one again at the next person's first statement, with the pool's liveness ping
+    (a round trip per person, a twentieth of a thread's time). A connection lost meanwhile
+    fails the thread's next statement, as it would between two checkouts."""
+    with db.engine.connect() as connection:
+        db.session.registry.set(SessionBase(bind=connection))
+        try:
+            yield
+        finally:
+            db.session.remove()
 
 
 # Seconds between the interpreter's thread switches while threads send (see send_due).
@@ -1049,8 +1070,13 @@ def run_pass(
     rules = load_rules()
     clock = make_clock(now, rules)
     result = PassResult()
+    passed_mailer = mailer is not None
+    # Threads only with mailers from the configuration: one passed in (tests) is one
+    # object, and each thread needs a connection of its own. Planning on several
+    # connections commits as it goes, which a dry run must not.
+    threads = 1 if passed_mailer else sending_threads()
     try:
-        result.planned = plan(clock, rules)
+        result.planned = plan(clock, rules, connections=1 if dry_run else threads)
         result.skipped += skip_stale(clock)
         if dry_run:
             result.would_send = _preview(clock, result)
@@ -1061,12 +1087,9 @@ def run_pass(
     except Exception:
         db.session.rollback()
         raise
-    passed_mailer = mailer is not None
     mailer = mailer or default_mailer()
     try:
-        # Threads only with mailers from the configuration: one passed in (tests) is one
-        # object, and each thread needs a connection of its own.
-        send_due(clock, rules, mailer, result, threads=1 if passed_mailer else sending_threads())
+        send_due(clock, rules, mailer, result, threads=threads)
         # E-mail claims turn synchronous_commit off in their first statement (_lock_statement);
         # the webhooks' transactions through the session hook.
         db.session.info[ASYNC_COMMIT] = True

@@ -8,7 +8,10 @@ at once, and still leaves one row per reminder. Tasks are never loaded into Pyth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import FromClause
@@ -73,8 +76,8 @@ COLUMNS = [
 ]
 
 
-def _insert_ignoring_duplicates(table: sa.Table, columns: list[str], query: sa.Select) -> int:  # type: ignore[type-arg]
-    """INSERT ... SELECT ... ON CONFLICT DO NOTHING in the dialect at hand; rows inserted."""
+def _insert_statement(table: sa.Table, columns: list[str], query: sa.Select) -> sa.Executable:  # type: ignore[type-arg]
+    """INSERT ... SELECT ... ON CONFLICT DO NOTHING in the dialect at hand."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -82,10 +85,21 @@ def _insert_ignoring_duplicates(table: sa.Table, columns: list[str], query: sa.S
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the project supports these two
         raise RuntimeError(f"unsupported database: {dialect}")
-    statement = insert(table).from_select(columns, query).on_conflict_do_nothing()
-    # SQLAlchemy keeps an INSERT's row count only when asked to.
-    result = db.session.execute(statement, execution_options={"preserve_rowcount": True})
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    return insert(table).from_select(columns, query).on_conflict_do_nothing()
+
+
+# SQLAlchemy keeps an INSERT's row count only when asked to.
+COUNTED = {"preserve_rowcount": True}
+
+
+def _inserted(result: Any) -> int:
+    return max(result.rowcount or 0, 0)
+
+
+def _insert_ignoring_duplicates(table: sa.Table, columns: list[str], query: sa.Select) -> int:  # type: ignore[type-arg]
+    """INSERT ... SELECT ... ON CONFLICT DO NOTHING in the current session; rows inserted."""
+    statement = _insert_statement(table, columns, query)
+    return _inserted(db.session.execute(statement, execution_options=COUNTED))
 
 
 def _recipients(audience: Audience, base: FromClause) -> list[tuple[FromClause, list]]:  # type: ignore[type-arg]
@@ -145,15 +159,26 @@ def _already(kind: ReminderKind, *conditions: sa.ColumnElement[bool]) -> sa.Colu
     )
 
 
-def _scheduled_rows(
+@dataclass(frozen=True)
+class Job:
+    """Statements planning one kind of reminder (or one share of the tasks for it), to run
+    in this order: the audiences' statements of a kind may meet on the same row (the
+    responsible person also in a coordinating unit), and the first one's audience wins."""
+
+    kind: ReminderKind
+    statements: list[sa.Executable]
+
+
+def _scheduled_job(
     kind: ReminderKind,
     audiences: Sequence[Audience],
     conditions: list[sa.ColumnElement[bool]],
     clock: Clock,
     send_after: datetime,
-) -> int:
-    """Insert today's reminders of `kind` for the tasks matching `conditions`."""
-    planned = 0
+) -> Job:
+    """The statements inserting today's reminders of `kind` for the tasks matching
+    `conditions`."""
+    statements = []
     for audience in audiences:
         for source, people in _recipients(audience, T):
             query = (
@@ -173,59 +198,117 @@ def _scheduled_rows(
                 .select_from(source)
                 .where(*people, *conditions)
             )
-            planned += _insert_ignoring_duplicates(D, COLUMNS, query)
-    return planned
+            statements.append(_insert_statement(D, COLUMNS, query))
+    return Job(kind, statements)
 
 
-def plan_scheduled(clock: Clock, rules: Rules) -> int:
-    """Plan today's rule-based reminders (a working day, at or after the digest time)."""
+def plan_scheduled(clock: Clock, rules: Rules, *, connections: int = 1) -> int:
+    """Plan today's rule-based reminders (a working day, at or after the digest time).
+
+    With `connections` > 1 on PostgreSQL the statements run that many at a time, each on a
+    connection of its own and committed there (only a pass asks for it: it commits anyway,
+    and its transaction holds nothing they wait for, having inserted only event
+    notifications); the overdue reminders, most of a morning's rows, in two shares of the
+    tasks. Planning inserts tens of thousands of rows through six indexes and two foreign
+    keys, one core's work while the other waited: a busy morning at 100,000 tasks planned in
+    0.6 s instead of 1.0 s. Any statement may run again (a pass that fails after some of
+    them committed plans again next time): each inserts only what is not there yet."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    jobs = _scheduled_jobs(clock, rules, split=postgres and connections > 1)
+    if postgres and connections > 1:
+        return _run_at_once(jobs, connections)
+    return sum(
+        _inserted(db.session.execute(statement, execution_options=COUNTED))
+        for job in jobs
+        for statement in job.statements
+    )
+
+
+def _run_at_once(jobs: list[Job], connections: int) -> int:
+    """Run `jobs` on `connections` connections at once, the overdue ones first (the
+    longest); rows inserted."""
+    engine = db.engine
+
+    def run(job: Job) -> int:
+        with engine.begin() as connection:
+            return sum(
+                _inserted(connection.execute(statement, execution_options=COUNTED))
+                for statement in job.statements
+            )
+
+    ordered = sorted(jobs, key=lambda job: job.kind != ReminderKind.OVERDUE)
+    with ThreadPoolExecutor(connections, thread_name_prefix="planning") as pool:
+        return sum(pool.map(run, ordered))
+
+
+def _overdue_shares(clock: Clock) -> list[sa.ColumnElement[bool]]:
+    """Two halves of the tasks open past their deadline, split at their median id (an id
+    range the planner estimates from its statistics, unlike `id % 2`)."""
+    median = db.session.scalar(
+        sa.select(sa.func.percentile_disc(0.5).within_group(T.c.id)).where(
+            T.c.status.in_(WORKING_STATUSES), T.c.deadline < clock.today
+        )
+    )
+    if median is None:
+        return [sa.true()]
+    return [T.c.id <= median, T.c.id > median]
+
+
+def _scheduled_jobs(clock: Clock, rules: Rules, *, split: bool) -> list[Job]:
+    """Today's rule-based planning, as jobs; `split`: the overdue reminders in two."""
     today, calendar = clock.today, clock.calendar
     send_after = clock.slot(today)
     working = T.c.status.in_(WORKING_STATUSES)
     same_deadline = D2.c.deadline == T.c.deadline
-    planned = 0
+    jobs: list[Job] = []
 
     # Due soon: the deadline falls within the next N working days and no reminder was sent
     # for this deadline yet (so a pass that missed the exact day still warns, with the right
     # number of days left, and an extended deadline is warned about again).
     horizon = calendar.add_working_days(today, rules.days_before)
-    planned += _scheduled_rows(
-        ReminderKind.DUE_SOON,
-        (Audience.LEAD, Audience.COORDINATING),
-        [
-            working,
-            T.c.deadline > today,
-            T.c.deadline <= horizon,
-            ~_already(ReminderKind.DUE_SOON, same_deadline),
-        ],
-        clock,
-        send_after,
+    jobs.append(
+        _scheduled_job(
+            ReminderKind.DUE_SOON,
+            (Audience.LEAD, Audience.COORDINATING),
+            [
+                working,
+                T.c.deadline > today,
+                T.c.deadline <= horizon,
+                ~_already(ReminderKind.DUE_SOON, same_deadline),
+            ],
+            clock,
+            send_after,
+        )
     )
     if rules.on_deadline_day:
-        planned += _scheduled_rows(
+        job = _scheduled_job(
             ReminderKind.DUE_TODAY,
             (Audience.LEAD, Audience.COORDINATING),
             [working, T.c.deadline == today],
             clock,
             send_after,
         )
+        jobs.append(job)
     # Overdue: the first working day after the deadline, then every N working days; after
     # an outage the next pass sends one, since none was sent in the last N working days.
     overdue_cutoff = calendar.add_working_days(today, -rules.overdue_every)
-    planned += _scheduled_rows(
-        ReminderKind.OVERDUE,
-        (Audience.LEAD,),
-        [
-            working,
-            T.c.deadline < today,
-            ~_already(ReminderKind.OVERDUE, same_deadline, D2.c.day > overdue_cutoff),
-        ],
-        clock,
-        send_after,
-    )
+    for share in _overdue_shares(clock) if split else [sa.true()]:
+        job = _scheduled_job(
+            ReminderKind.OVERDUE,
+            (Audience.LEAD,),
+            [
+                working,
+                T.c.deadline < today,
+                share,
+                ~_already(ReminderKind.OVERDUE, same_deadline, D2.c.day > overdue_cutoff),
+            ],
+            clock,
+            send_after,
+        )
+        jobs.append(job)
     # Escalation: overdue by N working days, once per deadline, to the chair and the office.
     escalation_deadline = calendar.add_working_days(today, -rules.escalate_after)
-    planned += _scheduled_rows(
+    job = _scheduled_job(
         ReminderKind.ESCALATION,
         (Audience.MANAGER,),
         [
@@ -236,12 +319,13 @@ def plan_scheduled(clock: Clock, rules: Rules) -> int:
         clock,
         send_after,
     )
+    jobs.append(job)
     # Results waiting for confirmation for N working days: the chair and the office, again
     # every N working days while they wait.
     waiting_since = clock.local_midnight(
         calendar.add_working_days(today, -rules.confirmation_after) + timedelta(days=1)
     )
-    planned += _scheduled_rows(
+    job = _scheduled_job(
         ReminderKind.AWAITING_CONFIRMATION,
         (Audience.MANAGER,),
         [
@@ -256,6 +340,7 @@ def plan_scheduled(clock: Clock, rules: Rules) -> int:
         clock,
         send_after,
     )
+    jobs.append(job)
     if rules.extension_reminders:
         # Requests made before today: the next working morning, once per request.
         midnight = sa.literal(clock.local_midnight(today), ExtensionRequest.requested_dt.type)
@@ -265,10 +350,11 @@ def plan_scheduled(clock: Clock, rules: Rules) -> int:
             ER.c.requested_dt < midnight,
             ~_already(ReminderKind.EXTENSION_PENDING, D2.c.created_dt >= ER.c.requested_dt),
         )
-        planned += _scheduled_rows(
+        job = _scheduled_job(
             ReminderKind.EXTENSION_PENDING, (Audience.MANAGER,), [waiting], clock, send_after
         )
-    return planned
+        jobs.append(job)
+    return jobs
 
 
 # Which history entries are news for whom.
@@ -384,9 +470,10 @@ def reminder_state() -> ReminderState:
     return state
 
 
-def plan(clock: Clock, rules: Rules) -> int:
+def plan(clock: Clock, rules: Rules, *, connections: int = 1) -> int:
     """Plan everything due at `clock.now`: event notifications always; the day's rule-based
-    reminders once per working day, from the digest time on. Returns rows planned."""
+    reminders once per working day, from the digest time on (on `connections` connections,
+    see `plan_scheduled`). Returns rows planned."""
     state = reminder_state()
     last_delivery = db.session.scalar(sa.select(sa.func.max(D.c.id))) or 0
     up_to = db.session.scalar(sa.select(sa.func.max(TaskEvent.id))) or 0
@@ -401,7 +488,7 @@ def plan(clock: Clock, rules: Rules) -> int:
         )
     today = clock.today
     if clock.is_digest_day() and clock.now >= clock.slot(today) and state.planned_day != today:
-        planned += plan_scheduled(clock, rules)
+        planned += plan_scheduled(clock, rules, connections=connections)
         db.session.execute(
             sa.update(ReminderState).where(ReminderState.id == STATE_ID).values(planned_day=today)
         )
