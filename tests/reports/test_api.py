@@ -57,6 +57,12 @@ def test_bad_input(client, data) -> None:
     assert _get(client, token, "period=2017&unit=9999").status_code == 404
     assert _get(client, token, "period=2017&unit=x").status_code == 422
     assert client.get("/api/v1/reports/units?period=2017").status_code == 401
+    # A misspelt parameter is refused rather than ignored (here it would have meant the
+    # whole year instead of the quarter), as the task API does.
+    response = _get(client, token, "period=2017&quarter=2&lang=en")
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["quarter"]
+    assert _get(client, token, "period=2017&lang=en").status_code == 200
 
 
 def test_unit_member_token_sees_its_unit(client, data) -> None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs
 
 from flask import request
 from flask_babel import gettext as _
@@ -20,6 +21,20 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def raw_query() -> dict[str, list[str]]:
+    """The query arguments as sent, NUL characters included."""
+    return parse_qs(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def unknown_query_parameters(known: Iterable[str]) -> dict[str, str]:
+    """A field error for each query parameter not in `known` (at most 20). Read from the raw
+    query: the arguments have lost their NUL characters, and "lang\x00" must not pass for
+    "lang"."""
+    known = frozenset(known)
+    unknown = sorted(name for name in raw_query() if name not in known)
+    return {name[:100]: _("Tham số này không được hỗ trợ.") for name in unknown[:20]}
 
 
 def read_json_object() -> dict[str, Any]:

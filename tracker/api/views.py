@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from typing import Any
-from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, request
@@ -17,7 +16,13 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.api.auth import api_error, api_user, token_required
-from tracker.api.inputs import Fields, parse_date, read_json_object
+from tracker.api.inputs import (
+    Fields,
+    parse_date,
+    raw_query,
+    read_json_object,
+    unknown_query_parameters,
+)
 from tracker.api.openapi import openapi_document
 from tracker.api.serializers import (
     event_json,
@@ -148,15 +153,9 @@ COMMON_PARAMS = frozenset({"lang"})
 def _refuse_unknown_query_parameters() -> Any:
     g.pop("api_user", None)  # see token_required: a shared `g` must not answer for this request
     known = COMMON_PARAMS | (LIST_PARAMS if request.endpoint == "api.list_tasks" else frozenset())
-    # Read from the raw query: the arguments have lost their NUL characters, and "lang\x00"
-    # must not pass for "lang".
-    unknown = sorted(name for name in _raw_query() if name not in known)
+    unknown = unknown_query_parameters(known)
     if unknown:
-        return api_error(
-            422,
-            _("Dữ liệu không hợp lệ."),
-            {name[:100]: _("Tham số này không được hỗ trợ.") for name in unknown[:20]},
-        )
+        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
     if request.args.get("lang", "vi") not in LANGUAGES:
         return api_error(
             422, _("Dữ liệu không hợp lệ."), {"lang": _("Ngôn ngữ phải là vi hoặc en.")}
@@ -167,14 +166,9 @@ def _refuse_unknown_query_parameters() -> Any:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _raw_query() -> dict[str, list[str]]:
-    """The query arguments as sent, NUL characters included."""
-    return parse_qs(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
-
-
 def _had_nul(name: str) -> bool:
     """Whether query argument `name` arrived with a NUL character (dropped since)."""
-    return any("\x00" in value for value in _raw_query().get(name, []))
+    return any("\x00" in value for value in raw_query().get(name, []))
 
 
 def _load_task(task_id: int, action: Action, *, for_update: bool = False) -> Task:

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from tracker.api.auth import api_error, api_user, token_required
+from tracker.api.inputs import unknown_query_parameters
 from tracker.core.time import request_today
 from tracker.extensions import csrf
 from tracker.reports.operations import UnknownFilter, make_scope, unit_summary
@@ -27,6 +28,19 @@ class FilterError(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+# The query parameters the summary reads (`lang` as every API endpoint); anything else is
+# refused, as the task API does (`?perod=2017-Q2` would otherwise ask for from and to).
+PARAMS = frozenset({"from", "to", "period", "unit", "meeting", "lang"})
+
+
+@bp.before_request
+def _refuse_unknown_query_parameters() -> Any:
+    unknown = unknown_query_parameters(PARAMS)
+    if unknown:
+        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
+    return None
 
 
 def _int_arg(name: str) -> int | None:
