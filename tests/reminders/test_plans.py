@@ -13,7 +13,12 @@ from flask import Flask
 from tests.reminders.conftest import local
 from tests.reminders.test_concurrency import RECIPIENTS, _bulk_world
 from tracker.extensions import db
-from tracker.reminders.models import Delivery, DeliveryStatus
+from tracker.reminders.models import (
+    LISTED_STATUSES,
+    LOOKED_UP_STATUSES,
+    Delivery,
+    DeliveryStatus,
+)
 from tracker.reminders.passes import _checked_statement, _mark_statements
 from tracker.tasks.models import Task
 
@@ -77,3 +82,43 @@ def test_due_rows_are_found_through_the_recipient_index(app: Flask, backend: str
     marked = _plan(sent, {"ids": ids, "sent_dt": now, "token": "t", "message_id": "<m>"})
     assert "pk_reminder_deliveries" in marked, marked
     assert "status_send_after" not in marked and "recipient_status" not in marked, marked
+
+
+def test_sqlite_status_indexes_hold_only_what_is_looked_up(app: Flask, backend: str) -> None:
+    """SQLite's status indexes are partial too, and its planner uses them for the pass's
+    statements although their status is a bound value (an OR-ed term of the index's
+    condition matches `status = ?`; an IN list would not)."""
+    if backend != "sqlite":
+        pytest.skip("the plans of SQLite's planner")
+    _bulk_world()
+    now = local(2017, 4, 17)
+    db.session.execute(sa.insert(Delivery), _deliveries("sent", date(2017, 4, 16), now))
+    db.session.execute(sa.insert(Delivery), _deliveries("pending", date(2017, 4, 17), now))
+    db.session.commit()
+
+    def plan(statement: sa.Executable, params: dict[str, object]) -> str:
+        compiled = statement.compile(dialect=db.engine.dialect)
+        expanded = compiled.construct_expanded_state(compiled.construct_params(params))
+        connection = db.session.connection()
+        values = tuple(expanded.parameters[name] for name in expanded.positiontup or ())
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + expanded.statement, values)
+        return "\n".join(row[-1] for row in rows)
+
+    checked = plan(_checked_statement(date(2017, 4, 17)), {"recipient": 7, "now": now})
+    assert "USING INDEX ix_reminder_deliveries_recipient_status" in checked, checked
+    D = Delivery.__table__
+    failed = sa.select(D.c.id).where(D.c.status == DeliveryStatus.FAILED.value)
+    assert "ix_reminder_deliveries_status_send_after" in plan(failed, {})
+    # The sent history is in neither: each holds the rows of its own condition only.
+    pending = db.session.scalar(sa.select(sa.func.count()).where(D.c.status == "pending"))
+    assert pending > 0
+    for index, statuses, expected in (
+        ("ix_reminder_deliveries_recipient_status", LOOKED_UP_STATUSES, pending),
+        ("ix_reminder_deliveries_status_send_after", LISTED_STATUSES, 0),
+    ):
+        where = " OR ".join(f"status = '{status}'" for status in statuses)
+        counted = db.session.execute(
+            sa.text(f"SELECT count(*) FROM reminder_deliveries INDEXED BY {index} WHERE {where}")
+        ).scalar_one()
+        sql = db.session.scalar(sa.text(f"SELECT sql FROM sqlite_master WHERE name = '{index}'"))
+        assert counted == expected and sql.endswith(f"WHERE {where}"), sql

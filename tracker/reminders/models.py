@@ -66,11 +66,12 @@ class DeliveryStatus(enum.StrEnum):
     IN_APP = "in_app"  # shown in the application only: the recipient has no e-mail address
 
 
-# The statuses the pass and the admin's lists look rows up by. On PostgreSQL the two status
-# indexes hold only these rows: a reminder marked sent (nearly every row, tens of thousands a
-# busy morning) then writes no entry into them, where each update otherwise adds one to every
-# index, and the indexes stay the size of what is still to do rather than of the history.
-# SQLite rewrites only the index entries whose columns changed, so it keeps full indexes.
+# The statuses the pass and the admin's lists look rows up by. The two status indexes hold
+# only these rows: a reminder marked sent (nearly every row, tens of thousands a busy
+# morning) then writes no entry into them, where each update otherwise adds one to every
+# index (on SQLite to the two whose columns changed), and the indexes stay the size of what
+# is still to do rather than of the history. SQLite: a busy morning's pass at 100,000 tasks
+# spent 1.45-1.75 s in its statements with full indexes, 0.75-1.05 s with these.
 LOOKED_UP_STATUSES = (
     DeliveryStatus.PENDING.value,
     DeliveryStatus.SENDING.value,
@@ -87,6 +88,13 @@ _LOOKED_UP = sa.text(f"status IN ({', '.join(repr(s) for s in LOOKED_UP_STATUSES
 # choice; the pass's few questions about all due rows (who has any) scan that index whole.
 LISTED_STATUSES = tuple(s for s in LOOKED_UP_STATUSES if s != DeliveryStatus.PENDING.value)
 _LISTED = sa.text(f"status IN ({', '.join(repr(s) for s in LISTED_STATUSES)})")
+
+
+def _any_of(statuses: tuple[str, ...]) -> sa.TextClause:
+    """The same condition for SQLite, which uses a partial index for a query with one of the
+    index's OR-ed terms among its own (`status = ?` with the value bound counts), not for
+    an IN list."""
+    return sa.text(" OR ".join(f"status = '{status}'" for status in statuses))
 
 
 class EventMode(enum.StrEnum):
@@ -142,6 +150,7 @@ class Delivery(db.Model):
             "status",
             "send_after_dt",
             postgresql_where=_LISTED,
+            sqlite_where=_any_of(LISTED_STATUSES),
         ),
         sa.Index("ix_reminder_deliveries_task_kind", "task_id", "kind"),
         # A pass claims one recipient's due rows at a time. (No index on claim_token: the
@@ -153,6 +162,7 @@ class Delivery(db.Model):
             "status",
             "send_after_dt",
             postgresql_where=_LOOKED_UP,
+            sqlite_where=_any_of(LOOKED_UP_STATUSES),
         ),
     )
 
