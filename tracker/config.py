@@ -145,6 +145,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_SCORE_AGAINST": _score_against(env.get("TRACKER_SCORE_AGAINST")),
         "TRACKER_MAIL_URL": env.get("TRACKER_MAIL_URL", ""),
         "TRACKER_MAIL_FROM": env.get("TRACKER_MAIL_FROM", "tracker@vanho.example"),
+        # SQLite's page cache per connection (tracker/core/database.py).
+        "TRACKER_SQLITE_CACHE_MB": int(env.get("TRACKER_SQLITE_CACHE_MB", "64")),
         # Threads sending a reminder pass's messages; 0: the default, 2.
         "TRACKER_REMINDER_THREADS": int(env.get("TRACKER_REMINDER_THREADS", "0")),
         # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form

@@ -37,9 +37,9 @@ def init_app(app: Flask) -> None:
         return
     engine = sa.create_engine(url, **app.config.get("TRACKER_REPORTS_ENGINE_OPTIONS", {}))
     if engine.dialect.name == "sqlite":
-        from tracker.core.database import _sqlite_pragmas
+        from tracker.core.database import sqlite_pragmas
 
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", sqlite_pragmas(app))
     app.extensions[_ENGINE] = engine
     # Report rows are read, rendered and dropped: nothing is ever flushed through it.
     sessions = scoped_session(sessionmaker(bind=engine, autoflush=False), scopefunc=_app_context_id)
