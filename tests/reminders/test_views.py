@@ -166,3 +166,68 @@ def test_unread_badge_stops_counting_at_99(app: Flask, world, login, monkeypatch
     assert preferences.unread_count(world.lead_user) == 3  # counted up to cap + 1
     page = run_for.get("/tasks/mine")
     assert '<span class="count" aria-label="2+ chưa đọc">2+</span>' in page.text
+
+
+def _statuses(world, **counts: int) -> None:
+    """Deliveries of `world.task` in the given statuses, to the lead user, a day each."""
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.reminders.models import Delivery
+
+    n = 0
+    for status, count in counts.items():
+        for _ in range(count):
+            n += 1
+            sent_at = datetime(2017, 4, 1, tzinfo=UTC) + timedelta(days=n)
+            db.session.add(
+                Delivery(
+                    recipient_id=world.lead_user.id,
+                    task_id=world.task.id,
+                    kind="overdue",
+                    day=sent_at.date(),
+                    audience="lead",
+                    send_after_dt=sent_at,
+                    status=status,
+                )
+            )
+    db.session.commit()
+
+
+def _listed_counts(page: str) -> dict[str, str]:
+    return dict(re.findall(r'status=(\w+)">[^<]+</a>: (?:<span[^>]*>)?([≈ \d.,]+)', page))
+
+
+def test_settings_page_counts_each_status(app: Flask, world, login) -> None:
+    _statuses(world, pending=2, failed=1, skipped=3, sent=4, in_app=1)
+    page = login(world.admin).get("/admin/reminders").get_data(as_text=True)
+    assert _listed_counts(page) == {
+        "pending": "2",
+        "sending": "0",
+        "sent": "4",
+        "failed": "1",
+        "skipped": "3",
+        "in_app": "1",
+    }
+
+
+def test_settings_page_estimates_a_long_history(
+    app: Flask, world, login, backend: str, monkeypatch
+) -> None:
+    """Past EXACT_UP_TO reminders PostgreSQL's statistics give the history (sent, in the
+    application only), marked as an estimate; what is still to act on stays exact."""
+    import sqlalchemy as sa
+
+    from tracker.reminders.operations import counts
+
+    _statuses(world, pending=2, failed=1, sent=40, in_app=10)
+    if backend == "postgresql":
+        db.session.execute(sa.text("ANALYZE reminder_deliveries"))
+        db.session.commit()
+    monkeypatch.setattr(counts, "EXACT_UP_TO", 20)
+    page = login(world.admin).get("/admin/reminders").get_data(as_text=True)
+    listed = _listed_counts(page)
+    if backend == "postgresql":
+        # The sample is the whole small table: the estimate is exact here.
+        assert listed == {**listed, "sent": "≈ 40", "in_app": "≈ 10", "pending": "2", "failed": "1"}
+    else:
+        assert listed == {**listed, "sent": "40", "in_app": "10", "pending": "2", "failed": "1"}

@@ -31,6 +31,7 @@ from tracker.reminders.forms import PreferencesForm, SettingsForm, WebhookForm
 from tracker.reminders.mail import KIND_LABELS, read_outbox, read_outbox_message
 from tracker.reminders.models import Delivery, DeliveryStatus, UnitWebhook
 from tracker.reminders.operations import preferences as prefs
+from tracker.reminders.operations.counts import status_counts
 from tracker.reminders.operations.rules import load_rules, save_rules
 from tracker.reminders.passes import in_flight, last_pass_dt
 from tracker.tasks.models import OPEN_STATUSES, Task, task_coordinating_units
@@ -183,21 +184,21 @@ def settings() -> Any:
             db.session.commit()
             flash(_("Đã lưu quy tắc nhắc việc."), "success")
             return redirect(url_for("reminders.settings"))
-    counts = dict(
-        db.session.execute(
-            sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)
-        ).all()
-    )
+    tally = status_counts()
+    counts = tally.counts
     # A reminder in flight is marked sent while its message's claim is open.
     sending = db.session.scalar(sa.select(sa.func.count()).select_from(in_flight().subquery()))
-    counts[DeliveryStatus.SENT.value] = counts.get(DeliveryStatus.SENT.value, 0) - (
-        sending - counts.get(DeliveryStatus.SENDING.value, 0)
+    counts[DeliveryStatus.SENT.value] = max(
+        counts.get(DeliveryStatus.SENT.value, 0)
+        - (sending - counts.get(DeliveryStatus.SENDING.value, 0)),
+        0,
     )
     counts[DeliveryStatus.SENDING.value] = sending
     return render_template(
         "reminders/settings.html",
         form=form,
         counts=counts,
+        estimated=tally.estimated,
         status_labels=STATUS_LABELS,
         last_pass=last_pass_dt(),
     )
