@@ -4,6 +4,7 @@ are found through the recipient index, never by walking every pending row of the
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -119,3 +120,46 @@ def test_sqlite_status_indexes_hold_only_what_is_looked_up(app: Flask, backend: 
         ).scalar_one()
         sql = db.session.scalar(sa.text(f"SELECT sql FROM sqlite_master WHERE name = '{index}'"))
         assert counted == expected and sql.endswith(f"WHERE {where}"), sql
+
+
+@pytest.mark.postgres
+def test_in_flight_reads_claim_by_claim(app: Flask, backend: str) -> None:
+    """The admin's in-flight reminders are looked up claim by claim even when the claim
+    table's statistics were taken while it held thousands of rows (during a pass): never a
+    scan of the sent history."""
+    if backend != "postgresql":
+        pytest.skip("the plans of PostgreSQL's planner")
+    from tracker.reminders.models import DeliveryClaim
+    from tracker.reminders.passes import in_flight
+
+    _bulk_world()
+    now = local(2017, 4, 17)
+    for back in range(1, 6):
+        day = date(2017, 4, 17) - timedelta(days=back)
+        db.session.execute(sa.insert(Delivery), _deliveries("sent", day, now))
+    claims = [
+        {
+            "token": f"t{n}",
+            "recipient_id": 1 + n % RECIPIENTS,
+            "message_id": f"<{n}>",
+            "claimed_dt": now,
+        }
+        for n in range(5000)
+    ]
+    db.session.execute(sa.insert(DeliveryClaim), claims)
+    db.session.commit()
+    db.session.connection().exec_driver_sql("ANALYZE reminder_deliveries")
+    db.session.connection().exec_driver_sql("ANALYZE reminder_claims")
+    db.session.execute(sa.delete(DeliveryClaim))
+    db.session.commit()
+
+    plan = _plan(sa.select(sa.func.count()).select_from(in_flight().subquery()), {})
+    # Claim by claim: a nested loop over the claim rows, each looking its reminders up
+    # through the recipient; never the history sorted or hashed to be matched with them.
+    assert re.search(r"Nested Loop.*\n\s*->  Seq Scan on reminder_claims", plan), plan
+    assert (
+        "Merge Cond" not in plan and "Hash Cond: ((reminder_deliveries_1.recipient_id" not in plan
+    )
+    assert "Recheck Cond: (recipient_id = reminder_claims.recipient_id)" in plan or (
+        "Index Cond: (recipient_id = reminder_claims.recipient_id)" in plan
+    ), plan

@@ -1024,22 +1024,27 @@ def in_flight() -> sa.Select[tuple[Delivery]]:
     talking to the mail server, or died doing so and its claim has not expired yet), and
     rows left "sending" by older versions. Driven from the claim rows, which are few."""
     D, C = Delivery.__table__, DeliveryClaim.__table__
-    claimed = (
-        sa.select(D.c.id)
-        .select_from(C)
-        .join(
-            D,
-            sa.and_(
-                D.c.recipient_id == C.c.recipient_id,
-                D.c.claim_token == C.c.token,
-                sa.or_(
-                    sa.and_(C.c.delivery_id.is_(None), D.c.is_digest.is_(True)),
-                    D.c.id == C.c.delivery_id,
-                ),
-            ),
-        )
-        .where(D.c.status == DeliveryStatus.SENT.value)
+    of_the_claim = (
+        D.c.recipient_id == C.c.recipient_id,
+        D.c.claim_token == C.c.token,
+        sa.or_(
+            sa.and_(C.c.delivery_id.is_(None), D.c.is_digest.is_(True)),
+            D.c.id == C.c.delivery_id,
+        ),
+        D.c.status == DeliveryStatus.SENT.value,
     )
+    if _dialect() == "postgresql":
+        # LATERAL: each claim's reminders looked up claim by claim, through the recipient's
+        # index, whatever the statistics say the claim table holds (OFFSET 0 keeps the
+        # planner from flattening it into a join). With an estimate of thousands of claims
+        # (statistics taken during a pass) PostgreSQL sorted and merged the whole sent
+        # history instead: 0.5-1.8 s at a million tasks, on the admin's settings page and
+        # "sending" list.
+        rows = sa.select(D.c.id).where(*of_the_claim).offset(0).lateral("claimed_rows")
+        claimed = sa.select(rows.c.id).select_from(C.join(rows, sa.true()))
+    else:
+        claimed = sa.select(D.c.id).select_from(C).join(D, sa.and_(*of_the_claim[:3]))
+        claimed = claimed.where(of_the_claim[3])
     sending = sa.select(D.c.id).where(D.c.status == DeliveryStatus.SENDING.value)
     return sa.select(Delivery).where(Delivery.id.in_(sa.union(claimed, sending)))
 
