@@ -1043,8 +1043,7 @@ def in_flight() -> sa.Select[tuple[Delivery]]:
         rows = sa.select(D.c.id).where(*of_the_claim).offset(0).lateral("claimed_rows")
         claimed = sa.select(rows.c.id).select_from(C.join(rows, sa.true()))
     else:
-        claimed = sa.select(D.c.id).select_from(C).join(D, sa.and_(*of_the_claim[:3]))
-        claimed = claimed.where(of_the_claim[3])
+        claimed = sa.select(D.c.id).select_from(C).join(D, sa.and_(*of_the_claim))
     sending = sa.select(D.c.id).where(D.c.status == DeliveryStatus.SENDING.value)
     return sa.select(Delivery).where(Delivery.id.in_(sa.union(claimed, sending)))
 
