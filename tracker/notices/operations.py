@@ -56,7 +56,44 @@ def open_draft(meeting: Meeting) -> NoticeDraft | None:
     )
 
 
+# Words the reader may leave at either end of a unit name it read from a directive ("Huyện
+# đoàn chủ trì", "giao Phòng Nội vụ"): never part of a unit's name.
+_ROLE_WORDS = (
+    "chủ trì",
+    "phối hợp",
+    "thực hiện",
+    "có trách nhiệm",
+    "chịu trách nhiệm",
+    "được giao",
+    "khẩn trương",
+    "tiếp tục",
+    "giao cho",
+    "giao",
+    "đề nghị",
+    "yêu cầu",
+    "với",
+    "cùng",
+)
+_ROLE_AT_END = re.compile(
+    r"(?:[\s,;:.]+|^)(?:" + "|".join(_ROLE_WORDS) + r")[\s,;:.]*$", re.IGNORECASE
+)
+_ROLE_AT_START = re.compile(r"^[\s,;:.]*(?:" + "|".join(_ROLE_WORDS) + r")\s+", re.IGNORECASE)
+_ROLE_INSIDE = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|trách nhiệm)\b", re.IGNORECASE)
+
+
+def trim_role_words(name: str) -> str:
+    """A unit name as the reader returned it, without role words at either end ("Huyện đoàn
+    chủ trì" → "Huyện đoàn")."""
+    name = normalize(name or "")
+    while True:
+        trimmed = _ROLE_AT_START.sub("", _ROLE_AT_END.sub("", name)).strip(" ,;:.")
+        if trimmed == name:
+            return name
+        name = trimmed
+
+
 def _match(matcher: UnitMatcher, name: str) -> dict[str, Any]:
+    name = trim_role_words(name) or name
     found = matcher.match(name)
     if isinstance(found, GroupMatch):
         return {"unit_id": None, "group": found.kind}
@@ -202,29 +239,6 @@ def _picked_by_hand(row: dict[str, Any]) -> bool:
     return bool(row.get("lead_mapped"))  # drafts read before auto_lead_unit_id was kept
 
 
-# Words the reader may leave at either end of a unit name it read from a directive ("Huyện
-# đoàn chủ trì", "giao Phòng Nội vụ"): never part of a unit's name.
-_ROLE_WORDS = (
-    "chủ trì",
-    "phối hợp",
-    "thực hiện",
-    "có trách nhiệm",
-    "chịu trách nhiệm",
-    "được giao",
-    "khẩn trương",
-    "tiếp tục",
-    "giao cho",
-    "giao",
-    "đề nghị",
-    "yêu cầu",
-    "với",
-    "cùng",
-)
-_ROLE_AT_END = re.compile(
-    r"(?:[\s,;:.]+|^)(?:" + "|".join(_ROLE_WORDS) + r")[\s,;:.]*$", re.IGNORECASE
-)
-_ROLE_AT_START = re.compile(r"^[\s,;:.]*(?:" + "|".join(_ROLE_WORDS) + r")\s+", re.IGNORECASE)
-_ROLE_INSIDE = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|trách nhiệm)\b", re.IGNORECASE)
 MAX_ALIAS_CHARS = 120
 
 
@@ -237,12 +251,7 @@ def alias_to_learn(row: dict[str, Any], unit: Unit, notice_text: str) -> str | N
     trì", two units run together) is never learned."""
     if not _picked_by_hand(row):
         return None
-    name = normalize(row.get("lead_name") or "")
-    while True:
-        trimmed = _ROLE_AT_START.sub("", _ROLE_AT_END.sub("", name)).strip(" ,;:.")
-        if trimmed == name:
-            break
-        name = trimmed
+    name = trim_role_words(row.get("lead_name") or "")
     if not name or len(name) > MAX_ALIAS_CHARS or _ROLE_INSIDE.search(name):
         return None
     if not any(ch.isalpha() for ch in name):
@@ -390,11 +399,13 @@ def unmatched_names(draft: NoticeDraft) -> list[str]:
         if not row.get("keep", True):
             continue
         if not row.get("lead_unit_id") and not row.get("lead_group") and row.get("lead_name"):
-            names.setdefault(fold(row["lead_name"]), row["lead_name"])
+            name = trim_role_words(row["lead_name"])
+            names.setdefault(fold(name), name)
         for item in row.get("coordinating", []):
             if not item.get("unit_id") and item.get("name"):
-                names.setdefault(fold(item["name"]), item["name"])
-    return list(names.values())
+                name = trim_role_words(item["name"])
+                names.setdefault(fold(name), name)
+    return [name for name in names.values() if name]
 
 
 @dataclass
