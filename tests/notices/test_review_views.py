@@ -352,3 +352,26 @@ def test_alias_rules() -> None:
     assert alias_to_learn(row("Sở Y tế huyện"), unit, text) is None  # not written so
     assert alias_to_learn(row("giao HĐ"), unit, text) is None  # the short name
     assert alias_to_learn(row("Đoàn TN huyện", picked=0), unit, text) is None
+
+
+def test_doubtful_scan_words_and_far_deadlines_are_checked(login, world) -> None:
+    """A scan's low-confidence words in a row, and a year misread into a far deadline, send
+    the clerk to the page image; a doubtful "hố" does not flag a row that says "Hồ"."""
+    from tracker.notices import operations
+    from tracker.notices.ocr import PageImage
+
+    text = NOTICE.replace("trước ngày 20/4/2017", "trước ngày 20/4/2022")
+    page = PageImage(1, b"\xff\xd8\xff", 10, 14, 0, text, 0.9, 1.0, ["Tư", "hố", "2022."])
+    draft = operations.read_into_draft(
+        world.meeting, actor=world.office, text=text, pages=[page], source_kind="scan"
+    )
+    db.session.commit()
+    checks = operations.review_checks(draft)
+    reasons = {i: " | ".join(c.reason for c in checks.get(i, [])) for i in range(len(draft.rows))}
+    assert "cách xa ngày ban hành" in reasons[0] and "“2022.”" in reasons[0]
+    tuphap = next(i for i, r in enumerate(draft.rows) if r["lead_name"] == "Phòng Tư pháp")
+    assert "“Tư”" in reasons[tuphap]
+    assert all("“hố”" not in reason for reason in reasons.values())
+    screen = login(world.office).get(f"/meetings/{world.meeting.id}/notice/review")
+    html = screen.get_data(as_text=True)
+    assert "Văn bản nhận dạng" in html and "đối chiếu với ảnh" in _fieldset(html, 0)

@@ -236,9 +236,9 @@ def _read_pdf(data: bytes, ocr_seconds: float) -> NoticeDocument:
     return NoticeDocument(scanned.text, "scan", scanned.pages)
 
 
-# LibreOffice converts an old .doc in 2-10 s (the first start builds a profile); a file that
-# keeps it busy longer is given up.
-DOC_SECONDS = 60.0
+# LibreOffice converts an old .doc in 3-10 s (it starts with a fresh profile); a file that
+# keeps it busy longer is given up, well inside the web worker's timeout (gunicorn --timeout 60).
+DOC_SECONDS = 40.0
 
 
 def _soffice() -> str | None:

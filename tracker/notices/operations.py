@@ -425,11 +425,21 @@ def _field_label(field: str) -> str:
     }.get(field, field)
 
 
+_TOKEN = re.compile(r"\w+")
+
+
 def _words_in(words: Sequence[str], text: str | None) -> list[str]:
+    """The doubtful words that occur in `text` as whole words (case aside, accents kept: a
+    doubtful "hố" is not "hồ")."""
     if not text:
         return []
-    folded = f" {fold(text)} "
-    return [w for w in words if f" {fold(w.strip('.,;:()'))} " in folded]
+    present = set(_TOKEN.findall(normalize(text).lower()))
+    found = []
+    for word in words:
+        tokens = _TOKEN.findall(normalize(word).lower())
+        if tokens and all(token in present for token in tokens):
+            found.append(word)
+    return found
 
 
 def review_checks(draft: NoticeDraft, issued_on: date | None = None) -> dict[int, list[Check]]:
