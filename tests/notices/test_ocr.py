@@ -114,11 +114,13 @@ def test_scanned_notices_read_nearly_as_well_as_text(font: Path) -> None:
 
 @needs_ocr
 def test_the_time_limit_stops_recognition_with_a_clear_message(font: Path) -> None:
-    _name, data = _scan("sc-02", font)
+    pages = render_pages((SCANS / "sc-02.txt").read_text(encoding="utf-8"), font, pages=3)
+    data = image_pdf(pages)
     started = time.monotonic()
     with pytest.raises(NoticeReadError, match="quá lâu"):
-        read_notice_document(data, "scan.png", ocr_seconds=0.2)
-    assert time.monotonic() - started < 10  # tesseract was stopped, not waited for
+        read_notice_document(data, "scan.pdf", ocr_seconds=1.0)
+    # Stopped within the page it was on, not after all three (a loaded machine may be slow).
+    assert time.monotonic() - started < 30
 
 
 @needs_ocr

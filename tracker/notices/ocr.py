@@ -288,7 +288,10 @@ def _read_page(number: int, image: object, clock: _Clock, dpi: int | None) -> Pa
     turn it upright by Tesseract's orientation detection (or, when that is unsure, by trying
     the other quarter turns). Keeps a display copy of the page, upright."""
     started = time.monotonic()
-    image = _straighten(_prepare(image))
+    clock.left()  # each step checks the time left, not only Tesseract's runs
+    image = _prepare(image)
+    clock.left()
+    image = _straighten(image)
     reading = _recognise(image, clock, dpi)
     rotation = 0
     poor = reading.confidence is not None and reading.confidence < UPRIGHT_CONFIDENCE
@@ -389,6 +392,7 @@ def read_scanned_pdf(data: bytes, seconds: float = OCR_SECONDS) -> ScannedText:
             )
         pages = []
         for index in range(len(document)):
+            clock.left()
             page = document[index]
             width, height = page.get_size()  # points, 1/72 inch
             scale = PDF_DPI / 72
@@ -401,7 +405,6 @@ def read_scanned_pdf(data: bytes, seconds: float = OCR_SECONDS) -> ScannedText:
             bitmap.close()
             page.close()
             pages.append(_read_page(index + 1, image, clock, dpi))
-            clock.left()
     finally:
         document.close()
     return _finish(ScannedText(pages))
