@@ -49,6 +49,7 @@ AUDIENCE: dict[str, str] = {
     "notices.read": "manager",
     "notices.review": "manager",
     "notices.discard": "manager",
+    "notices.page_image": "manager",
     "tasks.my_tasks": "auth",
     "tasks.overview": "auth",
     "tasks.task_new": "manager",
@@ -161,6 +162,8 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "delivery_id": 1,
         "webhook_id": 1,
         "name": "none.eml",
+        "draft_id": 1,  # a scanned notice's page: managers only (none here: 404)
+        "number": 1,
     }
 
 

@@ -141,6 +141,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_UPLOAD_DIR": env.get("TRACKER_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "TRACKER_MAX_UPLOAD_MB": int(env.get("TRACKER_MAX_UPLOAD_MB", "20")),
         "TRACKER_DUE_SOON_DAYS": int(env.get("TRACKER_DUE_SOON_DAYS", "3")),
+        # Seconds one upload of a scanned notice may spend in OCR (keep below the web worker's
+        # timeout: gunicorn --timeout 60).
+        "TRACKER_OCR_SECONDS": float(env.get("TRACKER_OCR_SECONDS", "40")),
         # Timeliness in reports counts against the current (approved) deadline or the original.
         "TRACKER_SCORE_AGAINST": _score_against(env.get("TRACKER_SCORE_AGAINST")),
         "TRACKER_MAIL_URL": env.get("TRACKER_MAIL_URL", ""),

@@ -9,6 +9,7 @@ import zipfile
 import docx
 import pytest
 
+from tracker.notices import ocr
 from tracker.notices.extract import read_notice
 from tracker.notices.files import NoticeReadError, read_notice_bytes, read_notice_file
 
@@ -94,8 +95,18 @@ def test_pdf_with_a_text_layer(text_pdf):
     assert reading.tasks[0].deadline.isoformat() == "2024-05-20"
 
 
-def test_pdf_without_text_layer_says_so(text_pdf):
-    with pytest.raises(NoticeReadError, match="không có lớp văn bản"):
+def test_pdf_without_text_layer_says_so_without_ocr(text_pdf, monkeypatch):
+    monkeypatch.setattr(ocr, "_tesseract", lambda: None)
+    with pytest.raises(NoticeReadError, match=r"không có lớp văn bản.*tesseract-ocr-vie"):
+        read_notice_bytes(text_pdf([" "]), "scan.pdf")
+
+
+def test_blank_scan_says_nothing_was_recognised(text_pdf):
+    if not ocr.ocr_available():
+        pytest.skip(
+            "Tesseract with Vietnamese is not installed (apt-get install tesseract-ocr-vie)"
+        )
+    with pytest.raises(NoticeReadError, match="Không nhận dạng được chữ"):
         read_notice_bytes(text_pdf([" "]), "scan.pdf")
 
 

@@ -1,22 +1,34 @@
-"""Notice files (.txt, .docx, .pdf) to text, refusing legacy Vietnamese encodings clearly."""
+"""Notice files (.txt, .docx, .doc, .pdf, scans and photos) to text, refusing legacy
+Vietnamese encodings clearly."""
 
 from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
+import shutil
+import signal
+import subprocess
+import tempfile
 import unicodedata
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.notices import ocr
 from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
+from tracker.notices.ocr import PageImage
 from tracker.tasks.attachments import zip_is_bomb
 
 __all__ = [
+    "NoticeDocument",
     "NoticeReadError",
+    "PageImage",
     "check_legacy_encoding",
     "decode_text",
     "read_notice_bytes",
+    "read_notice_document",
     "read_notice_file",
 ]
 
@@ -175,7 +187,21 @@ def _read_docx(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _read_pdf(data: bytes) -> str:
+@dataclass
+class NoticeDocument:
+    """What an uploaded notice file held: its text and, for a scan or photo, the pages."""
+
+    text: str
+    kind: str  # "text", "docx", "doc", "pdf" (with a text layer) or "scan" (recognised)
+    pages: list[PageImage] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float | None:
+        """Mean recognition confidence of a scan's pages (0..1), None for other kinds."""
+        return ocr.ScannedText(self.pages).confidence if self.pages else None
+
+
+def _pdf_text(data: bytes) -> str:
     if b"%PDF-" not in data[:1024]:
         raise NoticeReadError(N_("Tệp không phải PDF (thiếu phần đầu %PDF), không đọc được."))
     try:
@@ -189,38 +215,127 @@ def _read_pdf(data: bytes) -> str:
         raise
     except Exception as error:  # pypdf raises many kinds on broken files
         raise NoticeReadError(N_("Tệp PDF bị hỏng, không đọc được.")) from error
-    text = "\n".join(pages)
-    if sum(ch.isalpha() for ch in text) < 20:
+    return "\n".join(pages)
+
+
+def _read_pdf(data: bytes, ocr_seconds: float) -> NoticeDocument:
+    text = _pdf_text(data)
+    if sum(ch.isalpha() for ch in text) >= 20:
+        return NoticeDocument(text, "pdf")
+    # No text layer: a scan. Recognise it where Tesseract is installed.
+    if not ocr.ocr_available():
         raise NoticeReadError(
             N_(
-                "Tệp PDF này không có lớp văn bản (có lẽ là bản scan). Hãy dùng bản PDF gốc, "
-                "tệp .docx, hoặc dán nội dung văn bản."
+                "Tệp PDF này không có lớp văn bản (có lẽ là bản scan) và máy chủ chưa cài bộ "
+                "nhận dạng chữ Tesseract. Hãy dùng bản PDF gốc, tệp .docx, hoặc dán nội dung "
+                "văn bản; quản trị viên có thể cài bằng lệnh: "
+                "apt-get install tesseract-ocr tesseract-ocr-vie."
             )
         )
-    return text
+    scanned = ocr.read_scanned_pdf(data, seconds=ocr_seconds)
+    return NoticeDocument(scanned.text, "scan", scanned.pages)
 
 
-def read_notice_bytes(data: bytes, filename: str = "") -> str:
-    """The text of an uploaded notice; the kind is read from the content first, the name
-    second. Raises NoticeReadError with a message for the user."""
+# LibreOffice converts an old .doc in 3-10 s (it starts with a fresh profile); a file that
+# keeps it busy longer is given up, well inside the web worker's timeout (gunicorn --timeout 60).
+DOC_SECONDS = 40.0
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _read_doc(data: bytes) -> NoticeDocument:
+    """An old Word .doc (or RTF) converted to .docx by LibreOffice, then read as a .docx."""
+    soffice = _soffice()
+    if soffice is None:
+        raise NoticeReadError(
+            N_(
+                "Định dạng Word cũ (.doc) cần LibreOffice trên máy chủ để đọc, nhưng máy chủ chưa "
+                "cài. Hãy lưu lại thành .docx hoặc PDF rồi tải lên; quản trị viên có thể cài bằng "
+                "lệnh: apt-get install libreoffice-writer-nogui."
+            )
+        )
+    with tempfile.TemporaryDirectory(prefix="tracker-doc-") as folder:
+        source = Path(folder) / "notice.doc"
+        source.write_bytes(data)
+        # A profile of its own per conversion: two uploads at once must not share one.
+        profile = (Path(folder) / "profile").as_uri()
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            folder,
+            str(source),
+        ]
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=folder,
+            env={**os.environ, "HOME": folder},
+            start_new_session=True,  # so a stuck conversion is ended with all its children
+        )
+        try:
+            process.wait(timeout=DOC_SECONDS)
+        except subprocess.TimeoutExpired as error:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise NoticeReadError(
+                N_("Chuyển tệp .doc quá lâu nên đã dừng. Hãy lưu lại thành .docx hoặc PDF.")
+            ) from error
+        converted = Path(folder) / "notice.docx"
+        if process.returncode != 0 or not converted.exists():
+            raise NoticeReadError(
+                N_("Không chuyển được tệp .doc này (tệp hỏng hoặc không phải văn bản Word).")
+            )
+        return NoticeDocument(_read_docx(converted.read_bytes()), "doc")
+
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+
+
+def read_notice_document(
+    data: bytes, filename: str = "", *, ocr_seconds: float = ocr.OCR_SECONDS
+) -> NoticeDocument:
+    """The text of an uploaded notice, with the page images of a scan or photo; the kind is
+    read from the content first, the name second. Raises NoticeReadError with a message for
+    the user."""
     if len(data) > MAX_BYTES:
         raise NoticeReadError(N_("Tệp quá lớn (trên 20 MB)."))
     if not data.strip():
         raise NoticeReadError(N_("Tệp trống: không có nội dung nào để đọc."))
     suffix = Path(filename).suffix.lower()
-    if suffix == ".doc" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise NoticeReadError(
-            N_("Định dạng Word cũ (.doc) chưa được hỗ trợ. Hãy lưu lại thành .docx hoặc PDF.")
-        )
+    if data.startswith(_IMAGE_MAGIC) or (
+        suffix in _IMAGE_SUFFIXES and not data.startswith(b"%PDF")
+    ):
+        scanned = ocr.read_image(data, seconds=ocr_seconds)
+        return NoticeDocument(scanned.text, "scan", scanned.pages)
+    if data.startswith(b"\xd0\xcf\x11\xe0") or (suffix == ".doc" and data.startswith(b"{\\rtf")):
+        return _read_doc(data)
+    if suffix == ".doc" and not data.startswith(b"PK"):
+        raise NoticeReadError(N_("Tệp .doc không hợp lệ: đây không phải tệp Word."))
     if suffix == ".pdf" or data.startswith(b"%PDF-"):
-        return _read_pdf(data)
-    if suffix == ".docx" or (data.startswith(b"PK") and suffix not in {".txt", ""}):
-        return _read_docx(data)
+        return _read_pdf(data, ocr_seconds)
     if data.startswith(b"PK"):
-        return _read_docx(data)
+        return NoticeDocument(_read_docx(data), "docx")
+    if suffix == ".docx":
+        return NoticeDocument(_read_docx(data), "docx")  # says it is not a Word file
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise NoticeReadError(N_("Tệp không phải văn bản (.txt), .docx hay PDF, không đọc được."))
-    return decode_text(data)
+        raise NoticeReadError(
+            N_("Tệp không phải văn bản (.txt), Word, PDF hay ảnh chụp, không đọc được.")
+        )
+    return NoticeDocument(decode_text(data), "text")
+
+
+def read_notice_bytes(data: bytes, filename: str = "") -> str:
+    """The text of an uploaded notice (see read_notice_document)."""
+    return read_notice_document(data, filename).text
 
 
 def read_notice_file(path: str | Path) -> str:

@@ -36,6 +36,36 @@ class NoticeDraft(TimestampMixin, db.Model):
     rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     warnings: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     confirmed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the text came from: "text" (pasted or a file with text) or "scan" (recognised by
+    # OCR from a photo or a PDF without a text layer; the pages are kept for the review).
+    source_kind: Mapped[str] = mapped_column(sa.String(16), default="text", server_default="text")
 
     meeting: Mapped[Meeting] = relationship()
     created_by: Mapped[User | None] = relationship()
+    pages: Mapped[list[NoticeDraftPage]] = relationship(
+        back_populates="draft",
+        cascade="all, delete-orphan",
+        order_by="NoticeDraftPage.number",
+        passive_deletes=True,
+    )
+
+
+class NoticeDraftPage(db.Model):
+    """One page image of a scanned notice, as it was recognised, shown beside the text."""
+
+    __tablename__ = "notice_draft_pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("notice_drafts.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]  # from 1
+    image: Mapped[bytes] = mapped_column(sa.LargeBinary)  # JPEG, upright, at most 1600 px
+    width: Mapped[int]
+    height: Mapped[int]
+    rotation: Mapped[int] = mapped_column(default=0)  # degrees the scan was turned clockwise
+    confidence: Mapped[float | None] = mapped_column(sa.Float)  # mean word confidence 0..1
+    text: Mapped[str] = mapped_column(sa.Text, default="")  # what was read on this page
+    doubtful_words: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    draft: Mapped[NoticeDraft] = relationship(back_populates="pages")
