@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +23,15 @@ from tracker.notices.units import (
     tokenize,
 )
 
-__all__ = ["NoticeHeader", "NoticeReadError", "NoticeReading", "ProposedTask", "read_notice"]
+__all__ = [
+    "MAX_NOTICE_CHARS",
+    "NoticeHeader",
+    "NoticeReadError",
+    "NoticeReading",
+    "ProposedTask",
+    "check_notice_size",
+    "read_notice",
+]
 
 
 def N_(message: str) -> str:
@@ -101,6 +110,22 @@ class NoticeReading:
 
 NO_TASKS_MESSAGE = N_("Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này.")
 
+# The longest real notices and directive letters run to some 30,000 characters; 200,000 (about
+# 60 pages) leaves room for a notice pasted with its annexes, and bounds the reading time
+# (linear, well under a second at the cap).
+MAX_NOTICE_CHARS = 200_000
+TOO_LONG_MESSAGE = N_(
+    "Văn bản quá dài: mỗi lần chỉ đọc được tối đa 200.000 ký tự (khoảng 60 trang). Hãy dán "
+    "hoặc tải lên riêng phần kết luận, chỉ đạo của thông báo."
+)
+
+
+def check_notice_size(text: str) -> None:
+    """Raise NoticeReadError when `text` is longer than a notice the reader accepts."""
+    if len(text) > MAX_NOTICE_CHARS:
+        raise NoticeReadError(TOO_LONG_MESSAGE)
+
+
 # ---------------------------------------------------------------------------------------------
 # Normalisation
 
@@ -117,7 +142,9 @@ _SYLLABLE_RE = re.compile(
     r"(?:uye|uya|uyu|uoi|uou|oai|oay|oao|oeo|uay|uai|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi"
     r"|oo|ua|ue|ui|uo|uu|uy|ye|ya|a|e|i|o|u|y)(?:ng|nh|ch|[cmnpt])?"
 )
-_GLUED_RE = re.compile(r"(?<![\w])[^\W\d_]{5,}(?![\w])")
+# Two or three syllables glued together; longer runs are not words and are left alone (bounded so
+# that a pathological run of letters costs linear time).
+_GLUED_RE = re.compile(r"(?<![\w])[^\W\d_]{5,24}(?![\w])")
 
 
 def is_vietnamese_syllable(word: str) -> bool:
@@ -190,22 +217,28 @@ def normalise(raw: str) -> str:
     text = _SPACES_RE.sub(" ", text)
     text = _GLUED_RE.sub(lambda m: _split_glued(m.group(0)), text)
     lines = [line.strip() for line in text.split("\n")]
-    joined: list[str] = []
+    # Each output line is a list of input lines joined with a space at the end: concatenating
+    # strings line by line would copy a long paragraph once per line (quadratic).
+    joined: list[list[str]] = []
+    length = 0  # of the output line being built
+    upper = False  # whether it is all capitals so far
     for line in lines:
-        if joined and line and joined[-1]:
-            previous = joined[-1]
+        if joined and line and joined[-1][-1]:
+            previous_end = joined[-1][-1][-1]
             wrapped = (
-                previous[-1] not in ".;:!?…”\"')]"
+                previous_end not in ".;:!?…”\"')]"
                 and not _line_level(line)[0]
-                and (line[0].islower() or (len(previous) >= 60 and not line.isupper()))
-                and not previous.isupper()
+                and (line[0].islower() or (length >= 60 and not line.isupper()))
+                and not upper
                 and not _PARAGRAPH_OPENER_RE.match(line)
             )
             if wrapped:
-                joined[-1] = previous + " " + line
+                joined[-1].append(line)
+                length += 1 + len(line)
                 continue
-        joined.append(line)
-    return "\n".join(joined)
+        joined.append([line])
+        length, upper = len(line), line.isupper()
+    return "\n".join(" ".join(parts) for parts in joined)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,7 +263,7 @@ _ISSUED_IN_TEXT_RE = re.compile(
     r"thông báo)"
 )
 _THEO_DATE_RE = re.compile(
-    r"\((?:Theo|theo)\s[^)]*?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
+    r"\((?:Theo|theo)\s[^)]{0,300}?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
 )
 _POSTED_RE = re.compile(r"đăng\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.I)
 _SIGN_TITLE_RE = re.compile(
@@ -334,9 +367,14 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         following = text[nxt]
         if not (following.isupper() or following in "“\"'(["):
             continue
-        before = text[cursor : m.start()]
-        abbreviation = _ABBREVIATION_END_RE.search(before) and not before[-1:].isdigit()
-        if abbreviation and text[m.start()] == ".":
+        # Only the last few characters can be an abbreviation: searching the whole stretch since
+        # the last cut would be quadratic on "TP. Huế, TP. Huế, ...".
+        look_from = max(cursor, m.start() - 12)
+        abbreviation = (
+            _ABBREVIATION_END_RE.search(text, look_from, m.start())
+            and not text[m.start() - 1 : m.start()].isdigit()
+        )
+        if abbreviation and m.start() > cursor and text[m.start()] == ".":
             continue
         spans.append((cursor, m.start() + len(m.group(0).rstrip())))
         cursor = nxt
@@ -695,6 +733,10 @@ class _SentenceReader:
         self.text = text
         self.toks = toks
         self.n = len(toks)
+        # Where the last unit list that was not a subject ended, for subjects tried with and
+        # without a bare verb: a subject tried again inside that list ends at the same place
+        # and fails the same way, and trying it at every comma of a long list is quadratic.
+        self._not_subject_until = {True: -1, False: -1}
 
     def units(self, i: int) -> tuple[list[UnitSpan], int]:
         return parse_unit_list(self.toks, i, self.n, self.text)
@@ -768,12 +810,24 @@ class _SentenceReader:
         return claim
 
     def try_subject(self, i: int, strong_only: bool) -> _Claim | None:
+        if i < self._not_subject_until[strong_only]:
+            return None
+        claim = self._try_subject(i, strong_only)
+        if claim is None and self._list_end > i:
+            self._not_subject_until[strong_only] = self._list_end
+            if not strong_only:
+                self._not_subject_until[True] = max(self._not_subject_until[True], self._list_end)
+        return claim
+
+    def _try_subject(self, i: int, strong_only: bool) -> _Claim | None:
         toks, n = self.toks, self.n
+        self._list_end = -1
         if i >= n or not toks[i].is_word:
             return None
         leads, j = self.units(i)
         if not leads:
             return None
+        self._list_end = j
         k = _skip_parenthesis(toks, j, n)
         while k < n and toks[k].text == ",":
             k += 1
@@ -786,12 +840,10 @@ class _SentenceReader:
         if toks[k].key == "là":
             k = self._after_role(k)
         strong = _STRONG.match(toks, k, n)
-        if (
-            toks[k].key == "chỉ"
-            and k + 1 < n
-            and toks[k + 1].key == "đạo"
-            and not any(_is_issuer(lead) for lead in leads)
-        ):
+        directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
+        if directing:
+            self._list_end = -1  # a shorter list (without the issuer) may direct
+        if directing and not any(_is_issuer(lead) for lead in leads):
             # "Giám đốc Sở Y tế chỉ đạo các bệnh viện ...": the department leads, directing
             # is its work; only the issuing committee's "chỉ đạo X" makes X the lead.
             return _Claim("subject", leads, [], i, k, confidence=0.7, resume=k + 2)
@@ -1407,6 +1459,7 @@ def read_notice(
     "trong N ngày làm việc" (counted on `calendar`, the default Vietnamese one)."""
     if text is None or not text.strip():
         raise NoticeReadError(N_("Văn bản trống: không có nội dung nào để đọc."))
+    check_notice_size(text)
     _check_text(text)
     calendar = calendar or DEFAULT_CALENDAR
     normalised = normalise(text)
@@ -1477,7 +1530,7 @@ def read_notice(
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
     if len(tasks) >= MAX_TASKS:
         builder.warnings.append(
-            f"Văn bản quá dài: chỉ đọc {MAX_TASKS} nhiệm vụ đầu tiên, phần còn lại bị bỏ qua."
+            N_("Văn bản quá dài: chỉ đọc 2.000 nhiệm vụ đầu tiên, phần còn lại bị bỏ qua.")
         )
     tasks = _deduplicate(tasks)
     reading = NoticeReading(header, tasks, normalised, builder.warnings)
@@ -1507,34 +1560,41 @@ def _attach_follow_up(
     return []
 
 
-def _overlap(a: str, b: str) -> float:
-    ta, tb = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
-    if not ta or not tb:
-        return 0.0
-    pool = list(tb)
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.lower()))
+
+
+def _overlap(a: Counter[str], b: Counter[str]) -> float:
+    """Dice overlap of two bags of words."""
+    size_a, size_b = a.total(), b.total()
+    if not size_a or not size_b or 2 * min(size_a, size_b) < 0.9 * (size_a + size_b):
+        return 0.0  # (too different in length to be a restatement)
+    if len(a) > len(b):
+        a, b = b, a
     common = 0
-    for word in ta:
-        if word in pool:
-            pool.remove(word)
-            common += 1
-    return 2 * common / (len(ta) + len(tb))
+    for word, count in a.items():
+        other = b.get(word)
+        if other:
+            common += count if count < other else other
+    return 2 * common / (size_a + size_b)
 
 
 def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
     """Drop restatements: a later task with the same lead and (nearly) the same work."""
     kept: list[ProposedTask] = []
-    by_lead: dict[str, list[str]] = {}
+    by_lead: dict[str, list[Counter[str]]] = {}
     seen: set[tuple[str, str]] = set()
     for task in tasks:
         lead = match_key(task.lead)
         if (lead, task.task) in seen:
             continue
         same_lead = by_lead.setdefault(lead, [])
+        words = _words(task.task)
         # Near-duplicates are looked for among the last few only: restatements are close by,
-        # and a 5 MB paste must not make this quadratic.
-        if any(_overlap(other, task.task) >= 0.9 for other in same_lead[-20:]):
+        # and a long paste must not make this quadratic.
+        if any(_overlap(other, words) >= 0.9 for other in same_lead[-20:]):
             continue
         seen.add((lead, task.task))
-        same_lead.append(task.task)
+        same_lead.append(words)
         kept.append(task)
     return kept
