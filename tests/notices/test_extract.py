@@ -92,9 +92,22 @@ def test_deadline_before_the_task():
 
 
 def test_date_without_year_takes_the_notice_year_or_none():
-    text = "Đề nghị Phòng Nội vụ rà soát biên chế năm 2024, báo cáo trước ngày 15/4."
+    text = "Đề nghị Phòng Nội vụ rà soát biên chế, báo cáo trước ngày 15/4."
     assert only(text, issued_on=date(2024, 4, 2)).deadline == date(2024, 4, 15)
     assert only(text).deadline is None
+
+
+def test_without_the_notice_date_the_sentence_gives_the_year():
+    # Formerly None: a notice pasted without its date still names the year in the sentence.
+    text = "Đề nghị Phòng Nội vụ rà soát biên chế năm 2024, báo cáo trước ngày 15/4."
+    assert only(text).deadline == date(2024, 4, 15)
+    assert only(text, issued_on=date(2025, 4, 2)).deadline == date(2025, 4, 15)
+    assert only(
+        "Yêu cầu Sở Y tế rà soát hồ sơ trước ngày 28-10.", issued_on=date(2021, 9, 1)
+    ).deadline == date(2021, 10, 28)
+    assert only("Yêu cầu Sở Y tế rà soát kế hoạch năm 2021 trước ngày 15.11.").deadline == date(
+        2021, 11, 15
+    )
 
 
 def test_working_days_skip_tet():

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
-from tracker.notices.deadlines import DeadlineMatch, find_deadlines
+from tracker.notices.deadlines import DeadlineMatch, find_deadlines, year_named_in
 from tracker.notices.units import (
     TRIGGERS,
     Lexicon,
@@ -72,6 +72,8 @@ class ProposedTask:
     source_end: int
     confidence: float
     lead_is_group: bool = False
+    # Work that only says to carry out the document: dropped when nothing but such work follows.
+    closing: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The task as JSON-ready data (the `tracker extract` format)."""
@@ -216,7 +218,14 @@ def normalise(raw: str) -> str:
     text = _INVISIBLE_RE.sub("", text)
     text = _SPACES_RE.sub(" ", text)
     text = _GLUED_RE.sub(lambda m: _split_glued(m.group(0)), text)
-    lines = [line.strip() for line in text.split("\n")]
+    lines = []
+    for line in text.split("\n"):
+        if "|" in line:
+            # A table row as copied from a web page or a Word table ("Số: 12/UBND | Hà Nội,
+            # ngày ..."): each cell is a line of its own.
+            lines.extend(cell.strip() for cell in line.split("|") if cell.strip())
+        else:
+            lines.append(line.strip())
     # Each output line is a list of input lines joined with a space at the end: concatenating
     # strings line by line would copy a long paragraph once per line (quadratic).
     joined: list[list[str]] = []
@@ -255,6 +264,12 @@ _PLACE_DATE_RE = re.compile(
 _LONE_DATE_RE = re.compile(
     r"^\s*(?:ngày\s+)?(?:(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})|(\d{1,2})/(\d{1,2})/(\d{4}))"
     r"\s*$",
+    re.M | re.I,
+)
+# A news page's dateline: "Thứ Hai, 08/05/2017, 08:25 [GMT+7]", "08/05/2017 08:25".
+_DATELINE_RE = re.compile(
+    r"^\s*(?:(?:Thứ\s+\w+|Chủ\s+nhật|T[2-7]|CN)\s*,?\s*)?(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*"
+    r"(\d{4})\s*(?:[,\-|]?\s*\d{1,2}\s*[:h]\s*\d{2}\b.*)?$",
     re.M | re.I,
 )
 _ISSUED_IN_TEXT_RE = re.compile(
@@ -304,6 +319,10 @@ def read_header(text: str) -> NoticeHeader:
                 header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
             else:
                 header.issued_on = _safe_date(m.group(6), m.group(5), m.group(4))
+    if header.issued_on is None:
+        m = _DATELINE_RE.search("\n".join(head.split("\n")[:6]))
+        if m:
+            header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
     for pattern in (_ISSUED_IN_TEXT_RE, _THEO_DATE_RE, _POSTED_RE):
         if header.issued_on is None:
             m = pattern.search(text if pattern is _THEO_DATE_RE else head)
@@ -433,6 +452,46 @@ _INTRO = Lexicon(
         "thời gian tới",
         "trong thời gian tới",
         "bên cạnh",
+        "cùng với đó",
+        "đặc biệt",
+        "nhất là",
+        "lưu ý",
+        "trong thời gian",
+        "theo chức năng",
+        "hàng quý",
+        "hằng quý",
+        "hàng tháng",
+        "hằng tháng",
+        "hàng năm",
+        "hằng năm",
+        "hàng tuần",
+        "hằng tuần",
+        "định kỳ",
+        "từ nay đến",
+        "từ nay",
+        "từ ngày",
+        "đến ngày",
+        "từ đầu",
+    ]
+)
+# Intros that link the clause to what came before; the clause follows them at once.
+_LINKS = Lexicon(
+    [
+        "cụ thể",
+        "theo đó",
+        "ngoài ra",
+        "đồng thời",
+        "bên cạnh đó",
+        "mặt khác",
+        "riêng",
+        "trước mắt",
+        "sau đó",
+        "tiếp đó",
+        "tuy nhiên",
+        "do đó",
+        "vì vậy",
+        "vì thế",
+        "như vậy",
         "cùng với đó",
         "đặc biệt",
         "nhất là",
@@ -589,6 +648,20 @@ _GENERIC_WORK_RE = re.compile(
     r"Thông\s+báo\s+này|văn\s+bản\s+này|theo\s+quy\s+định|\./\.|\./))*[\s./]*",
     re.I,
 )
+# Work that only says to carry out the document ("căn cứ chức năng, nhiệm vụ để tổ chức thực
+# hiện theo kế hoạch đề ra", "nghiêm túc triển khai, thực hiện kế hoạch này, bảo đảm ... hiệu
+# quả"): at the end of a notice, a closing; earlier, possibly a task of its own.
+_CLOSING_RE = re.compile(
+    r"(?:(?:căn\s+cứ(?:\s+vào)?|theo)\s+chức\s+năng,?\s+nhiệm\s+vụ(?:[^,;]{0,40}?)?,?\s*"
+    r"(?:để\s+)?)?"
+    r"(?:(?:nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|chủ\s+động|tích\s+cực|tổ\s+chức|triển\s+khai|"
+    r"chỉ\s+đạo)\s*(?:,|và)?\s*)*thực\s+hiện"
+    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|"
+    r"(?:theo\s+)?(?:đúng\s+)?(?:các\s+)?(?:nội\s+dung|kế\s+hoạch|Kế\s+hoạch|Công\s+văn|Thông\s+báo|"
+    r"văn\s+bản|Chỉ\s+thị)(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|của\s+UBND\s+\w+))?))*"
+    r"(?:\s*,?\s*(?:bảo\s+đảm|đảm\s+bảo|nhằm|để)\b.*)?[\s./]*",
+    re.I | re.S,
+)
 # "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
 _ANSWERABLE_RE = re.compile(
     r"(?:chịu\s+trách\s+nhiệm\s+)?trước\s+(?:Chủ\s+tịch|UBND|Ủy\s+ban|"
@@ -638,6 +711,8 @@ def _coordination_at(
     if j < end and toks[j].key in {"với", "cùng"}:
         j += 1
     units, after = parse_unit_list(toks, j, end, text)
+    if units and after < end and toks[after].key == "để":
+        after += 1  # "phối hợp với X để kiểm tra ...": the work is "kiểm tra ..."
     return (units, after) if units else ([], k)
 
 
@@ -652,6 +727,7 @@ def _coordination_inside(
             k == start
             or toks[k - 1].text in {",", ";"}
             or _DURING.match(toks, max(start, k - 5), k) == 5
+            or (k - 2 >= start and _LEAD_MODALS.match(toks, k - 2, k) == 2)
         ):
             units, after = _coordination_at(toks, k, end, text)
             if units:
@@ -665,6 +741,8 @@ def _coordination_inside(
     return found
 
 
+# "chủ động phối hợp với X ...": a modal of the lead before its coordination.
+_LEAD_MODALS = Lexicon(["chủ động", "tích cực", "khẩn trương", "tiếp tục", "kịp thời"])
 _MANNER = Lexicon(["chặt chẽ", "chặt chẽ, thường xuyên", "thường xuyên", "tốt"])
 _DURING = Lexicon(["trong quá trình thực hiện"])
 
@@ -729,10 +807,14 @@ def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
 class _SentenceReader:
     """Finds the directives of one sentence and cuts its text into tasks."""
 
-    def __init__(self, text: str, toks: list[Token]) -> None:
+    def __init__(
+        self, text: str, toks: list[Token], addressees: frozenset[str] = frozenset()
+    ) -> None:
         self.text = text
         self.toks = toks
         self.n = len(toks)
+        self.addressees = addressees  # match keys of the units the letter is addressed to
+        self.found: list[_Claim] = []
         # Where the last unit list that was not a subject ended, for subjects tried with and
         # without a bare verb: a subject tried again inside that list ends at the same place
         # and fails the same way, and trying it at every comma of a long list is quadratic.
@@ -790,7 +872,16 @@ class _SentenceReader:
         m = TRIGGERS.match(toks, i, n)
         if not m:
             return None
-        if i > 0:
+        if (
+            toks[i].key == "chỉ"
+            and self.found
+            and self.found[-1].kind in {"subject", "inherited", "heading"}
+            and self._clause_initial(i)
+        ):
+            # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
+            # the sentence directs; whom it directs is part of its work, not a new lead.
+            return None
+        if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
             prev = toks[i - 1].key
             prev2 = f"{toks[i - 2].key} {prev}" if i > 1 else prev
             if prev in _NOT_BEFORE_TRIGGER or prev2 in {"đồng ý", "chấp thuận", "ý kiến"}:
@@ -808,6 +899,29 @@ class _SentenceReader:
         if claim.explicit:
             claim.confidence = 0.9
         return claim
+
+    def _clause_has_deadline(self, k: int) -> bool:
+        """Whether the clause around token `k` (between ";") names a deadline or a period
+        ("hàng quý")."""
+        toks = self.toks
+        a = k
+        while a > 0 and toks[a - 1].text != ";":
+            a -= 1
+        b = k
+        while b < self.n and toks[b].text != ";":
+            b += 1
+        return bool(find_deadlines(self.text[toks[a].start : toks[b - 1].end]))
+
+    def _clause_initial(self, i: int) -> bool:
+        """Whether token `i` opens a clause whose subject is elided: after ";" or "," and an
+        optional "đồng thời" / "và" / "cũng"."""
+        toks = self.toks
+        k = i - 1
+        if k >= 1 and toks[k].key == "thời" and toks[k - 1].key == "đồng":
+            k -= 2
+        if k >= 0 and toks[k].key in {"và", "cũng"}:
+            k -= 1
+        return k >= 0 and toks[k].text in {";", ","}
 
     def try_subject(self, i: int, strong_only: bool) -> _Claim | None:
         if i < self._not_subject_until[strong_only]:
@@ -843,12 +957,22 @@ class _SentenceReader:
         directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
         if directing:
             self._list_end = -1  # a shorter list (without the issuer) may direct
-        if directing and not any(_is_issuer(lead) for lead in leads):
+        if directing and not any(
+            _is_issuer(lead) and match_key(lead.text) not in self.addressees for lead in leads
+        ):
             # "Giám đốc Sở Y tế chỉ đạo các bệnh viện ...": the department leads, directing
             # is its work; only the issuing committee's "chỉ đạo X" makes X the lead.
             return _Claim("subject", leads, [], i, k, confidence=0.7, resume=k + 2)
         if not strong:
-            if _STATUS.match(toks, k, n) or TRIGGERS.match(toks, k, n):
+            reporting = (
+                toks[k].key == "báo"
+                # ("Ông Trần Văn A, Trưởng phòng B báo cáo ..." is a person's report.)
+                and not (i > 1 and toks[i - 1].text == "," and toks[i - 2].is_capital)
+                and self._clause_has_deadline(k)
+            )
+            if (_STATUS.match(toks, k, n) and not reporting) or TRIGGERS.match(toks, k, n):
+                # ("Sở Y tế báo cáo tình hình ..." tells what was said at a meeting; "hàng
+                # quý, các huyện báo cáo tiến độ ..." with a deadline or a period asks for it.)
                 return None
             if strong_only or not is_verb_at(toks, k, n):
                 return None
@@ -913,18 +1037,71 @@ class _SentenceReader:
                 break
             if not _INTRO.match(toks, i, n):
                 break
+            m = _LINKS.match(toks, i, n)
+            if m and (i + m >= n or toks[i + m].text != ","):
+                # "đồng thời chỉ đạo ...", "Riêng Sở Y tế ...": a linking word before the clause
+                # itself, not a phrase up to a comma.
+                i += m
+                continue
             k = i
             while k < n and k - i < 30 and toks[k].text not in {",", ";", ":"}:
                 k += 1
+                if (
+                    k + 1 < n
+                    and toks[k].text == ","
+                    and toks[k + 1].key in {"nhiệm", "quyền", "thẩm"}
+                ):
+                    k += 1  # "Theo chức năng, nhiệm vụ được giao, ..." is one phrase
             if k < n and toks[k].text == ",":
                 i = k + 1
             else:
                 break
         return i, narrative
 
-    def claims(self, context: list[_Claim] | None) -> list[_Claim]:
+    def _opens_work(self, i: int) -> bool:
+        """Whether a clause without a subject opens with work: a modal or an action verb, not a
+        report of what happened, a trigger or a unit."""
         toks, n = self.toks, self.n
-        found: list[_Claim] = []
+        if i >= n or not toks[i].is_word:
+            return False
+        if (
+            _STATUS.match(toks, i, n)
+            or TRIGGERS.match(toks, i, n)
+            or _NON_TASK_OPENERS.match(toks, i, n)
+            or _INTRO.match(toks, i, n)  # "Đối với dự án ...:" is a topic
+        ):
+            return False
+        if _STRONG.match(toks, i, n):
+            return True
+        verb = is_verb_at(toks, i, n, allow_capital=True)
+        return bool(verb) and not (
+            verb == 1
+            and toks[i].key
+            in {
+                "theo",
+                "trong",
+                "từ",
+                "khi",
+                "tại",
+                "để",
+                "nhằm",
+                "đối",
+                "về",
+                "thành",
+                "hướng",
+                "tự",
+                "in",
+                "trực",
+                "tiếp",
+            }
+        )
+
+    def claims(self, context: list[_Claim] | None, elided: _Claim | None = None) -> list[_Claim]:
+        """The directives of the sentence. `context`: the heading claims whose items these are;
+        `elided`: the directive of the sentence just before, whose lead a sentence without a
+        subject continues."""
+        toks, n = self.toks, self.n
+        found: list[_Claim] = self.found
         i = 0
         clause_start = True
         segment_start = 0
@@ -1001,6 +1178,35 @@ class _SentenceReader:
                     i = max(claim.task_start, i + 1)
                     first_clause = False
                     continue
+                if (
+                    first_clause
+                    and elided is not None
+                    and not found
+                    and not narrative
+                    and not _NON_TASK_OPENERS.match(toks, k, n)  # "Trong đó, lưu ý ..."
+                    and not (_INTRO.match(toks, k, n) and any(t.text == ":" for t in toks[k:]))
+                    and toks[-1].text in {".", ";", "…", "!"}  # not a heading ("3. Về ...")
+                    and self._opens_work(body)
+                ):
+                    # "Theo chức năng, nhiệm vụ được giao, chủ động triển khai ...": no subject,
+                    # so the lead of the directive just before goes on.
+                    link = _LINKS.match(toks, k, n)
+                    start = body if link and body <= k + link + 1 else k
+                    claim = _Claim(
+                        "elided",
+                        elided.leads,
+                        [],
+                        k,
+                        start,
+                        explicit=elided.explicit,
+                        confidence=0.55,
+                    )
+                    claim.link = " ".join(t.key for t in toks[k : k + link])  # type: ignore[attr-defined]
+                    self.after_lead(start, claim)
+                    found.append(claim)
+                    i = max(claim.task_start, i + 1)
+                    first_clause = False
+                    continue
                 first_clause = False
                 if k != i:
                     i = k
@@ -1071,6 +1277,9 @@ def _clean_task(text: str) -> str:
     return text.strip('“”" ')
 
 
+_PURPOSE_AFTER_RE = re.compile(r"\s*,?\s*(?:để|nhằm)\s", re.I)
+
+
 def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch | None:
     """The deadline of a task among the phrases in its text: strong ones anywhere, weak ones
     only at the end or start of the task or right after "hoàn thành"."""
@@ -1082,6 +1291,10 @@ def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch 
             recurring.append(m)
             continue
         if m.strong:
+            if _PURPOSE_AFTER_RE.match(segment, m.end):
+                # "báo cáo ... trước ngày 10-5 để Sở tổng hợp, báo cáo UBND tỉnh trước ngày
+                # 18-5": what follows "để" is someone else's work, and its deadline too.
+                return m
             accepted.append(m)
             continue
         at_end = m.end >= stripped_end - 1
@@ -1117,6 +1330,13 @@ class _TaskBuilder:
         self.issued_on = issued_on
         self.calendar = calendar
         self.warnings: list[str] = []
+        self.addressees: frozenset[str] = frozenset()
+
+    def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
+        """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
+        is unknown, dates the phrases written without one)."""
+        year_hint = year_named_in(sentence) if self.issued_on is None else None
+        return find_deadlines(text, self.issued_on, self.calendar, year_hint)
 
     def make(
         self,
@@ -1137,7 +1357,10 @@ class _TaskBuilder:
         if task_end is not None:
             seg_end = max(seg_end, toks[task_end - 1].end if task_end > 0 else seg_start)
         segment = self.text[seg_start:seg_end]
-        matches = find_deadlines(segment, self.issued_on, self.calendar)
+        year_hint = None
+        if self.issued_on is None:
+            year_hint = year_named_in(self.text[sentence[0] : sentence[1]])
+        matches = find_deadlines(segment, self.issued_on, self.calendar, year_hint)
         chosen = _pick_deadline(segment, matches)
         work_end = len(segment)
         if task_end is not None:
@@ -1146,18 +1369,20 @@ class _TaskBuilder:
         if chosen is not None and not chosen.recurring and chosen.start < len(work):
             before = _COMPLETION_BEFORE_RE.sub("", work[: chosen.start])
             after = work[chosen.end :]
+            if chosen.strong and _PURPOSE_AFTER_RE.match(after) and before.strip():
+                after = ""  # the purpose after the deadline is the recipient's work
             if not before.strip():
                 after = after.lstrip(" ,;:")
             work = before + (" " if before and after and not after.startswith((",", ";")) else "")
             work += after
         elif chosen is not None and chosen.recurring:
             work = _TRAILING_RECURRING_RE.sub("", work)
-        if chosen is None and extra_deadline_range is not None:
+        if (chosen is None or chosen.recurring) and extra_deadline_range is not None:
             a, b = extra_deadline_range
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
             intro_matches = [
                 m
-                for m in find_deadlines(intro_text, self.issued_on, self.calendar)
+                for m in find_deadlines(intro_text, self.issued_on, self.calendar, year_hint)
                 if m.strong and not m.recurring
             ]
             if intro_matches:
@@ -1175,6 +1400,7 @@ class _TaskBuilder:
             return []
         if _GENERIC_WORK_RE.fullmatch(task_text) or _ANSWERABLE_RE.match(task_text):
             return []
+        closing = _CLOSING_RE.fullmatch(task_text) is not None
         words = task_text.split()
         if len(words) < 2:
             return []
@@ -1206,6 +1432,7 @@ class _TaskBuilder:
                     source_end=sentence[1],
                     confidence=max(0.05, min(0.99, lead_confidence)),
                     lead_is_group=lead.is_group,
+                    closing=closing,
                 )
             )
         return tasks
@@ -1247,16 +1474,23 @@ def _split_region(
             while words_end > c and not toks[words_end - 1].is_word:
                 words_end -= 1
             coordination_only = _coordination_at(toks, c, words_end, text)[1] == words_end > c
+            if _ANSWERABLE_RE.match(clause):
+                return parts  # "; chịu trách nhiệm trước Chủ tịch ..." is not work
             if (
                 _CONTINUATION.match(toks, j, end)
                 or coordination_only
+                or _coordination_at(toks, c, words_end, text)[0]
                 or (clause_end - j <= 8 and find_deadlines(clause))
             ):
                 kind = "more"
-            elif is_verb_at(toks, j, end, allow_capital=True) and not _NON_TASK_OPENERS.match(
-                toks, j, end
-            ):
+            elif _NON_TASK_OPENERS.match(toks, j, end):
+                return parts
+            elif is_verb_at(toks, j, end, allow_capital=True):
                 kind = "new"
+            elif toks[j].is_word and not toks[j].is_capital and not _STATUS.match(toks, j, end):
+                # "; phân luồng và xử lý ùn tắc ...": more of the same list of work (a verb the
+                # lexicon lacks); it goes on only where the sentence has a single directive.
+                kind = "tail"
             else:
                 return parts
             part_start = j
@@ -1270,11 +1504,12 @@ def _read_sentence(
     text: str,
     span: tuple[int, int],
     context: list[_Claim] | None,
+    elided: _Claim | None = None,
 ) -> tuple[list[ProposedTask], list[ProposedTask], list[_Claim]]:
     """(all tasks, tasks of the last directive, claims) of one sentence."""
     toks = tokenize(text[span[0] : span[1]], span[0])
-    reader = _SentenceReader(text, toks)
-    claims = reader.claims(context)
+    reader = _SentenceReader(text, toks, builder.addressees)
+    claims = reader.claims(context, elided)
     tasks: list[ProposedTask] = []
     per_claim: list[list[ProposedTask]] = []
     for index, claim in enumerate(claims):
@@ -1299,7 +1534,12 @@ def _read_sentence(
         current_start, current_end = parts[0][1], parts[0][2]
         groups: list[tuple[_Claim, int, int]] = []
         for kind, a, b in parts[1:]:
-            if kind == "more":
+            # With one directive in the sentence, "; <verb> ..." goes on with the same lead's
+            # work: one task ("Công an tỉnh bố trí lực lượng ...; chỉ đạo ...; xử lý ...").
+            # After a second directive it goes back to the earlier lead: a task of its own.
+            if kind == "tail" and heir is not claims[index]:
+                break
+            if kind in {"more", "tail"} or heir is claims[index]:
                 current_end = b
             else:
                 groups.append((claim, current_start, current_end))
@@ -1332,7 +1572,7 @@ def _share_closing_deadline(
     clause = text[toks[last].end : toks[-1].end]
     if not _CLOSING_DEADLINE_RE.match(clause):
         return
-    matches = find_deadlines(clause, builder.issued_on, builder.calendar)
+    matches = builder.deadlines_in(clause, clause)
     if len(matches) != 1 or matches[0].recurring:
         return
     chosen = matches[0]
@@ -1482,8 +1722,11 @@ def read_notice(
             break
         if stripped.lower().startswith("kính gửi"):
             in_recipients = True
+            builder.addressees |= _addressees(stripped)
             continue
         if _is_header_line(stripped, in_recipients):
+            if in_recipients:
+                builder.addressees |= _addressees(stripped)
             continue
         in_recipients = False
         level, marker_len = _line_level(line)
@@ -1495,14 +1738,30 @@ def read_notice(
         for s_index, span in enumerate(sentences):
             if len(tasks) >= MAX_TASKS:
                 break
-            if not (parent and s_index == 0) and not _may_assign(normalised, span[0], span[1]):
+            if (
+                not (parent and s_index == 0)
+                and not last_group
+                and not _may_assign(normalised, span[0], span[1])
+            ):
                 # Nothing here can assign work; it may still set the last directive's deadline.
                 last_group = _attach_follow_up(builder, normalised, span, last_group)
                 continue
+            elided = _claim_of(last_group) if last_group and not (parent and s_index == 0) else None
             sentence_tasks, group, claims = _read_sentence(
-                builder, normalised, span, parent if s_index == 0 else None
+                builder, normalised, span, parent if s_index == 0 else None, elided
             )
             line_claims.extend(claims)
+            if (
+                sentence_tasks
+                and s_index > 0
+                and len(claims) == 1
+                and claims[0].kind == "elided"
+                and getattr(claims[0], "link", "") == "đồng thời"
+            ):
+                # "... rà soát quy mô trường, lớp. Đồng thời phải xây dựng phương án ...": in the
+                # same paragraph, the work of the directive before goes on.
+                _append_work(normalised, last_group, span)
+                continue
             if sentence_tasks:
                 tasks.extend(sentence_tasks)
                 last_group = group
@@ -1532,11 +1791,48 @@ def read_notice(
         builder.warnings.append(
             N_("Văn bản quá dài: chỉ đọc 2.000 nhiệm vụ đầu tiên, phần còn lại bị bỏ qua.")
         )
+    while tasks and tasks[-1].closing:
+        tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
     tasks = _deduplicate(tasks)
     reading = NoticeReading(header, tasks, normalised, builder.warnings)
     if not tasks:
         reading.warnings.append(NO_TASKS_MESSAGE)
     return reading
+
+
+def _claim_of(group: list[ProposedTask]) -> _Claim:
+    """A claim standing for the leads of the tasks just read, for a sentence that goes on
+    without a subject."""
+    leads: list[UnitSpan] = []
+    for task in group:
+        if all(lead.text != task.lead for lead in leads):
+            leads.append(UnitSpan(task.lead, 0, 0, task.lead_is_group))
+    return _Claim("elided", leads, [], 0, 0)
+
+
+def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) -> None:
+    """Add a following sentence of the same directive to its tasks' work."""
+    sentence = _clean_task(text[span[0] : span[1]])
+    for task in group:
+        task.task = f"{task.task}. {sentence}"
+        task.source = text[task.source_start : span[1]].strip()
+        task.source_end = span[1]
+
+
+def _addressees(line: str) -> frozenset[str]:
+    """Match keys of the units a "Kính gửi:" line (or a recipient line after it) names; a
+    person's title is dropped ("Đồng chí Chủ tịch UBND tỉnh Phú Thọ" names UBND tỉnh Phú Thọ)."""
+    toks = tokenize(line[:500])
+    found = set()
+    k = 0
+    while k < len(toks):
+        units, after = parse_unit_list(toks, k, len(toks), line)
+        if units:
+            found.update(match_key(u.text) for u in units)
+            k = after
+        else:
+            k += 1
+    return frozenset(found)
 
 
 def _attach_follow_up(
@@ -1547,7 +1843,7 @@ def _attach_follow_up(
     if not last_group:
         return []
     sentence = text[span[0] : span[1]]
-    chosen = _pick_deadline(sentence, find_deadlines(sentence, builder.issued_on, builder.calendar))
+    chosen = _pick_deadline(sentence, builder.deadlines_in(sentence, sentence))
     if chosen is None or chosen.recurring:
         return []
     for task in last_group:

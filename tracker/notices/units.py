@@ -150,6 +150,10 @@ _BARE_GENERIC = {
     "đặc khu",
 }
 
+# Generic nouns that name a unit even alone and capitalised, at the start of a sentence or
+# after a trigger ("đề nghị Chủ đầu tư khẩn trương ..."); "Sở" or "Xã" alone do not.
+_CAPITAL_BARE = {"chủ đầu tư", "đơn vị", "cơ quan", "địa phương"}
+
 # Determiners that make a group ("các xã", "tất cả các đơn vị").
 DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các"])
 
@@ -285,7 +289,8 @@ chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|bi
 TRIGGERS = Lexicon(
     _lexicon_lines("""
 giao|giao cho|giao nhiệm vụ cho|giao trách nhiệm cho|giao nhiệm vụ|yêu cầu|đề nghị|chỉ đạo
-phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho
+phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho|giao trách nhiệm
+giao đích danh|giao đích danh cho|đề nghị cho|giao cụ thể cho|giao cụ thể
 """)
 )
 
@@ -440,6 +445,7 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     if protected:
         j += protected
     name_words = 0
+    place_at: int | None = None  # index after the last place word ("huyện", "tỉnh")
     while j < end:
         token = tokens[j]
         if token.text in {"-", "&"}:
@@ -490,8 +496,30 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         if compound and not token.is_capital:
             j += compound
             name_words += compound
+            place_at = j
+            continue
+        if (
+            generic
+            and not name_words
+            and token.key == "quản"
+            and j + 1 < end
+            and tokens[j + 1].key == "lý"
+        ):
+            # "cơ quan quản lý đường bộ", "đơn vị quản lý dự án": a kind of agency.
+            j += 2
+            name_words += 2
             continue
         if (name_words or protected or det) and is_verb_at(tokens, j, end):
+            break
+        if (
+            not token.is_capital
+            and place_at is not None
+            and place_at < j
+            and all(t.is_capital for t in tokens[place_at:j])
+            and not _NAME_WORDS.match(tokens, j, end)
+        ):
+            # "UBND huyện Hồng Ngự cắm biển báo ...": the place's proper name ends the unit's
+            # name; a lower-case word after it is the work, verb in the lexicon or not.
             break
         # The first word after a head is part of the name ("Ban quản lý"), unless the head is
         # generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
@@ -511,7 +539,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     if any(t.key in {"các", "những"} for t in tokens[head_first:j]):
         is_group = True  # "UBND các huyện" names a group, continued by ", thành phố"
     bare = generic and not (det or name_words or after_title or protected)
-    if bare and tokens[head_first].is_capital:
+    head_key = " ".join(t.key for t in tokens[head_first : head_first + head_len])
+    if bare and tokens[head_first].is_capital and head_key not in _CAPITAL_BARE:
         return None, i  # "Sở" alone is not a unit, nor "Tổ chức" opening "Tổ chức rà soát ..."
     if name_words > 14:
         # No verb found: keep the capitalised run only, the rest is the work.
@@ -566,6 +595,30 @@ def parse_unit_list(
         # A lower-case generic noun (or "các ...") continues a group: "các sở, ban, ngành".
         generic_len = _generic_lower_at(tokens, k, end)
         det_len = DETERMINERS.match(tokens, k, end) if nxt.key == "các" else 0
+        place_next = bool(generic_len) and _is_place(tokens, k, k + generic_len)
+        if (
+            not current.is_group
+            and sep.text == ","
+            and place_next
+            and _is_place(tokens, current.last - 1, current.last)
+        ):
+            # "UBND quận, huyện, thị xã": a head with a bare place noun, then more place
+            # nouns, names a group of committees.
+            current.is_group = True
+        if (
+            current.is_group
+            and sep.text in {",", "và"}
+            and generic_len
+            and not place_next
+            and _group_is_of_places(current, tokens)
+        ):
+            # "UBND các huyện, thị xã, thành phố, sở, ban, ngành liên quan": departments after
+            # a group of places are another group.
+            m = _group_member_end(tokens, k + generic_len, end)
+            name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+            units.append(UnitSpan(name, k, m, True, tokens[k].text))
+            j = m
+            continue
         if (
             current.is_group
             and sep.text in {",", "và"}
@@ -578,15 +631,7 @@ def parse_unit_list(
                 m += GENERIC_HEADS.match(tokens, m, end) or NAMED_HEADS.match(tokens, m, end)
                 if m == k:
                     break
-                # name words after the group member ("các ngành có liên quan", "thành phố")
-                while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
-                    if tokens[m].key in {"và"}:
-                        break
-                    if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
-                        break
-                    if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
-                        break
-                    m += 1
+                m = _group_member_end(tokens, m, end)
                 current.last = m
                 current.text = " ".join(
                     text[tokens[current.first].start : tokens[m - 1].end].split()
@@ -620,6 +665,48 @@ def parse_unit_list(
 
 
 _SHARED_HEADS = {"sở", "bộ", "phòng", "ban", "cục", "chi cục", "trung tâm", "hội"}
+_PLACE_KEYS = {
+    "xã",
+    "phường",
+    "thị trấn",
+    "huyện",
+    "quận",
+    "thị xã",
+    "thành phố",
+    "tỉnh",
+    "đặc khu",
+    "tp",
+    "tx",
+}
+
+
+def _is_place(tokens: Sequence[Token], a: int, b: int) -> bool:
+    return 0 <= a < b and " ".join(t.key for t in tokens[a:b]) in _PLACE_KEYS
+
+
+def _group_is_of_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
+    """ "UBND các huyện, thị xã" is a group of places; "các sở, ban" and "các xã, các phòng"
+    are not: the kind is that of the last member."""
+    place = False
+    for k in range(unit.first, unit.last):
+        if _is_place(tokens, k, k + 1) or _is_place(tokens, k, k + 2):
+            place = True
+        elif _generic_lower_at(tokens, k, unit.last) and not tokens[k].is_capital:
+            place = False
+    return place
+
+
+def _group_member_end(tokens: Sequence[Token], m: int, end: int) -> int:
+    """Index after the name words of a group member ("các ngành có liên quan", "thành phố")."""
+    while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+        if tokens[m].key in {"và"}:
+            break
+        if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
+            break
+        if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
+            break
+        m += 1
+    return m
 
 
 def _shares_head(current: UnitSpan, tokens: Sequence[Token], k: int, end: int) -> bool:
