@@ -94,6 +94,26 @@ def test_work_grows_linearly_on_pathological_input(kind):
     assert time_ratio < 3.0, f"{kind}: twice the text took {time_ratio:.2f} times as long"
 
 
+@pytest.mark.parametrize("kind", ["unit-lists", "no-punctuation", "colons", "abbreviations"])
+def test_work_grows_linearly_inside_one_long_sentence(kind):
+    # A sentence longer than 4,000 characters is read in pieces, so work that is quadratic in
+    # a sentence's length only shows below that size: 1,900 against 3,800 characters, read 15
+    # times each, best of three, interleaved (quadratic would be 4 times as long).
+    small = pathological_text(kind, 1_900)
+    large = pathological_text(kind, 3_800)
+
+    def fifteen(text: str) -> Callable[[], object]:
+        return lambda: [read_notice(text) for _ in range(15)]
+
+    read_notice(small)
+    small_times, large_times = [], []
+    for _ in range(3):
+        small_times.append(_processor_seconds(fifteen(small)))
+        large_times.append(_processor_seconds(fifteen(large)))
+    ratio = min(large_times) / max(min(small_times), 1e-3)
+    assert ratio < 3.0, f"{kind}: twice the sentence took {ratio:.2f} times as long"
+
+
 def test_a_generated_notice_of_200_kb_is_read_whole():
     text = sample_notice(200_000)
     assert 195_000 <= len(text.encode()) <= 205_000

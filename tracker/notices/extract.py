@@ -13,6 +13,7 @@ from typing import Any
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
 from tracker.notices.deadlines import DeadlineMatch, find_deadlines, year_named_in
 from tracker.notices.units import (
+    GENERIC_HEADS,
     TRIGGERS,
     Lexicon,
     Token,
@@ -57,6 +58,10 @@ class NoticeHeader:
     signer: str | None = None
 
 
+# The fields a proposal's `field_confidence` rates, in this order.
+FIELDS = ("lead", "coordinating", "task", "deadline")
+
+
 @dataclass
 class ProposedTask:
     """A task as the reader understood it, for a clerk to confirm."""
@@ -74,6 +79,9 @@ class ProposedTask:
     lead_is_group: bool = False
     # Work that only says to carry out the document: dropped when nothing but such work follows.
     closing: bool = False
+    # Confidence of each field, keys "lead", "coordinating", "task", "deadline" (0..1).
+    field_confidence: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0.5))
+    lead_doubtful: bool = False  # the lead may not be (all of) a unit's name
 
     def to_dict(self) -> dict[str, Any]:
         """The task as JSON-ready data (the `tracker extract` format)."""
@@ -86,6 +94,7 @@ class ProposedTask:
             "recurring": self.recurring,
             "source": self.source,
             "confidence": round(self.confidence, 2),
+            "field_confidence": {key: self.field_confidence[key] for key in FIELDS},
         }
 
 
@@ -107,10 +116,33 @@ class NoticeReading:
                 "signer": self.notice.signer,
             },
             "tasks": [task.to_dict() for task in self.tasks],
+            "warnings": list(self.warnings),
         }
 
 
 NO_TASKS_MESSAGE = N_("Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này.")
+# Warnings about the whole reading, shown above the proposals (the rows to check are marked by
+# their field confidence).
+FEW_TASKS_WARNING = N_(
+    "Văn bản dài nhưng chỉ tìm thấy ít chỉ đạo: có thể còn nhiệm vụ bị bỏ sót, hãy đối chiếu "
+    "với văn bản."
+)
+UNKNOWN_LEAD_WARNING = N_(
+    "Có đơn vị chủ trì không đọc được thành tên một đơn vị: hãy kiểm tra các dòng được đánh dấu."
+)
+UNDATED_DEADLINE_WARNING = N_(
+    "Có thời hạn không đổi được thành ngày cụ thể: hãy nhập ngày cho các dòng được đánh dấu."
+)
+EARLY_DEADLINE_WARNING = N_(
+    "Có thời hạn sớm hơn ngày ban hành của văn bản (giữ nguyên như văn bản ghi): hãy kiểm tra "
+    "lại các dòng được đánh dấu."
+)
+NO_DATE_WARNING = N_(
+    "Không đọc được ngày ban hành của văn bản: ngày không ghi năm lấy năm nêu trong câu, các thời "
+    "hạn tính theo ngày ban hành để trống. Hãy nhập ngày ban hành nếu biết."
+)
+# A notice of this many characters usually assigns at least one task per this many characters.
+_CHARS_PER_TASK = 2500
 
 # The longest real notices and directive letters run to some 30,000 characters; 200,000 (about
 # 60 pages) leaves room for a notice pasted with its annexes, and bounds the reading time
@@ -854,7 +886,12 @@ class _SentenceReader:
                 while k < n and not (
                     toks[k].text == "," and k + 1 < n and is_verb_at(toks, k + 1, n)
                 ):
-                    if toks[k].text in {";", ":"}:
+                    if toks[k].text in {";", ":"} or (
+                        k > j + m + 1 and toks[k - 1].text != "," and is_verb_at(toks, k, n)
+                    ):
+                        # "căn cứ chức năng, nhiệm vụ ... rà soát, đánh giá ...": the work began
+                        # before the comma; the phrase stays in the task.
+                        k = n
                         break
                     k += 1
                 if k < n and toks[k].text == ",":
@@ -899,6 +936,22 @@ class _SentenceReader:
         if claim.explicit:
             claim.confidence = 0.9
         return claim
+
+    def _after_place_name(self, leads: list[UnitSpan], k: int) -> bool:
+        """ "UBND huyện Hồng Ngự cắm biển báo ...": after a unit named by its place's proper
+        name, a lower-case word is the predicate even when the verb lexicon lacks it."""
+        toks = self.toks
+        last = leads[-1]
+        return (
+            len(leads) == 1
+            and toks[k].is_word
+            and not toks[k].is_capital
+            and toks[last.last - 1].is_capital
+            and any(
+                toks[m].key in {"huyện", "tỉnh", "xã", "phường", "quận", "thị", "thành"}
+                for m in range(last.first, last.last)
+            )
+        )
 
     def _clause_has_deadline(self, k: int) -> bool:
         """Whether the clause around token `k` (between ";") names a deadline or a period
@@ -974,7 +1027,7 @@ class _SentenceReader:
                 # ("Sở Y tế báo cáo tình hình ..." tells what was said at a meeting; "hàng
                 # quý, các huyện báo cáo tiến độ ..." with a deadline or a period asks for it.)
                 return None
-            if strong_only or not is_verb_at(toks, k, n):
+            if strong_only or not (is_verb_at(toks, k, n) or self._after_place_name(leads, k)):
                 return None
         claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
         self.after_lead(k, claim)
@@ -1268,6 +1321,16 @@ _TRAILING_RECURRING_RE = re.compile(
 )
 
 
+_LEADING_VIEC_RE = re.compile(r"^việc\s+", re.I)
+
+
+def _as_sentence(text: str) -> str:
+    """The task as a clerk writes it: without a leading "Việc" ("Việc lập quy hoạch ... do X
+    chủ trì" is the work "Lập quy hoạch ...") and with a capital first letter."""
+    text = _LEADING_VIEC_RE.sub("", text)
+    return text[:1].upper() + text[1:]
+
+
 def _clean_task(text: str) -> str:
     text = _PAREN_NOTE_RE.sub("", text)
     text = " ".join(text.split())
@@ -1331,12 +1394,19 @@ class _TaskBuilder:
         self.calendar = calendar
         self.warnings: list[str] = []
         self.addressees: frozenset[str] = frozenset()
+        self._year_cache: tuple[tuple[int, int], int | None] = ((-1, -1), None)
 
     def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
         """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
         is unknown, dates the phrases written without one)."""
         year_hint = year_named_in(sentence) if self.issued_on is None else None
         return find_deadlines(text, self.issued_on, self.calendar, year_hint)
+
+    def _year_of(self, sentence: tuple[int, int]) -> int | None:
+        """The year the sentence names (computed once per sentence)."""
+        if self._year_cache[0] != sentence:
+            self._year_cache = (sentence, year_named_in(self.text[sentence[0] : sentence[1]]))
+        return self._year_cache[1]
 
     def make(
         self,
@@ -1359,7 +1429,7 @@ class _TaskBuilder:
         segment = self.text[seg_start:seg_end]
         year_hint = None
         if self.issued_on is None:
-            year_hint = year_named_in(self.text[sentence[0] : sentence[1]])
+            year_hint = self._year_of(sentence)
         matches = find_deadlines(segment, self.issued_on, self.calendar, year_hint)
         chosen = _pick_deadline(segment, matches)
         work_end = len(segment)
@@ -1377,6 +1447,7 @@ class _TaskBuilder:
             work += after
         elif chosen is not None and chosen.recurring:
             work = _TRAILING_RECURRING_RE.sub("", work)
+        from_intro = False
         if (chosen is None or chosen.recurring) and extra_deadline_range is not None:
             a, b = extra_deadline_range
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
@@ -1387,6 +1458,7 @@ class _TaskBuilder:
             ]
             if intro_matches:
                 chosen = intro_matches[-1]
+                from_intro = True
         task_text = _clean_task(work)
         coordinating = list(claim.coordinating)
         for units, a, b in _coordination_inside(toks, start, min(end, len(toks)), self.text):
@@ -1396,6 +1468,7 @@ class _TaskBuilder:
                 task_text.replace(phrase, "").replace(" ,", ",").replace(",,", ",")
             )
             task_text = " ".join(task_text.replace(", ;", ";").replace(";;", ";").split())
+        task_text = _as_sentence(task_text)
         if not task_text or not any(ch.isalpha() for ch in task_text):
             return []
         if _GENERIC_WORK_RE.fullmatch(task_text) or _ANSWERABLE_RE.match(task_text):
@@ -1411,7 +1484,13 @@ class _TaskBuilder:
             confidence -= 0.1
         if chosen is not None and chosen.warning:
             confidence -= 0.15
-            self.warnings.append(f"Nhiệm vụ “{task_text[:60]}”: {chosen.warning}.")
+            self.warnings.append(EARLY_DEADLINE_WARNING)
+        # The signals of doubt are looked for in the task's own stretch of text (not the whole
+        # sentence, which a long paste makes long: once per task it would be quadratic).
+        source = self.text[max(sentence[0], seg_start - 200) : seg_end]
+        task_field = _task_confidence(claim, task_text, closing)
+        deadline_field = _deadline_confidence(chosen, source, self.issued_on, from_intro)
+        coordinating_field = _coordinating_confidence(coordinating, source)
         tasks = []
         for lead in claim.leads:
             lead_confidence = confidence
@@ -1419,6 +1498,13 @@ class _TaskBuilder:
                 lead_confidence -= 0.05
             if len(lead.text.split()) > 9:
                 lead_confidence -= 0.15
+            doubtful = _lead_doubtful(lead, task_text)
+            field_confidence = {
+                "lead": _lead_confidence(claim, lead, doubtful),
+                "coordinating": coordinating_field,
+                "task": task_field,
+                "deadline": deadline_field,
+            }
             tasks.append(
                 ProposedTask(
                     lead=lead.text,
@@ -1433,9 +1519,111 @@ class _TaskBuilder:
                     confidence=max(0.05, min(0.99, lead_confidence)),
                     lead_is_group=lead.is_group,
                     closing=closing,
+                    field_confidence=field_confidence,
+                    lead_doubtful=doubtful,
                 )
             )
         return tasks
+
+
+# Confidence of each field of a proposal (0..1), for the review screen to point the clerk's eye
+# at the fields to check. The figures are the reader's own rough odds: how often the pattern
+# that produced the field was right on the texts the rules were written from, lowered for the
+# signs of a misreading.
+_LEAD_BY_KIND = {
+    "trigger": 0.9,
+    "heading": 0.85,
+    "subject": 0.8,
+    "passive": 0.8,
+    "inherited": 0.75,
+    "elided": 0.6,
+}
+
+
+def _is_unit_name(name: str) -> bool:
+    """Whether `name` reads back, whole, as one unit name of the grammar."""
+    toks = tokenize(name)
+    units, end = parse_unit_list(toks, 0, len(toks), name)
+    if len(units) == 1 and end == len(toks):
+        return True
+    # "sở, ban, ngành liên quan": a group of generic nouns, as written after another group.
+    return bool(GENERIC_HEADS.match(toks, 0)) and not any(
+        is_verb_at(toks, k, len(toks)) for k in range(1, len(toks))
+    )
+
+
+def _lead_doubtful(lead: UnitSpan, task_text: str) -> bool:
+    """Signs that a lead is not (all of) a unit's name: no verb ended it (it was cut after its
+    capitalised words), it is longer than real names, or the work after it opens with a word
+    that continues a name ("của", "thuộc")."""
+    if lead.cut or len(lead.text.split()) > 14:
+        return True
+    toks = tokenize(" ".join(task_text.split()[:2]))
+    return not toks or not toks[0].is_word or toks[0].key in {"của", "thuộc", "và"}
+
+
+def _lead_confidence(claim: _Claim, lead: UnitSpan, doubtful: bool) -> float:
+    value = 0.95 if claim.explicit else _LEAD_BY_KIND.get(claim.kind, 0.7)
+    if claim.kind == "subject" and claim.confidence < 0.7:
+        value -= 0.1  # a subject followed by a bare verb, not a modal
+    if doubtful:
+        value -= 0.35
+    return _bounded(value)
+
+
+_COORDINATION_WORD_RE = re.compile(r"\b(?:phối\s+hợp|cùng\s+với|cùng)\b", re.I)
+
+
+def _coordinating_confidence(coordinating: Sequence[UnitSpan], source: str) -> float:
+    mentioned = _COORDINATION_WORD_RE.search(source) is not None
+    if not coordinating:
+        return 0.7 if mentioned else 0.95  # "phối hợp" was written but no unit read after it
+    value = 0.9
+    if any(not _is_unit_name(unit.text) for unit in coordinating):
+        value -= 0.3
+    return _bounded(value)
+
+
+def _task_confidence(claim: _Claim, task_text: str, closing: bool) -> float:
+    words = task_text.split()
+    value = 0.9 if claim.kind in {"trigger", "subject", "heading", "passive"} else 0.75
+    if len(words) < 4:
+        value -= 0.3
+    elif len(words) > 80:
+        value -= 0.15  # a very long task may hold several
+    toks = tokenize(" ".join(words[:4]))
+    if toks and not (is_verb_at(toks, 0, len(toks), allow_capital=True) or _STRONG.match(toks, 0)):
+        value -= 0.1  # work usually opens with a verb or a modal
+    if closing:
+        value -= 0.3
+    return _bounded(value)
+
+
+_DATE_LIKE_RE = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\b|\btháng\s+\d|\bquý\s+[IV1-4]", re.I)
+
+
+def _deadline_confidence(
+    chosen: DeadlineMatch | None, source: str, issued_on: date | None, from_intro: bool
+) -> float:
+    if chosen is None:
+        # No deadline read: sure unless the sentence holds something that looks like a date.
+        return 0.7 if _DATE_LIKE_RE.search(source) else 0.95
+    if chosen.recurring:
+        return 0.9
+    if chosen.deadline is None:
+        return 0.35  # a deadline phrase, but no date (no year, no issue date, an event)
+    value = 0.95 if chosen.strong else 0.85
+    if chosen.warning:
+        value = 0.45
+    if issued_on is None and not re.search(r"\d{4}", chosen.text):
+        value -= 0.2  # the year came from the sentence, not from the notice's date
+    if from_intro:
+        value -= 0.05
+    return _bounded(value)
+
+
+def _bounded(value: float) -> float:
+    return round(max(0.05, min(0.99, value)), 2)
 
 
 _CONNECTIVES = Lexicon(
@@ -1512,6 +1700,7 @@ def _read_sentence(
     claims = reader.claims(context, elided)
     tasks: list[ProposedTask] = []
     per_claim: list[list[ProposedTask]] = []
+    last_plain: _Claim | None = None  # the latest directive without coordinating units
     for index, claim in enumerate(claims):
         region_end = claims[index + 1].cut if index + 1 < len(claims) else len(toks)
         if claim.kind == "passive":
@@ -1529,8 +1718,9 @@ def _read_sentence(
         # The lead of a new "; <verb> ..." clause: the latest plain directive (without
         # coordinating units) of the sentence, as in "yêu cầu A ...; đề nghị B chủ trì,
         # phối hợp C ...; tiếp tục ...".
-        plain = [c for c in claims[: index + 1] if not c.coordinating and c.kind != "passive"]
-        heir = plain[-1] if plain else claim
+        if not claim.coordinating and claim.kind != "passive":
+            last_plain = claim
+        heir = last_plain or claim
         current_start, current_end = parts[0][1], parts[0][2]
         groups: list[tuple[_Claim, int, int]] = []
         for kind, a, b in parts[1:]:
@@ -1580,6 +1770,7 @@ def _share_closing_deadline(
         if task.deadline_text is None and task.source_end >= toks[-1].end:
             task.deadline_text = chosen.text
             task.deadline = chosen.deadline
+            task.field_confidence["deadline"] = 0.8 if chosen.deadline else 0.35
 
 
 _CLOSING_DEADLINE_RE = re.compile(
@@ -1794,10 +1985,32 @@ def read_notice(
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
     tasks = _deduplicate(tasks)
-    reading = NoticeReading(header, tasks, normalised, builder.warnings)
+    reading = NoticeReading(header, tasks, normalised, _unique(builder.warnings))
     if not tasks:
         reading.warnings.append(NO_TASKS_MESSAGE)
+    else:
+        reading.warnings.extend(_doubts(reading))
     return reading
+
+
+def _unique(messages: list[str]) -> list[str]:
+    return list(dict.fromkeys(messages))
+
+
+def _doubts(reading: NoticeReading) -> list[str]:
+    """Notice-level warnings where the reader is unsure."""
+    doubts = []
+    tasks = reading.tasks
+    body = len(reading.text)
+    if body > 3 * _CHARS_PER_TASK and len(tasks) < body / (2 * _CHARS_PER_TASK):
+        doubts.append(FEW_TASKS_WARNING)
+    if any(task.lead_doubtful for task in tasks):
+        doubts.append(UNKNOWN_LEAD_WARNING)
+    if any(task.deadline_text and not task.deadline and not task.recurring for task in tasks):
+        doubts.append(UNDATED_DEADLINE_WARNING)
+    if reading.notice.issued_on is None and any(task.deadline_text for task in tasks):
+        doubts.append(NO_DATE_WARNING)
+    return [d for d in doubts if d not in reading.warnings]
 
 
 def _claim_of(group: list[ProposedTask]) -> _Claim:
@@ -1815,6 +2028,7 @@ def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) ->
     sentence = _clean_task(text[span[0] : span[1]])
     for task in group:
         task.task = f"{task.task}. {sentence}"
+        task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
         task.source = text[task.source_start : span[1]].strip()
         task.source_end = span[1]
 
@@ -1853,6 +2067,7 @@ def _attach_follow_up(
             task.source = text[task.source_start : span[1]].strip()
             task.source_end = span[1]
             task.confidence = max(0.05, task.confidence - 0.05)
+            task.field_confidence["deadline"] = 0.75  # from the sentence after
     return []
 
 
@@ -1875,10 +2090,25 @@ def _overlap(a: Counter[str], b: Counter[str]) -> float:
     return 2 * common / (size_a + size_b)
 
 
+def _contained(short: Counter[str], long: Counter[str]) -> float:
+    """Share of the words of `short` that `long` holds too."""
+    size = short.total()
+    if not size:
+        return 0.0
+    common = 0
+    for word, count in short.items():
+        other = long.get(word)
+        if other:
+            common += count if count < other else other
+    return common / size
+
+
 def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
-    """Drop restatements: a later task with the same lead and (nearly) the same work."""
-    kept: list[ProposedTask] = []
-    by_lead: dict[str, list[Counter[str]]] = {}
+    """Drop restatements: a later task with the same lead and (nearly) the same work, and a
+    lede that a later sentence restates in full ("UBND tỉnh yêu cầu Sở X kiểm tra đê điều." then
+    "Cụ thể, giao Sở X chủ trì, phối hợp ... kiểm tra đê điều, hồ đập ..., báo cáo ...")."""
+    kept: list[ProposedTask | None] = []
+    by_lead: dict[str, list[tuple[Counter[str], int]]] = {}
     seen: set[tuple[str, str]] = set()
     for task in tasks:
         lead = match_key(task.lead)
@@ -1888,9 +2118,20 @@ def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
         words = _words(task.task)
         # Near-duplicates are looked for among the last few only: restatements are close by,
         # and a long paste must not make this quadratic.
-        if any(_overlap(other, words) >= 0.9 for other in same_lead[-20:]):
+        recent = same_lead[-20:]
+        if any(_overlap(other, words) >= 0.9 for other, _index in recent):
             continue
+        for other, index in recent:
+            earlier = kept[index]
+            if (
+                earlier is not None
+                and earlier.source_end <= task.source_start
+                and 3 <= other.total() < words.total()
+                and not earlier.deadline_text
+                and _contained(other, words) >= 0.85
+            ):
+                kept[index] = None  # the short lede gives way to the full directive
         seen.add((lead, task.task))
-        same_lead.append(words)
+        same_lead.append((words, len(kept)))
         kept.append(task)
-    return kept
+    return [task for task in kept if task is not None]

@@ -308,6 +308,7 @@ class UnitSpan:
     is_group: bool = False
     head: str = ""  # the head noun as written ("sở", "UBND")
     distributive: bool = False  # "các sở QHKT, Xây dựng": the head is shared by the next names
+    cut: bool = False  # no word ended the name: it was cut after its capitalised words
 
 
 def _is_lower_word(token: Token) -> bool:
@@ -553,7 +554,9 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     span_text = text[tokens[first].start : tokens[j - 1].end]
     if after_title and span_text[:1].islower() and not det:
         span_text = span_text[0].upper() + span_text[1:]
-    return UnitSpan(" ".join(span_text.split()), first, j, is_group or generic, head_text), j
+    unit = UnitSpan(" ".join(span_text.split()), first, j, is_group or generic, head_text)
+    unit.cut = name_words > 14
+    return unit, j
 
 
 def parse_unit_list(
