@@ -212,5 +212,20 @@ def test_corpus_figures():
     # The texts the first rules were written from must not regress.
     assert old["task_f1"] == 1.0 and old["lead_accuracy"] == 1.0
     assert old["deadline_accuracy"] == 1.0
-    new = json.loads(list(evaluate_folder(CORPUS, only="201-220:odd"))[-1])
-    assert new["task_f1"] >= 0.85 and new["lead_accuracy"] >= 0.9
+    # The new texts as read when this was written (0.891 / 0.967): a guard against regression,
+    # not a held-out measure any more (see docs/notice-reader.md).
+    new = json.loads(list(evaluate_folder(CORPUS, only="201-220"))[-1])
+    assert new["task_f1"] >= 0.87 and new["lead_accuracy"] >= 0.95
+
+
+def test_a_reported_directive_of_the_chair_is_a_directive():
+    # Found on the held-out half after its measurement: news reports what the chair "đã yêu
+    # cầu"; a department that "đã chỉ đạo" is still a status.
+    assert tasks_of(
+        "Văn phòng UBND tỉnh cho biết Chủ tịch UBND tỉnh đã yêu cầu Sở Nội vụ rà soát biên chế."
+    )[0][:1] == ("Sở Nội vụ",)
+    assert tasks_of("Sở Y tế đã chỉ đạo các bệnh viện phun khử khuẩn.") == []
+    # "đồng ý" is a verb: it ends a unit's name.
+    assert all(
+        t[0] != "UBND tỉnh đồng ý" for t in tasks_of("UBND tỉnh đồng ý chủ trương thí điểm.")
+    )

@@ -921,7 +921,12 @@ class _SentenceReader:
         if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
             prev = toks[i - 1].key
             prev2 = f"{toks[i - 2].key} {prev}" if i > 1 else prev
-            if prev in _NOT_BEFORE_TRIGGER or prev2 in {"đồng ý", "chấp thuận", "ý kiến"}:
+            reported = prev in {"đã", "vừa"} and self._issuer_before(i - 1)
+            if (prev in _NOT_BEFORE_TRIGGER and not reported) or prev2 in {
+                "đồng ý",
+                "chấp thuận",
+                "ý kiến",
+            }:
                 return None
         j = i + m
         while j < n and toks[j].text in {":", "cho"}:
@@ -964,6 +969,21 @@ class _SentenceReader:
         while b < self.n and toks[b].text != ";":
             b += 1
         return bool(find_deadlines(self.text[toks[a].start : toks[b - 1].end]))
+
+    def _issuer_before(self, i: int) -> bool:
+        """Whether the clause before token `i` names the issuing chair or committee: "Chủ tịch
+        UBND tỉnh đã yêu cầu X ..." in a news report is the directive itself, not a status."""
+        toks = self.toks
+        for k in range(i - 1, max(-1, i - 12), -1):
+            if toks[k].text in {";", ":"}:
+                return False
+            if (
+                toks[k].key in {"ubnd", "hđnd"}
+                or (toks[k].key == "tịch" and k > 0 and toks[k - 1].key == "chủ")
+                or (toks[k].key == "ban" and k + 2 < i and toks[k + 2].key == "nhân")
+            ):
+                return True
+        return False
 
     def _clause_initial(self, i: int) -> bool:
         """Whether token `i` opens a clause whose subject is elided: after ";" or "," and an

@@ -270,6 +270,7 @@ kết luận|như sau|cho biết|nhấn mạnh|lưu ý|phát biểu|thường xu
 tiêm chủng|di chuyển|vệ sinh|đầu tư|cho vay|hướng|chăm sóc|cảnh báo|khôi phục|ra quân|thu dọn
 khơi thông|tiếp cận|trích|cùng
 chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
+đồng ý|nhất trí|chấp thuận|cho phép|quyết định
 """),
         "theo",
         "trên cơ sở",
