@@ -11,7 +11,7 @@ import holidays
 
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
 
-__all__ = ["DeadlineMatch", "find_deadlines", "parse_deadline"]
+__all__ = ["DeadlineMatch", "find_deadlines", "parse_deadline", "year_named_in"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ _DATE_PREFIX = (
     r"(?:chậm\s+nhất\s+(?:là\s+)?(?:trước\s+|vào\s+|đến\s+)?|trước\s+|hạn\s+chót\s*:?\s*"
     r"|hạn\s+cuối\s*:?\s*|thời\s+hạn(?:\s+hoàn\s+thành)?\s*:?\s*(?:trước\s+)?|không\s+quá\s+"
     r"|không\s+muộn\s+hơn\s+|xong\s+trước\s+|trong\s+ngày\s+(?=\d)|vào\s+ngày\s+(?=\d)"
-    r"|đến\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
+    r"|(?:đến|tới)\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
 )
 _DATE_RE = re.compile(
     rf"(?<!\w){_DATE_PREFIX}(?:{_CLOCK})?(?:ngày\s+(?:[^\W\d]+\s+){{0,3}}?(?:\(?ngày\s+)?)?"
@@ -114,11 +114,14 @@ def _lunar_new_year(year: int) -> date | None:
 
 
 def _resolve_year(
-    day: int, month: int, year: str | None, issued_on: date | None
+    day: int, month: int, year: str | None, issued_on: date | None, year_hint: int | None = None
 ) -> tuple[date | None, str | None]:
-    """The date for day/month(/year); a missing year is the notice's (None when unknown)."""
+    """The date for day/month(/year); a missing year is the notice's, else the one the
+    sentence names (`year_hint`), else unknown (None)."""
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None, None
+    if not year and issued_on is None and year_hint is not None:
+        year = str(year_hint)
     if year:
         try:
             result = date(int(year), month, day)
@@ -143,18 +146,35 @@ def _resolve_year(
     return result, None
 
 
+_YEAR_IN_TEXT_RE = re.compile(
+    r"(?:năm\s+|\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*)((?:19|20)\d\d)(?!\d)", re.I
+)
+
+
+def year_named_in(text: str) -> int | None:
+    """The latest year a text names ("năm 2021", "18-5-2017"), or None."""
+    years = [int(y) for y in _YEAR_IN_TEXT_RE.findall(text)]
+    return max(years) if years else None
+
+
 def find_deadlines(
-    text: str, issued_on: date | None = None, calendar: WorkingCalendar | None = None
+    text: str,
+    issued_on: date | None = None,
+    calendar: WorkingCalendar | None = None,
+    year_hint: int | None = None,
 ) -> list[DeadlineMatch]:
-    """Every deadline phrase in `text`, in order of position, overlapping ones removed."""
+    """Every deadline phrase in `text`, in order of position, overlapping ones removed.
+    `year_hint` is the year of dates written without one when the notice's date is unknown
+    (the year the sentence itself names)."""
     calendar = calendar or DEFAULT_CALENDAR
+    default_year = issued_on.year if issued_on else year_hint
     found: list[DeadlineMatch] = []
 
     for m in _DATE_RE.finditer(text):
         day = int(m.group("d") or m.group("d2"))
         month = int(m.group("m") or m.group("m2"))
         year = m.group("y") or m.group("y2")
-        deadline, warning = _resolve_year(day, month, year, issued_on)
+        deadline, warning = _resolve_year(day, month, year, issued_on, year_hint)
         if not (1 <= month <= 12 and 1 <= day <= 31):
             continue
         found.append(
@@ -183,7 +203,7 @@ def find_deadlines(
         month = int(m.group("m"))
         if not 1 <= month <= 12:
             continue
-        year = int(m.group("y")) if m.group("y") else (issued_on.year if issued_on else None)
+        year = int(m.group("y")) if m.group("y") else default_year
         deadline = None
         if year is not None:
             if m.group("pre").strip().lower() == "trước":
@@ -195,7 +215,7 @@ def find_deadlines(
     for m in _QUARTER_RE.finditer(text):
         quarter_text = m.group("q").lower()
         quarter = _ROMAN.get(quarter_text) or int(quarter_text)
-        year = int(m.group("y")) if m.group("y") else (issued_on.year if issued_on else None)
+        year = int(m.group("y")) if m.group("y") else default_year
         deadline = None
         if year is not None:
             if (m.group("pre") or "").strip().lower() == "trước":
@@ -207,7 +227,7 @@ def find_deadlines(
         found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline, strong=False))
 
     for m in _PART_OF_YEAR_RE.finditer(text):
-        year = int(m.group("y")) if m.group("y") else (issued_on.year if issued_on else None)
+        year = int(m.group("y")) if m.group("y") else default_year
         months = 6 if m.group("n").lower() in {"6", "sáu"} else 9
         deadline = None
         if year is not None:

@@ -13,7 +13,14 @@ from typing import Any
 from tracker.notices.extract import NoticeReadError, read_notice
 from tracker.notices.files import read_notice_file
 
-__all__ = ["NoticeScore", "evaluate_folder", "same_unit", "score_notice", "text_similarity"]
+__all__ = [
+    "NoticeScore",
+    "evaluate_folder",
+    "same_unit",
+    "score_notice",
+    "selects",
+    "text_similarity",
+]
 
 # Spelled-out names and the abbreviations they are compared as.
 _SHORT_FORMS = [
@@ -158,12 +165,32 @@ def _expected_tasks(payload: Any) -> list[dict[str, Any]]:
     return list(payload or [])
 
 
-def evaluate_folder(folder: Path) -> Iterator[str]:
-    """One line per notice, then a JSON line with the totals."""
+def selects(only: str, stem: str) -> bool:
+    """Whether the notice `stem` is in the selection `only`: comma-separated names ("seed",
+    "tb-01") and number ranges ("201-220", "202-220:even", "01-199:odd"); empty selects all."""
+    items = [item.strip() for item in only.split(",") if item.strip()]
+    if not items:
+        return True
+    for item in items:
+        if item == stem:
+            return True
+        m = re.fullmatch(r"(\d+)-(\d+)(?::(odd|even))?", item)
+        if m and stem.isdigit() and int(m.group(1)) <= int(stem) <= int(m.group(2)):
+            parity = m.group(3)
+            if parity is None or (int(stem) % 2 == 1) == (parity == "odd"):
+                return True
+    return False
+
+
+def evaluate_folder(folder: Path, only: str = "") -> Iterator[str]:
+    """One line per notice (those selected by `only`, see `selects`), then a JSON line with
+    the totals."""
     total = NoticeScore()
     failures = 0
     for expected_path in sorted(Path(folder).glob("*.expected.json")):
         stem = expected_path.name[: -len(".expected.json")]
+        if not selects(only, stem):
+            continue
         expected = _expected_tasks(json.loads(expected_path.read_text(encoding="utf-8")))
         notice_path = next(
             (

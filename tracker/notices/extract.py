@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
-from tracker.notices.deadlines import DeadlineMatch, find_deadlines
+from tracker.notices.deadlines import DeadlineMatch, find_deadlines, year_named_in
 from tracker.notices.units import (
+    GENERIC_HEADS,
     TRIGGERS,
     Lexicon,
     Token,
@@ -22,7 +24,15 @@ from tracker.notices.units import (
     tokenize,
 )
 
-__all__ = ["NoticeHeader", "NoticeReadError", "NoticeReading", "ProposedTask", "read_notice"]
+__all__ = [
+    "MAX_NOTICE_CHARS",
+    "NoticeHeader",
+    "NoticeReadError",
+    "NoticeReading",
+    "ProposedTask",
+    "check_notice_size",
+    "read_notice",
+]
 
 
 def N_(message: str) -> str:
@@ -48,6 +58,10 @@ class NoticeHeader:
     signer: str | None = None
 
 
+# The fields a proposal's `field_confidence` rates, in this order.
+FIELDS = ("lead", "coordinating", "task", "deadline")
+
+
 @dataclass
 class ProposedTask:
     """A task as the reader understood it, for a clerk to confirm."""
@@ -63,6 +77,11 @@ class ProposedTask:
     source_end: int
     confidence: float
     lead_is_group: bool = False
+    # Work that only says to carry out the document: dropped when nothing but such work follows.
+    closing: bool = False
+    # Confidence of each field, keys "lead", "coordinating", "task", "deadline" (0..1).
+    field_confidence: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0.5))
+    lead_doubtful: bool = False  # the lead may not be (all of) a unit's name
 
     def to_dict(self) -> dict[str, Any]:
         """The task as JSON-ready data (the `tracker extract` format)."""
@@ -75,6 +94,7 @@ class ProposedTask:
             "recurring": self.recurring,
             "source": self.source,
             "confidence": round(self.confidence, 2),
+            "field_confidence": {key: self.field_confidence[key] for key in FIELDS},
         }
 
 
@@ -96,10 +116,49 @@ class NoticeReading:
                 "signer": self.notice.signer,
             },
             "tasks": [task.to_dict() for task in self.tasks],
+            "warnings": list(self.warnings),
         }
 
 
 NO_TASKS_MESSAGE = N_("Không tìm thấy chỉ đạo nào giao việc cho một đơn vị trong văn bản này.")
+# Warnings about the whole reading, shown above the proposals (the rows to check are marked by
+# their field confidence).
+FEW_TASKS_WARNING = N_(
+    "Văn bản dài nhưng chỉ tìm thấy ít chỉ đạo: có thể còn nhiệm vụ bị bỏ sót, hãy đối chiếu "
+    "với văn bản."
+)
+UNKNOWN_LEAD_WARNING = N_(
+    "Có đơn vị chủ trì không đọc được thành tên một đơn vị: hãy kiểm tra các dòng được đánh dấu."
+)
+UNDATED_DEADLINE_WARNING = N_(
+    "Có thời hạn không đổi được thành ngày cụ thể: hãy nhập ngày cho các dòng được đánh dấu."
+)
+EARLY_DEADLINE_WARNING = N_(
+    "Có thời hạn sớm hơn ngày ban hành của văn bản (giữ nguyên như văn bản ghi): hãy kiểm tra "
+    "lại các dòng được đánh dấu."
+)
+NO_DATE_WARNING = N_(
+    "Không đọc được ngày ban hành của văn bản: ngày không ghi năm lấy năm nêu trong câu, các thời "
+    "hạn tính theo ngày ban hành để trống. Hãy nhập ngày ban hành nếu biết."
+)
+# A notice of this many characters usually assigns at least one task per this many characters.
+_CHARS_PER_TASK = 2500
+
+# The longest real notices and directive letters run to some 30,000 characters; 200,000 (about
+# 60 pages) leaves room for a notice pasted with its annexes, and bounds the reading time
+# (linear, well under a second at the cap).
+MAX_NOTICE_CHARS = 200_000
+TOO_LONG_MESSAGE = N_(
+    "Văn bản quá dài: mỗi lần chỉ đọc được tối đa 200.000 ký tự (khoảng 60 trang). Hãy dán "
+    "hoặc tải lên riêng phần kết luận, chỉ đạo của thông báo."
+)
+
+
+def check_notice_size(text: str) -> None:
+    """Raise NoticeReadError when `text` is longer than a notice the reader accepts."""
+    if len(text) > MAX_NOTICE_CHARS:
+        raise NoticeReadError(TOO_LONG_MESSAGE)
+
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation
@@ -117,7 +176,9 @@ _SYLLABLE_RE = re.compile(
     r"(?:uye|uya|uyu|uoi|uou|oai|oay|oao|oeo|uay|uai|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi"
     r"|oo|ua|ue|ui|uo|uu|uy|ye|ya|a|e|i|o|u|y)(?:ng|nh|ch|[cmnpt])?"
 )
-_GLUED_RE = re.compile(r"(?<![\w])[^\W\d_]{5,}(?![\w])")
+# Two or three syllables glued together; longer runs are not words and are left alone (bounded so
+# that a pathological run of letters costs linear time).
+_GLUED_RE = re.compile(r"(?<![\w])[^\W\d_]{5,24}(?![\w])")
 
 
 def is_vietnamese_syllable(word: str) -> bool:
@@ -189,23 +250,36 @@ def normalise(raw: str) -> str:
     text = _INVISIBLE_RE.sub("", text)
     text = _SPACES_RE.sub(" ", text)
     text = _GLUED_RE.sub(lambda m: _split_glued(m.group(0)), text)
-    lines = [line.strip() for line in text.split("\n")]
-    joined: list[str] = []
+    lines = []
+    for line in text.split("\n"):
+        if "|" in line:
+            # A table row as copied from a web page or a Word table ("Số: 12/UBND | Hà Nội,
+            # ngày ..."): each cell is a line of its own.
+            lines.extend(cell.strip() for cell in line.split("|") if cell.strip())
+        else:
+            lines.append(line.strip())
+    # Each output line is a list of input lines joined with a space at the end: concatenating
+    # strings line by line would copy a long paragraph once per line (quadratic).
+    joined: list[list[str]] = []
+    length = 0  # of the output line being built
+    upper = False  # whether it is all capitals so far
     for line in lines:
-        if joined and line and joined[-1]:
-            previous = joined[-1]
+        if joined and line and joined[-1][-1]:
+            previous_end = joined[-1][-1][-1]
             wrapped = (
-                previous[-1] not in ".;:!?…”\"')]"
+                previous_end not in ".;:!?…”\"')]"
                 and not _line_level(line)[0]
-                and (line[0].islower() or (len(previous) >= 60 and not line.isupper()))
-                and not previous.isupper()
+                and (line[0].islower() or (length >= 60 and not line.isupper()))
+                and not upper
                 and not _PARAGRAPH_OPENER_RE.match(line)
             )
             if wrapped:
-                joined[-1] = previous + " " + line
+                joined[-1].append(line)
+                length += 1 + len(line)
                 continue
-        joined.append(line)
-    return "\n".join(joined)
+        joined.append([line])
+        length, upper = len(line), line.isupper()
+    return "\n".join(" ".join(parts) for parts in joined)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,13 +298,19 @@ _LONE_DATE_RE = re.compile(
     r"\s*$",
     re.M | re.I,
 )
+# A news page's dateline: "Thứ Hai, 08/05/2017, 08:25 [GMT+7]", "08/05/2017 08:25".
+_DATELINE_RE = re.compile(
+    r"^\s*(?:(?:Thứ\s+\w+|Chủ\s+nhật|T[2-7]|CN)\s*,?\s*)?(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*"
+    r"(\d{4})\s*(?:[,\-|]?\s*\d{1,2}\s*[:h]\s*\d{2}\b.*)?$",
+    re.M | re.I,
+)
 _ISSUED_IN_TEXT_RE = re.compile(
     r"(?:^|\n)\s*(?:Sáng|Chiều|Tối|Trưa)?\s*[Nn]gày\s+(\d{1,2})/(\d{1,2})/(\d{4}),?\s+[^.\n]{0,120}?"
     r"(?:ban hành|phát đi|ký|có)\s+(?:Công văn|Văn bản|Thông báo|Kế hoạch|công văn|văn bản|"
     r"thông báo)"
 )
 _THEO_DATE_RE = re.compile(
-    r"\((?:Theo|theo)\s[^)]*?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
+    r"\((?:Theo|theo)\s[^)]{0,300}?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
 )
 _POSTED_RE = re.compile(r"đăng\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.I)
 _SIGN_TITLE_RE = re.compile(
@@ -271,6 +351,10 @@ def read_header(text: str) -> NoticeHeader:
                 header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
             else:
                 header.issued_on = _safe_date(m.group(6), m.group(5), m.group(4))
+    if header.issued_on is None:
+        m = _DATELINE_RE.search("\n".join(head.split("\n")[:6]))
+        if m:
+            header.issued_on = _safe_date(m.group(3), m.group(2), m.group(1))
     for pattern in (_ISSUED_IN_TEXT_RE, _THEO_DATE_RE, _POSTED_RE):
         if header.issued_on is None:
             m = pattern.search(text if pattern is _THEO_DATE_RE else head)
@@ -334,9 +418,14 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         following = text[nxt]
         if not (following.isupper() or following in "“\"'(["):
             continue
-        before = text[cursor : m.start()]
-        abbreviation = _ABBREVIATION_END_RE.search(before) and not before[-1:].isdigit()
-        if abbreviation and text[m.start()] == ".":
+        # Only the last few characters can be an abbreviation: searching the whole stretch since
+        # the last cut would be quadratic on "TP. Huế, TP. Huế, ...".
+        look_from = max(cursor, m.start() - 12)
+        abbreviation = (
+            _ABBREVIATION_END_RE.search(text, look_from, m.start())
+            and not text[m.start() - 1 : m.start()].isdigit()
+        )
+        if abbreviation and m.start() > cursor and text[m.start()] == ".":
             continue
         spans.append((cursor, m.start() + len(m.group(0).rstrip())))
         cursor = nxt
@@ -395,6 +484,46 @@ _INTRO = Lexicon(
         "thời gian tới",
         "trong thời gian tới",
         "bên cạnh",
+        "cùng với đó",
+        "đặc biệt",
+        "nhất là",
+        "lưu ý",
+        "trong thời gian",
+        "theo chức năng",
+        "hàng quý",
+        "hằng quý",
+        "hàng tháng",
+        "hằng tháng",
+        "hàng năm",
+        "hằng năm",
+        "hàng tuần",
+        "hằng tuần",
+        "định kỳ",
+        "từ nay đến",
+        "từ nay",
+        "từ ngày",
+        "đến ngày",
+        "từ đầu",
+    ]
+)
+# Intros that link the clause to what came before; the clause follows them at once.
+_LINKS = Lexicon(
+    [
+        "cụ thể",
+        "theo đó",
+        "ngoài ra",
+        "đồng thời",
+        "bên cạnh đó",
+        "mặt khác",
+        "riêng",
+        "trước mắt",
+        "sau đó",
+        "tiếp đó",
+        "tuy nhiên",
+        "do đó",
+        "vì vậy",
+        "vì thế",
+        "như vậy",
         "cùng với đó",
         "đặc biệt",
         "nhất là",
@@ -551,6 +680,20 @@ _GENERIC_WORK_RE = re.compile(
     r"Thông\s+báo\s+này|văn\s+bản\s+này|theo\s+quy\s+định|\./\.|\./))*[\s./]*",
     re.I,
 )
+# Work that only says to carry out the document ("căn cứ chức năng, nhiệm vụ để tổ chức thực
+# hiện theo kế hoạch đề ra", "nghiêm túc triển khai, thực hiện kế hoạch này, bảo đảm ... hiệu
+# quả"): at the end of a notice, a closing; earlier, possibly a task of its own.
+_CLOSING_RE = re.compile(
+    r"(?:(?:căn\s+cứ(?:\s+vào)?|theo)\s+chức\s+năng,?\s+nhiệm\s+vụ(?:[^,;]{0,40}?)?,?\s*"
+    r"(?:để\s+)?)?"
+    r"(?:(?:nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|chủ\s+động|tích\s+cực|tổ\s+chức|triển\s+khai|"
+    r"chỉ\s+đạo)\s*(?:,|và)?\s*)*thực\s+hiện"
+    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|"
+    r"(?:theo\s+)?(?:đúng\s+)?(?:các\s+)?(?:nội\s+dung|kế\s+hoạch|Kế\s+hoạch|Công\s+văn|Thông\s+báo|"
+    r"văn\s+bản|Chỉ\s+thị)(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|của\s+UBND\s+\w+))?))*"
+    r"(?:\s*,?\s*(?:bảo\s+đảm|đảm\s+bảo|nhằm|để)\b.*)?[\s./]*",
+    re.I | re.S,
+)
 # "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
 _ANSWERABLE_RE = re.compile(
     r"(?:chịu\s+trách\s+nhiệm\s+)?trước\s+(?:Chủ\s+tịch|UBND|Ủy\s+ban|"
@@ -600,6 +743,8 @@ def _coordination_at(
     if j < end and toks[j].key in {"với", "cùng"}:
         j += 1
     units, after = parse_unit_list(toks, j, end, text)
+    if units and after < end and toks[after].key == "để":
+        after += 1  # "phối hợp với X để kiểm tra ...": the work is "kiểm tra ..."
     return (units, after) if units else ([], k)
 
 
@@ -614,6 +759,7 @@ def _coordination_inside(
             k == start
             or toks[k - 1].text in {",", ";"}
             or _DURING.match(toks, max(start, k - 5), k) == 5
+            or (k - 2 >= start and _LEAD_MODALS.match(toks, k - 2, k) == 2)
         ):
             units, after = _coordination_at(toks, k, end, text)
             if units:
@@ -627,6 +773,8 @@ def _coordination_inside(
     return found
 
 
+# "chủ động phối hợp với X ...": a modal of the lead before its coordination.
+_LEAD_MODALS = Lexicon(["chủ động", "tích cực", "khẩn trương", "tiếp tục", "kịp thời"])
 _MANNER = Lexicon(["chặt chẽ", "chặt chẽ, thường xuyên", "thường xuyên", "tốt"])
 _DURING = Lexicon(["trong quá trình thực hiện"])
 
@@ -691,10 +839,18 @@ def _skip_item_marker(toks: Sequence[Token], i: int, n: int) -> int:
 class _SentenceReader:
     """Finds the directives of one sentence and cuts its text into tasks."""
 
-    def __init__(self, text: str, toks: list[Token]) -> None:
+    def __init__(
+        self, text: str, toks: list[Token], addressees: frozenset[str] = frozenset()
+    ) -> None:
         self.text = text
         self.toks = toks
         self.n = len(toks)
+        self.addressees = addressees  # match keys of the units the letter is addressed to
+        self.found: list[_Claim] = []
+        # Where the last unit list that was not a subject ended, for subjects tried with and
+        # without a bare verb: a subject tried again inside that list ends at the same place
+        # and fails the same way, and trying it at every comma of a long list is quadratic.
+        self._not_subject_until = {True: -1, False: -1}
 
     def units(self, i: int) -> tuple[list[UnitSpan], int]:
         return parse_unit_list(self.toks, i, self.n, self.text)
@@ -730,7 +886,12 @@ class _SentenceReader:
                 while k < n and not (
                     toks[k].text == "," and k + 1 < n and is_verb_at(toks, k + 1, n)
                 ):
-                    if toks[k].text in {";", ":"}:
+                    if toks[k].text in {";", ":"} or (
+                        k > j + m + 1 and toks[k - 1].text != "," and is_verb_at(toks, k, n)
+                    ):
+                        # "căn cứ chức năng, nhiệm vụ ... rà soát, đánh giá ...": the work began
+                        # before the comma; the phrase stays in the task.
+                        k = n
                         break
                     k += 1
                 if k < n and toks[k].text == ",":
@@ -748,10 +909,24 @@ class _SentenceReader:
         m = TRIGGERS.match(toks, i, n)
         if not m:
             return None
-        if i > 0:
+        if (
+            toks[i].key == "chỉ"
+            and self.found
+            and self.found[-1].kind in {"subject", "inherited", "heading"}
+            and self._clause_initial(i)
+        ):
+            # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
+            # the sentence directs; whom it directs is part of its work, not a new lead.
+            return None
+        if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
             prev = toks[i - 1].key
             prev2 = f"{toks[i - 2].key} {prev}" if i > 1 else prev
-            if prev in _NOT_BEFORE_TRIGGER or prev2 in {"đồng ý", "chấp thuận", "ý kiến"}:
+            reported = prev in {"đã", "vừa"} and self._issuer_before(i - 1)
+            if (prev in _NOT_BEFORE_TRIGGER and not reported) or prev2 in {
+                "đồng ý",
+                "chấp thuận",
+                "ý kiến",
+            }:
                 return None
         j = i + m
         while j < n and toks[j].text in {":", "cho"}:
@@ -767,13 +942,79 @@ class _SentenceReader:
             claim.confidence = 0.9
         return claim
 
+    def _after_place_name(self, leads: list[UnitSpan], k: int) -> bool:
+        """ "UBND huyện Hồng Ngự cắm biển báo ...": after a unit named by its place's proper
+        name, a lower-case word is the predicate even when the verb lexicon lacks it."""
+        toks = self.toks
+        last = leads[-1]
+        return (
+            len(leads) == 1
+            and toks[k].is_word
+            and not toks[k].is_capital
+            and toks[last.last - 1].is_capital
+            and any(
+                toks[m].key in {"huyện", "tỉnh", "xã", "phường", "quận", "thị", "thành"}
+                for m in range(last.first, last.last)
+            )
+        )
+
+    def _clause_has_deadline(self, k: int) -> bool:
+        """Whether the clause around token `k` (between ";") names a deadline or a period
+        ("hàng quý")."""
+        toks = self.toks
+        a = k
+        while a > 0 and toks[a - 1].text != ";":
+            a -= 1
+        b = k
+        while b < self.n and toks[b].text != ";":
+            b += 1
+        return bool(find_deadlines(self.text[toks[a].start : toks[b - 1].end]))
+
+    def _issuer_before(self, i: int) -> bool:
+        """Whether the clause before token `i` names the issuing chair or committee: "Chủ tịch
+        UBND tỉnh đã yêu cầu X ..." in a news report is the directive itself, not a status."""
+        toks = self.toks
+        for k in range(i - 1, max(-1, i - 12), -1):
+            if toks[k].text in {";", ":"}:
+                return False
+            if (
+                toks[k].key in {"ubnd", "hđnd"}
+                or (toks[k].key == "tịch" and k > 0 and toks[k - 1].key == "chủ")
+                or (toks[k].key == "ban" and k + 2 < i and toks[k + 2].key == "nhân")
+            ):
+                return True
+        return False
+
+    def _clause_initial(self, i: int) -> bool:
+        """Whether token `i` opens a clause whose subject is elided: after ";" or "," and an
+        optional "đồng thời" / "và" / "cũng"."""
+        toks = self.toks
+        k = i - 1
+        if k >= 1 and toks[k].key == "thời" and toks[k - 1].key == "đồng":
+            k -= 2
+        if k >= 0 and toks[k].key in {"và", "cũng"}:
+            k -= 1
+        return k >= 0 and toks[k].text in {";", ","}
+
     def try_subject(self, i: int, strong_only: bool) -> _Claim | None:
+        if i < self._not_subject_until[strong_only]:
+            return None
+        claim = self._try_subject(i, strong_only)
+        if claim is None and self._list_end > i:
+            self._not_subject_until[strong_only] = self._list_end
+            if not strong_only:
+                self._not_subject_until[True] = max(self._not_subject_until[True], self._list_end)
+        return claim
+
+    def _try_subject(self, i: int, strong_only: bool) -> _Claim | None:
         toks, n = self.toks, self.n
+        self._list_end = -1
         if i >= n or not toks[i].is_word:
             return None
         leads, j = self.units(i)
         if not leads:
             return None
+        self._list_end = j
         k = _skip_parenthesis(toks, j, n)
         while k < n and toks[k].text == ",":
             k += 1
@@ -786,19 +1027,27 @@ class _SentenceReader:
         if toks[k].key == "là":
             k = self._after_role(k)
         strong = _STRONG.match(toks, k, n)
-        if (
-            toks[k].key == "chỉ"
-            and k + 1 < n
-            and toks[k + 1].key == "đạo"
-            and not any(_is_issuer(lead) for lead in leads)
+        directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
+        if directing:
+            self._list_end = -1  # a shorter list (without the issuer) may direct
+        if directing and not any(
+            _is_issuer(lead) and match_key(lead.text) not in self.addressees for lead in leads
         ):
             # "Giám đốc Sở Y tế chỉ đạo các bệnh viện ...": the department leads, directing
             # is its work; only the issuing committee's "chỉ đạo X" makes X the lead.
             return _Claim("subject", leads, [], i, k, confidence=0.7, resume=k + 2)
         if not strong:
-            if _STATUS.match(toks, k, n) or TRIGGERS.match(toks, k, n):
+            reporting = (
+                toks[k].key == "báo"
+                # ("Ông Trần Văn A, Trưởng phòng B báo cáo ..." is a person's report.)
+                and not (i > 1 and toks[i - 1].text == "," and toks[i - 2].is_capital)
+                and self._clause_has_deadline(k)
+            )
+            if (_STATUS.match(toks, k, n) and not reporting) or TRIGGERS.match(toks, k, n):
+                # ("Sở Y tế báo cáo tình hình ..." tells what was said at a meeting; "hàng
+                # quý, các huyện báo cáo tiến độ ..." with a deadline or a period asks for it.)
                 return None
-            if strong_only or not is_verb_at(toks, k, n):
+            if strong_only or not (is_verb_at(toks, k, n) or self._after_place_name(leads, k)):
                 return None
         claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
         self.after_lead(k, claim)
@@ -861,18 +1110,71 @@ class _SentenceReader:
                 break
             if not _INTRO.match(toks, i, n):
                 break
+            m = _LINKS.match(toks, i, n)
+            if m and (i + m >= n or toks[i + m].text != ","):
+                # "đồng thời chỉ đạo ...", "Riêng Sở Y tế ...": a linking word before the clause
+                # itself, not a phrase up to a comma.
+                i += m
+                continue
             k = i
             while k < n and k - i < 30 and toks[k].text not in {",", ";", ":"}:
                 k += 1
+                if (
+                    k + 1 < n
+                    and toks[k].text == ","
+                    and toks[k + 1].key in {"nhiệm", "quyền", "thẩm"}
+                ):
+                    k += 1  # "Theo chức năng, nhiệm vụ được giao, ..." is one phrase
             if k < n and toks[k].text == ",":
                 i = k + 1
             else:
                 break
         return i, narrative
 
-    def claims(self, context: list[_Claim] | None) -> list[_Claim]:
+    def _opens_work(self, i: int) -> bool:
+        """Whether a clause without a subject opens with work: a modal or an action verb, not a
+        report of what happened, a trigger or a unit."""
         toks, n = self.toks, self.n
-        found: list[_Claim] = []
+        if i >= n or not toks[i].is_word:
+            return False
+        if (
+            _STATUS.match(toks, i, n)
+            or TRIGGERS.match(toks, i, n)
+            or _NON_TASK_OPENERS.match(toks, i, n)
+            or _INTRO.match(toks, i, n)  # "Đối với dự án ...:" is a topic
+        ):
+            return False
+        if _STRONG.match(toks, i, n):
+            return True
+        verb = is_verb_at(toks, i, n, allow_capital=True)
+        return bool(verb) and not (
+            verb == 1
+            and toks[i].key
+            in {
+                "theo",
+                "trong",
+                "từ",
+                "khi",
+                "tại",
+                "để",
+                "nhằm",
+                "đối",
+                "về",
+                "thành",
+                "hướng",
+                "tự",
+                "in",
+                "trực",
+                "tiếp",
+            }
+        )
+
+    def claims(self, context: list[_Claim] | None, elided: _Claim | None = None) -> list[_Claim]:
+        """The directives of the sentence. `context`: the heading claims whose items these are;
+        `elided`: the directive of the sentence just before, whose lead a sentence without a
+        subject continues."""
+        toks, n = self.toks, self.n
+        found: list[_Claim] = self.found
         i = 0
         clause_start = True
         segment_start = 0
@@ -949,6 +1251,35 @@ class _SentenceReader:
                     i = max(claim.task_start, i + 1)
                     first_clause = False
                     continue
+                if (
+                    first_clause
+                    and elided is not None
+                    and not found
+                    and not narrative
+                    and not _NON_TASK_OPENERS.match(toks, k, n)  # "Trong đó, lưu ý ..."
+                    and not (_INTRO.match(toks, k, n) and any(t.text == ":" for t in toks[k:]))
+                    and toks[-1].text in {".", ";", "…", "!"}  # not a heading ("3. Về ...")
+                    and self._opens_work(body)
+                ):
+                    # "Theo chức năng, nhiệm vụ được giao, chủ động triển khai ...": no subject,
+                    # so the lead of the directive just before goes on.
+                    link = _LINKS.match(toks, k, n)
+                    start = body if link and body <= k + link + 1 else k
+                    claim = _Claim(
+                        "elided",
+                        elided.leads,
+                        [],
+                        k,
+                        start,
+                        explicit=elided.explicit,
+                        confidence=0.55,
+                    )
+                    claim.link = " ".join(t.key for t in toks[k : k + link])  # type: ignore[attr-defined]
+                    self.after_lead(start, claim)
+                    found.append(claim)
+                    i = max(claim.task_start, i + 1)
+                    first_clause = False
+                    continue
                 first_clause = False
                 if k != i:
                     i = k
@@ -1010,6 +1341,16 @@ _TRAILING_RECURRING_RE = re.compile(
 )
 
 
+_LEADING_VIEC_RE = re.compile(r"^việc\s+", re.I)
+
+
+def _as_sentence(text: str) -> str:
+    """The task as a clerk writes it: without a leading "Việc" ("Việc lập quy hoạch ... do X
+    chủ trì" is the work "Lập quy hoạch ...") and with a capital first letter."""
+    text = _LEADING_VIEC_RE.sub("", text)
+    return text[:1].upper() + text[1:]
+
+
 def _clean_task(text: str) -> str:
     text = _PAREN_NOTE_RE.sub("", text)
     text = " ".join(text.split())
@@ -1017,6 +1358,9 @@ def _clean_task(text: str) -> str:
     text = _TRAILING_JUNK_RE.sub("", text)
     text = text.replace(" ,", ",").replace(" ;", ";")
     return text.strip('“”" ')
+
+
+_PURPOSE_AFTER_RE = re.compile(r"\s*,?\s*(?:để|nhằm)\s", re.I)
 
 
 def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch | None:
@@ -1030,6 +1374,10 @@ def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch 
             recurring.append(m)
             continue
         if m.strong:
+            if _PURPOSE_AFTER_RE.match(segment, m.end):
+                # "báo cáo ... trước ngày 10-5 để Sở tổng hợp, báo cáo UBND tỉnh trước ngày
+                # 18-5": what follows "để" is someone else's work, and its deadline too.
+                return m
             accepted.append(m)
             continue
         at_end = m.end >= stripped_end - 1
@@ -1065,6 +1413,20 @@ class _TaskBuilder:
         self.issued_on = issued_on
         self.calendar = calendar
         self.warnings: list[str] = []
+        self.addressees: frozenset[str] = frozenset()
+        self._year_cache: tuple[tuple[int, int], int | None] = ((-1, -1), None)
+
+    def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
+        """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
+        is unknown, dates the phrases written without one)."""
+        year_hint = year_named_in(sentence) if self.issued_on is None else None
+        return find_deadlines(text, self.issued_on, self.calendar, year_hint)
+
+    def _year_of(self, sentence: tuple[int, int]) -> int | None:
+        """The year the sentence names (computed once per sentence)."""
+        if self._year_cache[0] != sentence:
+            self._year_cache = (sentence, year_named_in(self.text[sentence[0] : sentence[1]]))
+        return self._year_cache[1]
 
     def make(
         self,
@@ -1085,7 +1447,10 @@ class _TaskBuilder:
         if task_end is not None:
             seg_end = max(seg_end, toks[task_end - 1].end if task_end > 0 else seg_start)
         segment = self.text[seg_start:seg_end]
-        matches = find_deadlines(segment, self.issued_on, self.calendar)
+        year_hint = None
+        if self.issued_on is None:
+            year_hint = self._year_of(sentence)
+        matches = find_deadlines(segment, self.issued_on, self.calendar, year_hint)
         chosen = _pick_deadline(segment, matches)
         work_end = len(segment)
         if task_end is not None:
@@ -1094,22 +1459,26 @@ class _TaskBuilder:
         if chosen is not None and not chosen.recurring and chosen.start < len(work):
             before = _COMPLETION_BEFORE_RE.sub("", work[: chosen.start])
             after = work[chosen.end :]
+            if chosen.strong and _PURPOSE_AFTER_RE.match(after) and before.strip():
+                after = ""  # the purpose after the deadline is the recipient's work
             if not before.strip():
                 after = after.lstrip(" ,;:")
             work = before + (" " if before and after and not after.startswith((",", ";")) else "")
             work += after
         elif chosen is not None and chosen.recurring:
             work = _TRAILING_RECURRING_RE.sub("", work)
-        if chosen is None and extra_deadline_range is not None:
+        from_intro = False
+        if (chosen is None or chosen.recurring) and extra_deadline_range is not None:
             a, b = extra_deadline_range
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
             intro_matches = [
                 m
-                for m in find_deadlines(intro_text, self.issued_on, self.calendar)
+                for m in find_deadlines(intro_text, self.issued_on, self.calendar, year_hint)
                 if m.strong and not m.recurring
             ]
             if intro_matches:
                 chosen = intro_matches[-1]
+                from_intro = True
         task_text = _clean_task(work)
         coordinating = list(claim.coordinating)
         for units, a, b in _coordination_inside(toks, start, min(end, len(toks)), self.text):
@@ -1119,10 +1488,12 @@ class _TaskBuilder:
                 task_text.replace(phrase, "").replace(" ,", ",").replace(",,", ",")
             )
             task_text = " ".join(task_text.replace(", ;", ";").replace(";;", ";").split())
+        task_text = _as_sentence(task_text)
         if not task_text or not any(ch.isalpha() for ch in task_text):
             return []
         if _GENERIC_WORK_RE.fullmatch(task_text) or _ANSWERABLE_RE.match(task_text):
             return []
+        closing = _CLOSING_RE.fullmatch(task_text) is not None
         words = task_text.split()
         if len(words) < 2:
             return []
@@ -1133,7 +1504,13 @@ class _TaskBuilder:
             confidence -= 0.1
         if chosen is not None and chosen.warning:
             confidence -= 0.15
-            self.warnings.append(f"Nhiệm vụ “{task_text[:60]}”: {chosen.warning}.")
+            self.warnings.append(EARLY_DEADLINE_WARNING)
+        # The signals of doubt are looked for in the task's own stretch of text (not the whole
+        # sentence, which a long paste makes long: once per task it would be quadratic).
+        source = self.text[max(sentence[0], seg_start - 200) : seg_end]
+        task_field = _task_confidence(claim, task_text, closing)
+        deadline_field = _deadline_confidence(chosen, source, self.issued_on, from_intro)
+        coordinating_field = _coordinating_confidence(coordinating, source)
         tasks = []
         for lead in claim.leads:
             lead_confidence = confidence
@@ -1141,6 +1518,13 @@ class _TaskBuilder:
                 lead_confidence -= 0.05
             if len(lead.text.split()) > 9:
                 lead_confidence -= 0.15
+            doubtful = _lead_doubtful(lead, task_text)
+            field_confidence = {
+                "lead": _lead_confidence(claim, lead, doubtful),
+                "coordinating": coordinating_field,
+                "task": task_field,
+                "deadline": deadline_field,
+            }
             tasks.append(
                 ProposedTask(
                     lead=lead.text,
@@ -1154,9 +1538,112 @@ class _TaskBuilder:
                     source_end=sentence[1],
                     confidence=max(0.05, min(0.99, lead_confidence)),
                     lead_is_group=lead.is_group,
+                    closing=closing,
+                    field_confidence=field_confidence,
+                    lead_doubtful=doubtful,
                 )
             )
         return tasks
+
+
+# Confidence of each field of a proposal (0..1), for the review screen to point the clerk's eye
+# at the fields to check. The figures are the reader's own rough odds: how often the pattern
+# that produced the field was right on the texts the rules were written from, lowered for the
+# signs of a misreading.
+_LEAD_BY_KIND = {
+    "trigger": 0.9,
+    "heading": 0.85,
+    "subject": 0.8,
+    "passive": 0.8,
+    "inherited": 0.75,
+    "elided": 0.6,
+}
+
+
+def _is_unit_name(name: str) -> bool:
+    """Whether `name` reads back, whole, as one unit name of the grammar."""
+    toks = tokenize(name)
+    units, end = parse_unit_list(toks, 0, len(toks), name)
+    if len(units) == 1 and end == len(toks):
+        return True
+    # "sở, ban, ngành liên quan": a group of generic nouns, as written after another group.
+    return bool(GENERIC_HEADS.match(toks, 0)) and not any(
+        is_verb_at(toks, k, len(toks)) for k in range(1, len(toks))
+    )
+
+
+def _lead_doubtful(lead: UnitSpan, task_text: str) -> bool:
+    """Signs that a lead is not (all of) a unit's name: no verb ended it (it was cut after its
+    capitalised words), it is longer than real names, or the work after it opens with a word
+    that continues a name ("của", "thuộc")."""
+    if lead.cut or len(lead.text.split()) > 14:
+        return True
+    toks = tokenize(" ".join(task_text.split()[:2]))
+    return not toks or not toks[0].is_word or toks[0].key in {"của", "thuộc", "và"}
+
+
+def _lead_confidence(claim: _Claim, lead: UnitSpan, doubtful: bool) -> float:
+    value = 0.95 if claim.explicit else _LEAD_BY_KIND.get(claim.kind, 0.7)
+    if claim.kind == "subject" and claim.confidence < 0.7:
+        value -= 0.1  # a subject followed by a bare verb, not a modal
+    if doubtful:
+        value -= 0.35
+    return _bounded(value)
+
+
+_COORDINATION_WORD_RE = re.compile(r"\b(?:phối\s+hợp|cùng\s+với|cùng)\b", re.I)
+
+
+def _coordinating_confidence(coordinating: Sequence[UnitSpan], source: str) -> float:
+    mentioned = _COORDINATION_WORD_RE.search(source) is not None
+    if not coordinating:
+        return 0.7 if mentioned else 0.95  # "phối hợp" was written but no unit read after it
+    value = 0.9
+    if any(not _is_unit_name(unit.text) for unit in coordinating):
+        value -= 0.3
+    return _bounded(value)
+
+
+def _task_confidence(claim: _Claim, task_text: str, closing: bool) -> float:
+    words = task_text.split()
+    value = 0.9 if claim.kind in {"trigger", "subject", "heading", "passive"} else 0.75
+    if len(words) < 4:
+        value -= 0.3
+    elif len(words) > 80:
+        value -= 0.15  # a very long task may hold several
+    toks = tokenize(" ".join(words[:4]))
+    if toks and not (is_verb_at(toks, 0, len(toks), allow_capital=True) or _STRONG.match(toks, 0)):
+        value -= 0.1  # work usually opens with a verb or a modal
+    if closing:
+        value -= 0.3
+    return _bounded(value)
+
+
+_DATE_LIKE_RE = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\b|\btháng\s+\d|\bquý\s+[IV1-4]", re.I)
+
+
+def _deadline_confidence(
+    chosen: DeadlineMatch | None, source: str, issued_on: date | None, from_intro: bool
+) -> float:
+    if chosen is None:
+        # No deadline read: sure unless the sentence holds something that looks like a date.
+        return 0.7 if _DATE_LIKE_RE.search(source) else 0.95
+    if chosen.recurring:
+        return 0.9
+    if chosen.deadline is None:
+        return 0.35  # a deadline phrase, but no date (no year, no issue date, an event)
+    value = 0.95 if chosen.strong else 0.85
+    if chosen.warning:
+        value = 0.45
+    if issued_on is None and not re.search(r"\d{4}", chosen.text):
+        value -= 0.2  # the year came from the sentence, not from the notice's date
+    if from_intro:
+        value -= 0.05
+    return _bounded(value)
+
+
+def _bounded(value: float) -> float:
+    return round(max(0.05, min(0.99, value)), 2)
 
 
 _CONNECTIVES = Lexicon(
@@ -1195,16 +1682,23 @@ def _split_region(
             while words_end > c and not toks[words_end - 1].is_word:
                 words_end -= 1
             coordination_only = _coordination_at(toks, c, words_end, text)[1] == words_end > c
+            if _ANSWERABLE_RE.match(clause):
+                return parts  # "; chịu trách nhiệm trước Chủ tịch ..." is not work
             if (
                 _CONTINUATION.match(toks, j, end)
                 or coordination_only
+                or _coordination_at(toks, c, words_end, text)[0]
                 or (clause_end - j <= 8 and find_deadlines(clause))
             ):
                 kind = "more"
-            elif is_verb_at(toks, j, end, allow_capital=True) and not _NON_TASK_OPENERS.match(
-                toks, j, end
-            ):
+            elif _NON_TASK_OPENERS.match(toks, j, end):
+                return parts
+            elif is_verb_at(toks, j, end, allow_capital=True):
                 kind = "new"
+            elif toks[j].is_word and not toks[j].is_capital and not _STATUS.match(toks, j, end):
+                # "; phân luồng và xử lý ùn tắc ...": more of the same list of work (a verb the
+                # lexicon lacks); it goes on only where the sentence has a single directive.
+                kind = "tail"
             else:
                 return parts
             part_start = j
@@ -1218,13 +1712,15 @@ def _read_sentence(
     text: str,
     span: tuple[int, int],
     context: list[_Claim] | None,
+    elided: _Claim | None = None,
 ) -> tuple[list[ProposedTask], list[ProposedTask], list[_Claim]]:
     """(all tasks, tasks of the last directive, claims) of one sentence."""
     toks = tokenize(text[span[0] : span[1]], span[0])
-    reader = _SentenceReader(text, toks)
-    claims = reader.claims(context)
+    reader = _SentenceReader(text, toks, builder.addressees)
+    claims = reader.claims(context, elided)
     tasks: list[ProposedTask] = []
     per_claim: list[list[ProposedTask]] = []
+    last_plain: _Claim | None = None  # the latest directive without coordinating units
     for index, claim in enumerate(claims):
         region_end = claims[index + 1].cut if index + 1 < len(claims) else len(toks)
         if claim.kind == "passive":
@@ -1242,12 +1738,18 @@ def _read_sentence(
         # The lead of a new "; <verb> ..." clause: the latest plain directive (without
         # coordinating units) of the sentence, as in "yêu cầu A ...; đề nghị B chủ trì,
         # phối hợp C ...; tiếp tục ...".
-        plain = [c for c in claims[: index + 1] if not c.coordinating and c.kind != "passive"]
-        heir = plain[-1] if plain else claim
+        if not claim.coordinating and claim.kind != "passive":
+            last_plain = claim
+        heir = last_plain or claim
         current_start, current_end = parts[0][1], parts[0][2]
         groups: list[tuple[_Claim, int, int]] = []
         for kind, a, b in parts[1:]:
-            if kind == "more":
+            # With one directive in the sentence, "; <verb> ..." goes on with the same lead's
+            # work: one task ("Công an tỉnh bố trí lực lượng ...; chỉ đạo ...; xử lý ...").
+            # After a second directive it goes back to the earlier lead: a task of its own.
+            if kind == "tail" and heir is not claims[index]:
+                break
+            if kind in {"more", "tail"} or heir is claims[index]:
                 current_end = b
             else:
                 groups.append((claim, current_start, current_end))
@@ -1280,7 +1782,7 @@ def _share_closing_deadline(
     clause = text[toks[last].end : toks[-1].end]
     if not _CLOSING_DEADLINE_RE.match(clause):
         return
-    matches = find_deadlines(clause, builder.issued_on, builder.calendar)
+    matches = builder.deadlines_in(clause, clause)
     if len(matches) != 1 or matches[0].recurring:
         return
     chosen = matches[0]
@@ -1288,6 +1790,7 @@ def _share_closing_deadline(
         if task.deadline_text is None and task.source_end >= toks[-1].end:
             task.deadline_text = chosen.text
             task.deadline = chosen.deadline
+            task.field_confidence["deadline"] = 0.8 if chosen.deadline else 0.35
 
 
 _CLOSING_DEADLINE_RE = re.compile(
@@ -1407,6 +1910,7 @@ def read_notice(
     "trong N ngày làm việc" (counted on `calendar`, the default Vietnamese one)."""
     if text is None or not text.strip():
         raise NoticeReadError(N_("Văn bản trống: không có nội dung nào để đọc."))
+    check_notice_size(text)
     _check_text(text)
     calendar = calendar or DEFAULT_CALENDAR
     normalised = normalise(text)
@@ -1429,8 +1933,11 @@ def read_notice(
             break
         if stripped.lower().startswith("kính gửi"):
             in_recipients = True
+            builder.addressees |= _addressees(stripped)
             continue
         if _is_header_line(stripped, in_recipients):
+            if in_recipients:
+                builder.addressees |= _addressees(stripped)
             continue
         in_recipients = False
         level, marker_len = _line_level(line)
@@ -1442,14 +1949,30 @@ def read_notice(
         for s_index, span in enumerate(sentences):
             if len(tasks) >= MAX_TASKS:
                 break
-            if not (parent and s_index == 0) and not _may_assign(normalised, span[0], span[1]):
+            if (
+                not (parent and s_index == 0)
+                and not last_group
+                and not _may_assign(normalised, span[0], span[1])
+            ):
                 # Nothing here can assign work; it may still set the last directive's deadline.
                 last_group = _attach_follow_up(builder, normalised, span, last_group)
                 continue
+            elided = _claim_of(last_group) if last_group and not (parent and s_index == 0) else None
             sentence_tasks, group, claims = _read_sentence(
-                builder, normalised, span, parent if s_index == 0 else None
+                builder, normalised, span, parent if s_index == 0 else None, elided
             )
             line_claims.extend(claims)
+            if (
+                sentence_tasks
+                and s_index > 0
+                and len(claims) == 1
+                and claims[0].kind == "elided"
+                and getattr(claims[0], "link", "") == "đồng thời"
+            ):
+                # "... rà soát quy mô trường, lớp. Đồng thời phải xây dựng phương án ...": in the
+                # same paragraph, the work of the directive before goes on.
+                _append_work(normalised, last_group, span)
+                continue
             if sentence_tasks:
                 tasks.extend(sentence_tasks)
                 last_group = group
@@ -1477,13 +2000,73 @@ def read_notice(
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
     if len(tasks) >= MAX_TASKS:
         builder.warnings.append(
-            f"Văn bản quá dài: chỉ đọc {MAX_TASKS} nhiệm vụ đầu tiên, phần còn lại bị bỏ qua."
+            N_("Văn bản quá dài: chỉ đọc 2.000 nhiệm vụ đầu tiên, phần còn lại bị bỏ qua.")
         )
+    while tasks and tasks[-1].closing:
+        tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
     tasks = _deduplicate(tasks)
-    reading = NoticeReading(header, tasks, normalised, builder.warnings)
+    reading = NoticeReading(header, tasks, normalised, _unique(builder.warnings))
     if not tasks:
         reading.warnings.append(NO_TASKS_MESSAGE)
+    else:
+        reading.warnings.extend(_doubts(reading))
     return reading
+
+
+def _unique(messages: list[str]) -> list[str]:
+    return list(dict.fromkeys(messages))
+
+
+def _doubts(reading: NoticeReading) -> list[str]:
+    """Notice-level warnings where the reader is unsure."""
+    doubts = []
+    tasks = reading.tasks
+    body = len(reading.text)
+    if body > 3 * _CHARS_PER_TASK and len(tasks) < body / (2 * _CHARS_PER_TASK):
+        doubts.append(FEW_TASKS_WARNING)
+    if any(task.lead_doubtful for task in tasks):
+        doubts.append(UNKNOWN_LEAD_WARNING)
+    if any(task.deadline_text and not task.deadline and not task.recurring for task in tasks):
+        doubts.append(UNDATED_DEADLINE_WARNING)
+    if reading.notice.issued_on is None and any(task.deadline_text for task in tasks):
+        doubts.append(NO_DATE_WARNING)
+    return [d for d in doubts if d not in reading.warnings]
+
+
+def _claim_of(group: list[ProposedTask]) -> _Claim:
+    """A claim standing for the leads of the tasks just read, for a sentence that goes on
+    without a subject."""
+    leads: list[UnitSpan] = []
+    for task in group:
+        if all(lead.text != task.lead for lead in leads):
+            leads.append(UnitSpan(task.lead, 0, 0, task.lead_is_group))
+    return _Claim("elided", leads, [], 0, 0)
+
+
+def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) -> None:
+    """Add a following sentence of the same directive to its tasks' work."""
+    sentence = _clean_task(text[span[0] : span[1]])
+    for task in group:
+        task.task = f"{task.task}. {sentence}"
+        task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
+        task.source = text[task.source_start : span[1]].strip()
+        task.source_end = span[1]
+
+
+def _addressees(line: str) -> frozenset[str]:
+    """Match keys of the units a "Kính gửi:" line (or a recipient line after it) names; a
+    person's title is dropped ("Đồng chí Chủ tịch UBND tỉnh Phú Thọ" names UBND tỉnh Phú Thọ)."""
+    toks = tokenize(line[:500])
+    found = set()
+    k = 0
+    while k < len(toks):
+        units, after = parse_unit_list(toks, k, len(toks), line)
+        if units:
+            found.update(match_key(u.text) for u in units)
+            k = after
+        else:
+            k += 1
+    return frozenset(found)
 
 
 def _attach_follow_up(
@@ -1494,7 +2077,7 @@ def _attach_follow_up(
     if not last_group:
         return []
     sentence = text[span[0] : span[1]]
-    chosen = _pick_deadline(sentence, find_deadlines(sentence, builder.issued_on, builder.calendar))
+    chosen = _pick_deadline(sentence, builder.deadlines_in(sentence, sentence))
     if chosen is None or chosen.recurring:
         return []
     for task in last_group:
@@ -1504,37 +2087,71 @@ def _attach_follow_up(
             task.source = text[task.source_start : span[1]].strip()
             task.source_end = span[1]
             task.confidence = max(0.05, task.confidence - 0.05)
+            task.field_confidence["deadline"] = 0.75  # from the sentence after
     return []
 
 
-def _overlap(a: str, b: str) -> float:
-    ta, tb = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
-    if not ta or not tb:
-        return 0.0
-    pool = list(tb)
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.lower()))
+
+
+def _overlap(a: Counter[str], b: Counter[str]) -> float:
+    """Dice overlap of two bags of words."""
+    size_a, size_b = a.total(), b.total()
+    if not size_a or not size_b or 2 * min(size_a, size_b) < 0.9 * (size_a + size_b):
+        return 0.0  # (too different in length to be a restatement)
+    if len(a) > len(b):
+        a, b = b, a
     common = 0
-    for word in ta:
-        if word in pool:
-            pool.remove(word)
-            common += 1
-    return 2 * common / (len(ta) + len(tb))
+    for word, count in a.items():
+        other = b.get(word)
+        if other:
+            common += count if count < other else other
+    return 2 * common / (size_a + size_b)
+
+
+def _contained(short: Counter[str], long: Counter[str]) -> float:
+    """Share of the words of `short` that `long` holds too."""
+    size = short.total()
+    if not size:
+        return 0.0
+    common = 0
+    for word, count in short.items():
+        other = long.get(word)
+        if other:
+            common += count if count < other else other
+    return common / size
 
 
 def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
-    """Drop restatements: a later task with the same lead and (nearly) the same work."""
-    kept: list[ProposedTask] = []
-    by_lead: dict[str, list[str]] = {}
+    """Drop restatements: a later task with the same lead and (nearly) the same work, and a
+    lede that a later sentence restates in full ("UBND tỉnh yêu cầu Sở X kiểm tra đê điều." then
+    "Cụ thể, giao Sở X chủ trì, phối hợp ... kiểm tra đê điều, hồ đập ..., báo cáo ...")."""
+    kept: list[ProposedTask | None] = []
+    by_lead: dict[str, list[tuple[Counter[str], int]]] = {}
     seen: set[tuple[str, str]] = set()
     for task in tasks:
         lead = match_key(task.lead)
         if (lead, task.task) in seen:
             continue
         same_lead = by_lead.setdefault(lead, [])
+        words = _words(task.task)
         # Near-duplicates are looked for among the last few only: restatements are close by,
-        # and a 5 MB paste must not make this quadratic.
-        if any(_overlap(other, task.task) >= 0.9 for other in same_lead[-20:]):
+        # and a long paste must not make this quadratic.
+        recent = same_lead[-20:]
+        if any(_overlap(other, words) >= 0.9 for other, _index in recent):
             continue
+        for other, index in recent:
+            earlier = kept[index]
+            if (
+                earlier is not None
+                and earlier.source_end <= task.source_start
+                and 3 <= other.total() < words.total()
+                and not earlier.deadline_text
+                and _contained(other, words) >= 0.85
+            ):
+                kept[index] = None  # the short lede gives way to the full directive
         seen.add((lead, task.task))
-        same_lead.append(task.task)
+        same_lead.append((words, len(kept)))
         kept.append(task)
-    return kept
+    return [task for task in kept if task is not None]

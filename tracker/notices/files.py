@@ -18,8 +18,11 @@ from pathlib import Path
 
 from tracker.notices import ocr
 from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
+<<<<<<< HEAD
 from tracker.notices.ocr import PageImage
 from tracker.tasks.attachments import zip_is_bomb
+=======
+>>>>>>> reader
 
 __all__ = [
     "NoticeDocument",
@@ -148,6 +151,10 @@ def decode_text(data: bytes) -> str:
 
 
 def _read_docx(data: bytes) -> str:
+    # Imported here: the attachments module brings the models, and reading text (the legacy
+    # encoding check of read_notice) must not.
+    from tracker.tasks.attachments import zip_is_bomb
+
     if not data.startswith(b"PK"):
         raise NoticeReadError(N_("Tệp .docx không hợp lệ: đây không phải tệp Word (.docx)."))
     try:

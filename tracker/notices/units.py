@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -28,22 +29,18 @@ __all__ = [
 # Tokens
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word or punctuation mark with its offsets; `key` is the lower-cased comparison form."""
+class Token(NamedTuple):
+    """A word or punctuation mark with its offsets; `key` is the lower-cased comparison form.
+
+    A named tuple: a notice of 200 KB has some 50,000 tokens, and a tuple is made several times
+    faster than a frozen dataclass."""
 
     text: str
     start: int
     end: int
     key: str
-
-    @property
-    def is_word(self) -> bool:
-        return self.text[0].isalnum()
-
-    @property
-    def is_capital(self) -> bool:
-        return self.text[0].isupper()
+    is_word: bool
+    is_capital: bool
 
 
 # Words keep inner "-", "/", ".", "&" ("LĐ-TB&XH", "TP.HCM", "05/12/2017") but not trailing ones.
@@ -68,10 +65,21 @@ def key_of(word: str) -> str:
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Split `text` into tokens whose offsets are relative to `offset`."""
-    return [
-        Token(m.group(0), m.start() + offset, m.end() + offset, key_of(m.group(0)))
-        for m in _TOKEN_RE.finditer(text)
-    ]
+    tokens = []
+    for m in _TOKEN_RE.finditer(text):
+        word = m.group(0)
+        first = word[0]
+        tokens.append(
+            Token(
+                word,
+                m.start() + offset,
+                m.end() + offset,
+                key_of(word),
+                first.isalnum(),
+                first.isupper(),
+            )
+        )
+    return tokens
 
 
 class Lexicon:
@@ -123,13 +131,28 @@ hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
 GENERIC_HEADS = Lexicon(
     """
 sở|ban|ngành|phòng|cơ quan|đơn vị|địa phương|xã|huyện|phường|thị trấn|thị xã|thành phố|quận|tỉnh
+đặc khu
 trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|thành viên|phòng ban|ban ngành|nhà trường
 cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
 """.replace("\n", "|").split("|")
 )
 
 # Generic nouns that may stand alone in lower case, without "các" ("đơn vị tư vấn").
-_BARE_GENERIC = {"đơn vị", "cơ quan", "chủ đầu tư", "địa phương", "ngành", "xã", "huyện", "phường"}
+_BARE_GENERIC = {
+    "đơn vị",
+    "cơ quan",
+    "chủ đầu tư",
+    "địa phương",
+    "ngành",
+    "xã",
+    "huyện",
+    "phường",
+    "đặc khu",
+}
+
+# Generic nouns that name a unit even alone and capitalised, at the start of a sentence or
+# after a trigger ("đề nghị Chủ đầu tư khẩn trương ..."); "Sở" or "Xã" alone do not.
+_CAPITAL_BARE = {"chủ đầu tư", "đơn vị", "cơ quan", "địa phương"}
 
 # Determiners that make a group ("các xã", "tất cả các đơn vị").
 DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các"])
@@ -203,6 +226,7 @@ _PLACE_WORDS = Lexicon(
         "tỉnh",
         "xã",
         "phường",
+        "đặc khu",
         "quận",
         "cấp huyện",
         "cấp tỉnh",
@@ -246,6 +270,7 @@ kết luận|như sau|cho biết|nhấn mạnh|lưu ý|phát biểu|thường xu
 tiêm chủng|di chuyển|vệ sinh|đầu tư|cho vay|hướng|chăm sóc|cảnh báo|khôi phục|ra quân|thu dọn
 khơi thông|tiếp cận|trích|cùng
 chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
+đồng ý|nhất trí|chấp thuận|cho phép|quyết định
 """),
         "theo",
         "trên cơ sở",
@@ -265,7 +290,8 @@ chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|bi
 TRIGGERS = Lexicon(
     _lexicon_lines("""
 giao|giao cho|giao nhiệm vụ cho|giao trách nhiệm cho|giao nhiệm vụ|yêu cầu|đề nghị|chỉ đạo
-phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho
+phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho|giao trách nhiệm
+giao đích danh|giao đích danh cho|đề nghị cho|giao cụ thể cho|giao cụ thể
 """)
 )
 
@@ -283,6 +309,7 @@ class UnitSpan:
     is_group: bool = False
     head: str = ""  # the head noun as written ("sở", "UBND")
     distributive: bool = False  # "các sở QHKT, Xây dựng": the head is shared by the next names
+    cut: bool = False  # no word ended the name: it was cut after its capitalised words
 
 
 def _is_lower_word(token: Token) -> bool:
@@ -328,6 +355,55 @@ def _generic_lower_at(tokens: Sequence[Token], i: int, end: int) -> int:
     return GENERIC_HEADS.match(tokens, i, end)
 
 
+def _name_word(tokens: Sequence[Token], k: int, end: int) -> bool:
+    """A capitalised word that can continue a name: not a head, title or person."""
+    return (
+        k < end
+        and tokens[k].is_word
+        and tokens[k].is_capital
+        and not _head_at(tokens, k, end, False)[0]
+        and not TITLES.match(tokens, k, end)
+        and not PERSONS.match(tokens, k, end)
+    )
+
+
+def _enumerated_name_end(tokens: Sequence[Token], j: int, end: int) -> int:
+    """At the "," of "Kinh tế, Hạ tầng và Đô thị": the index after the name when capitalised
+    parts follow, separated by "," and closed by "và <Capital>", else 0. When every part is a
+    department's name of its own ("Y tế, Tài chính và Xây dựng") they are several units."""
+    parts: list[tuple[int, int]] = []
+    k = j
+    last = False
+    for _ in range(5):
+        if k >= end or tokens[k].text not in {",", "và"}:
+            return 0
+        last = tokens[k].key == "và"
+        k += 1
+        if not _name_word(tokens, k, end):
+            return 0
+        first = k
+        k += 1
+        while k < end and tokens[k].is_word and tokens[k].key != "và":
+            if not tokens[k].is_capital and is_verb_at(tokens, k, end):
+                break
+            if tokens[k].is_capital and _head_at(tokens, k, end, False)[0]:
+                break
+            k += 1
+        parts.append((first, k))
+        if last:
+            break
+    if not last:
+        return 0
+    if k + 1 < end and tokens[k].key == "và" and _name_word(tokens, k + 1, end):
+        # "..., Tài chính và Kế hoạch và Đầu tư": the last part has a "và" of its own.
+        a = parts[-1][0]
+        k = a + max(PROTECTED_NAMES.match(tokens, a, end), k - a)
+        parts[-1] = (a, k)
+    if all(PROTECTED_NAMES.match(tokens, a, b) == b - a for a, b in parts):
+        return 0
+    return k
+
+
 def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[UnitSpan | None, int]:
     """Parse one unit at `i`: optional title, optional determiner, head, name words."""
     j = i
@@ -371,6 +447,7 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     if protected:
         j += protected
     name_words = 0
+    place_at: int | None = None  # index after the last place word ("huyện", "tỉnh")
     while j < end:
         token = tokens[j]
         if token.text in {"-", "&"}:
@@ -378,6 +455,13 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
                 j += 2
                 continue
             break
+        if token.text == "," and (name_words or protected) and not (is_group or generic or det):
+            m = _enumerated_name_end(tokens, j, end)
+            if m:
+                # "Phòng Kinh tế, Hạ tầng và Đô thị": "A, B và C" of capitalised words is one name.
+                name_words += m - j
+                j = m
+                continue
         if not token.is_word:
             break
         if token.key == "và" and NAME_COMPOUNDS.match(tokens, j + 1, end) and not is_group:
@@ -414,8 +498,30 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         if compound and not token.is_capital:
             j += compound
             name_words += compound
+            place_at = j
+            continue
+        if (
+            generic
+            and not name_words
+            and token.key == "quản"
+            and j + 1 < end
+            and tokens[j + 1].key == "lý"
+        ):
+            # "cơ quan quản lý đường bộ", "đơn vị quản lý dự án": a kind of agency.
+            j += 2
+            name_words += 2
             continue
         if (name_words or protected or det) and is_verb_at(tokens, j, end):
+            break
+        if (
+            not token.is_capital
+            and place_at is not None
+            and place_at < j
+            and all(t.is_capital for t in tokens[place_at:j])
+            and not _NAME_WORDS.match(tokens, j, end)
+        ):
+            # "UBND huyện Hồng Ngự cắm biển báo ...": the place's proper name ends the unit's
+            # name; a lower-case word after it is the work, verb in the lexicon or not.
             break
         # The first word after a head is part of the name ("Ban quản lý"), unless the head is
         # generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
@@ -435,7 +541,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     if any(t.key in {"các", "những"} for t in tokens[head_first:j]):
         is_group = True  # "UBND các huyện" names a group, continued by ", thành phố"
     bare = generic and not (det or name_words or after_title or protected)
-    if bare and tokens[head_first].is_capital:
+    head_key = " ".join(t.key for t in tokens[head_first : head_first + head_len])
+    if bare and tokens[head_first].is_capital and head_key not in _CAPITAL_BARE:
         return None, i  # "Sở" alone is not a unit, nor "Tổ chức" opening "Tổ chức rà soát ..."
     if name_words > 14:
         # No verb found: keep the capitalised run only, the rest is the work.
@@ -448,7 +555,9 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     span_text = text[tokens[first].start : tokens[j - 1].end]
     if after_title and span_text[:1].islower() and not det:
         span_text = span_text[0].upper() + span_text[1:]
-    return UnitSpan(" ".join(span_text.split()), first, j, is_group or generic, head_text), j
+    unit = UnitSpan(" ".join(span_text.split()), first, j, is_group or generic, head_text)
+    unit.cut = name_words > 14
+    return unit, j
 
 
 def parse_unit_list(
@@ -490,6 +599,30 @@ def parse_unit_list(
         # A lower-case generic noun (or "các ...") continues a group: "các sở, ban, ngành".
         generic_len = _generic_lower_at(tokens, k, end)
         det_len = DETERMINERS.match(tokens, k, end) if nxt.key == "các" else 0
+        place_next = bool(generic_len) and _is_place(tokens, k, k + generic_len)
+        if (
+            not current.is_group
+            and sep.text == ","
+            and place_next
+            and _is_place(tokens, current.last - 1, current.last)
+        ):
+            # "UBND quận, huyện, thị xã": a head with a bare place noun, then more place
+            # nouns, names a group of committees.
+            current.is_group = True
+        if (
+            current.is_group
+            and sep.text in {",", "và"}
+            and generic_len
+            and not place_next
+            and _group_is_of_places(current, tokens)
+        ):
+            # "UBND các huyện, thị xã, thành phố, sở, ban, ngành liên quan": departments after
+            # a group of places are another group.
+            m = _group_member_end(tokens, k + generic_len, end)
+            name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+            units.append(UnitSpan(name, k, m, True, tokens[k].text))
+            j = m
+            continue
         if (
             current.is_group
             and sep.text in {",", "và"}
@@ -502,15 +635,7 @@ def parse_unit_list(
                 m += GENERIC_HEADS.match(tokens, m, end) or NAMED_HEADS.match(tokens, m, end)
                 if m == k:
                     break
-                # name words after the group member ("các ngành có liên quan", "thành phố")
-                while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
-                    if tokens[m].key in {"và"}:
-                        break
-                    if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
-                        break
-                    if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
-                        break
-                    m += 1
+                m = _group_member_end(tokens, m, end)
                 current.last = m
                 current.text = " ".join(
                     text[tokens[current.first].start : tokens[m - 1].end].split()
@@ -522,7 +647,7 @@ def parse_unit_list(
             nxt.is_capital
             and not _head_at(tokens, k, end, False)[0]
             and not TITLES.match(tokens, k, end)
-            and current.distributive
+            and (current.distributive or _shares_head(current, tokens, k, end))
             and sep.text in {",", "và"}
         ):
             m = k + PROTECTED_NAMES.match(tokens, k, end)
@@ -544,6 +669,65 @@ def parse_unit_list(
 
 
 _SHARED_HEADS = {"sở", "bộ", "phòng", "ban", "cục", "chi cục", "trung tâm", "hội"}
+_PLACE_KEYS = {
+    "xã",
+    "phường",
+    "thị trấn",
+    "huyện",
+    "quận",
+    "thị xã",
+    "thành phố",
+    "tỉnh",
+    "đặc khu",
+    "tp",
+    "tx",
+}
+
+
+def _is_place(tokens: Sequence[Token], a: int, b: int) -> bool:
+    return 0 <= a < b and " ".join(t.key for t in tokens[a:b]) in _PLACE_KEYS
+
+
+def _group_is_of_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
+    """ "UBND các huyện, thị xã" is a group of places; "các sở, ban" and "các xã, các phòng"
+    are not: the kind is that of the last member."""
+    place = False
+    for k in range(unit.first, unit.last):
+        if _is_place(tokens, k, k + 1) or _is_place(tokens, k, k + 2):
+            place = True
+        elif _generic_lower_at(tokens, k, unit.last) and not tokens[k].is_capital:
+            place = False
+    return place
+
+
+def _group_member_end(tokens: Sequence[Token], m: int, end: int) -> int:
+    """Index after the name words of a group member ("các ngành có liên quan", "thành phố")."""
+    while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+        if tokens[m].key in {"và"}:
+            break
+        if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
+            break
+        if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
+            break
+        m += 1
+    return m
+
+
+def _shares_head(current: UnitSpan, tokens: Sequence[Token], k: int, end: int) -> bool:
+    """ "Sở Y tế, Tài chính và Xây dựng": a department's own name right after a unit with a
+    shareable head ("Sở", "Phòng") takes that head."""
+    if current.is_group or key_of(current.head) not in _SHARED_HEADS:
+        return False
+    n = PROTECTED_NAMES.match(tokens, k, end)
+    if not n:
+        return False
+    after = k + n
+    return (
+        after >= end
+        or not tokens[after].is_word
+        or tokens[after].key == "và"
+        or bool(is_verb_at(tokens, after, end))
+    )
 
 
 def _distributed_names(
@@ -660,7 +844,7 @@ def match_key(name: str) -> str:
 
 # Group references: a key fragment and the kind of group it names.
 _GROUPS = [
-    (re.compile(r"\b(ubnd )?cac (xa|phuong|thi tran)"), "communes"),
+    (re.compile(r"\b(ubnd )?cac (xa|phuong|thi tran|dac khu)"), "communes"),
     (re.compile(r"\bcac (huyen|tx|tp|quan)"), "districts"),
     (re.compile(r"\bcac phong( ban)? chuyen mon|\bcac phong\b|\bcac phong ban"), "departments"),
     (re.compile(r"\bcac (so|bo)\b|\bcac so nganh|\bso ban nganh"), "provincial_departments"),
