@@ -117,6 +117,16 @@ def test_draft_survives_and_errors_keep_edits(login, world) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 1
 
 
+def test_a_paste_over_the_readers_cap_is_refused_before_reading(login, world) -> None:
+    client = login(world.office)
+    text = NOTICE + "x" * 200_000
+    response = _read(client, world.meeting.id, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200  # the form again, with the message and the text
+    assert "tối đa 200.000 ký tự" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeDraft)) == 0
+
+
 def test_upload_docx_and_bad_files(login, world) -> None:
     client = login(world.office)
     document = Document()

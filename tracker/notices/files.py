@@ -18,11 +18,7 @@ from pathlib import Path
 
 from tracker.notices import ocr
 from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
-<<<<<<< HEAD
 from tracker.notices.ocr import PageImage
-from tracker.tasks.attachments import zip_is_bomb
-=======
->>>>>>> reader
 
 __all__ = [
     "NoticeDocument",

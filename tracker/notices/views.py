@@ -26,7 +26,7 @@ from tracker.core.web import manager_required
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.notices import operations
-from tracker.notices.extract import NoticeReadError
+from tracker.notices.extract import MAX_NOTICE_CHARS, TOO_LONG_MESSAGE, NoticeReadError
 from tracker.notices.files import NoticeDocument, read_notice_document
 from tracker.notices.models import NoticeDraft, NoticeDraftPage
 from tracker.notices.ocr import ocr_available
@@ -36,8 +36,6 @@ from tracker.units.models import UnitKind
 from tracker.units.operations import active_units, find_unit
 
 bp = Blueprint("notices", __name__, url_prefix="/meetings/<int:meeting_id>/notice")
-
-MAX_PASTE_CHARS = 5_500_000
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -66,8 +64,9 @@ def read(meeting_id: int) -> Any:
                     ocr_seconds=current_app.config.get("TRACKER_OCR_SECONDS", 40.0),
                 )
                 text = document.text
-            if len(text) > MAX_PASTE_CHARS:
-                raise ValidationError({"notice_text": _("Văn bản quá dài (tối đa 5 triệu ký tự).")})
+            if len(text) > MAX_NOTICE_CHARS:
+                # The reader's own cap, said before a draft is touched.
+                raise ValidationError({"notice_text": _(TOO_LONG_MESSAGE)})
             if not text.strip():
                 raise ValidationError(
                     {"notice_text": _("Vui lòng dán nội dung thông báo hoặc chọn tệp.")}
