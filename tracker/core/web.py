@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from tracker.core.limits import is_control
 from tracker.core.permissions import can_administer, can_manage_meetings
 from tracker.core.time import request_today, to_local
 from tracker.extensions import db, login_manager
@@ -26,17 +28,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @login_manager.user_loader
 def load_user(user_id: str) -> Any:
-    """The user of a session, if the session is still valid (see `User.session_version`)."""
-    from tracker.auth.models import User
+    """The user of a session or remember cookie, if its login is still live on the server
+    (tracker/auth/sessions.py)."""
+    from tracker.auth import sessions
 
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-    except (ValueError, TypeError):
-        return None
-    if user is None or str(user.session_version) != raw_version or not user.is_active:
-        return None
-    return user
+    return sessions.load(user_id)
 
 
 def manager_required(view: F) -> F:
@@ -133,6 +129,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    # The remember cookie opens a login as the session cookie does: the same flags, whatever
+    # the deployment chose for the session cookie (Secure behind HTTPS).
+    for flag in ("SECURE", "HTTPONLY", "SAMESITE"):
+        app.config[f"REMEMBER_COOKIE_{flag}"] = app.config.get(f"SESSION_COOKIE_{flag}")
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(
+        days=int(app.config.get("TRACKER_REMEMBER_DAYS", 30))
+    )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -253,9 +256,31 @@ def apply_errors(form: Any, errors: dict[str, str]) -> None:
             flash(message, "error")
 
 
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None.
+
+    Browsers drop tabs and line breaks from addresses and read a backslash as a slash, so a
+    slash, a tab and "/evil.example" lead to another site as "//evil.example" does: any
+    control character, whitespace or backslash refuses the target, and what remains must
+    parse (urllib) without a scheme or host and start with a single slash."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ch.isspace() or is_control(ch) for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
+        return None
+    return target
+
+
 def back_or(default_endpoint: str, **values: Any) -> Any:
     """Redirect to a safe same-site `next` parameter, else to `default_endpoint`."""
-    target = request.args.get("next") or request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    target = safe_next(request.args.get("next") or request.form.get("next"))
+    if target:
         return redirect(target)
     return redirect(url_for(default_endpoint, **values))
