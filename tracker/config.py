@@ -151,6 +151,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_PLACE": env.get("TRACKER_PLACE", "Vân Hồ"),
         "TRACKER_UPLOAD_DIR": env.get("TRACKER_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "TRACKER_MAX_UPLOAD_MB": int(env.get("TRACKER_MAX_UPLOAD_MB", "20")),
+        # Files kept per task, and uploaded per person in all; 0: no quota.
+        "TRACKER_TASK_UPLOAD_QUOTA_MB": int(env.get("TRACKER_TASK_UPLOAD_QUOTA_MB", "200")),
+        "TRACKER_USER_UPLOAD_QUOTA_MB": int(env.get("TRACKER_USER_UPLOAD_QUOTA_MB", "2000")),
         "TRACKER_DUE_SOON_DAYS": int(env.get("TRACKER_DUE_SOON_DAYS", "3")),
         # Timeliness in reports counts against the current (approved) deadline or the original.
         "TRACKER_SCORE_AGAINST": _score_against(env.get("TRACKER_SCORE_AGAINST")),

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
 from tracker.core.limits import is_control
 from tracker.core.permissions import can_administer, can_manage_meetings
@@ -24,6 +24,9 @@ from tracker.core.time import request_today, to_local
 from tracker.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The highest page number a list accepts (50 rows a page: fifty million rows).
+MAX_PAGE = 1_000_000
 
 
 @login_manager.user_loader
@@ -145,13 +148,37 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        # A 405 names the methods that would have been answered (RFC 9110, 15.5.6).
+        headers = (
+            {"Allow": ", ".join(sorted(error.valid_methods))}
+            if isinstance(error, MethodNotAllowed) and error.valid_methods
+            else {}
+        )
         if request.path.startswith("/api/"):
             from flask import jsonify
 
-            return jsonify(error=error.name, message=error.description), error.code
+            return jsonify(error=error.name, message=error.description), error.code, headers
         if error.code == 413:
             return _error_page(413, _("Tệp hoặc nội dung gửi lên vượt quá giới hạn cho phép."))
-        return _error_page(error.code or 500)
+        if error.code == 400 and getattr(error, "tracker_message", None):
+            return _error_page(400, error.tracker_message)  # type: ignore[attr-defined]
+        return (*_error_page(error.code or 500), headers)
+
+    @app.before_request
+    def page_number_in_range() -> None:
+        # ?page=99999999999999999999 overflowed the database's integers (a 500 on every list):
+        # a page number is a whole number from 1 to MAX_PAGE, or the request is refused.
+        raw = request.args.get("page")
+        if raw is None or request.path.startswith("/api/"):
+            return  # the API checks its own parameters, with field errors
+        text = raw.strip()
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE):
+            error = BadRequest()
+            error.tracker_message = _(  # type: ignore[attr-defined]
+                "Số trang không hợp lệ: hãy dùng một số từ 1 đến %(max)s.",
+                max=format_number(MAX_PAGE),
+            )
+            raise error
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)
