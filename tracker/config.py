@@ -163,6 +163,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_SQLITE_CACHE_MB": int(env.get("TRACKER_SQLITE_CACHE_MB", "64")),
         # Threads sending a reminder pass's messages; 0: the default, 2.
         "TRACKER_REMINDER_THREADS": int(env.get("TRACKER_REMINDER_THREADS", "0")),
+        # Webhooks may point at loopback, link-local and private addresses only when this is
+        # set (a chat bridge inside the office network); otherwise such targets are refused
+        # when saved and when posted to (tracker/reminders/webhooks.py).
+        "TRACKER_WEBHOOK_ALLOW_PRIVATE": _bool(env.get("TRACKER_WEBHOOK_ALLOW_PRIVATE")),
         # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form
         # error rather than by the server dropping the connection.
         "MAX_CONTENT_LENGTH": int(env.get("TRACKER_MAX_REQUEST_MB", "25")) * 1024 * 1024,
