@@ -283,6 +283,8 @@ def test_a_day_from_notice_to_report(
     text = "\n".join(m.get_body(preferencelist=("plain",)).get_content() for m in mail)
     assert INSPECT_TASK in text.lower() and "quá hạn" in text.lower()
 
+    # Twelve weeks on, the phone's login has passed its 30 days (TRACKER_REMEMBER_DAYS).
+    noivu.login("noivu")
     page = noivu.page
     page.goto("/")
     nav = page.get_by_role("navigation", name="Điều hướng chính")
