@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext as _
 
 from tracker.core.errors import ValidationError
@@ -47,10 +47,9 @@ def read_json_object() -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError):
         raise ValidationError({"body": _("Nội dung gửi lên không phải JSON hợp lệ.")}) from None
     except RecursionError:
-        # 100,000 nested "[": the parser's recursion gave out before the body did.
-        raise ValidationError(
-            {"body": _("Nội dung JSON lồng nhau quá sâu, không được nhận.")}
-        ) from None
+        # 100,000 nested "[": the parser's recursion gave out before the body did. Refused
+        # as a bad request (400), not read as a body with a bad field (422).
+        abort(400, description=_("Nội dung JSON lồng nhau quá sâu, không được nhận."))
     if not isinstance(data, dict):
         raise ValidationError({"body": _("Nội dung gửi lên phải là một đối tượng JSON.")})
     return data

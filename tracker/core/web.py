@@ -300,7 +300,8 @@ def safe_next(target: str | None) -> str | None:
         return None
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
-    if parts.path.startswith("//"):
+    # urlsplit reads "///evil.example" as the path "/evil.example"; browsers as the host.
+    if target.startswith("//") or parts.path.startswith("//"):
         return None
     return target
 

@@ -790,13 +790,7 @@ def attachment_download(attachment_id: int) -> Any:
     path = files.stored_path(attachment)
     if not path.is_file():
         abort(404)
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
-    )
+    response = send_file(path, mimetype=attachment.content_type, max_age=0)
     # Never rendered by the browser as a page, whatever its bytes look like, and saved under a
     # name cleaned again (names kept from before may hold bidirectional characters).
     response.headers["Content-Disposition"] = files.content_disposition(attachment.original_name)
