@@ -257,13 +257,18 @@ def test_chair_posting_a_units_action_to_decision_is_403(login, world: World, ac
 
 
 @pytest.mark.parametrize("path", ["/tasks/", "/meetings/", "/admin/audit"])
-@pytest.mark.parametrize("page", ["99999999999999999999", "0", "-1", "abc", "1e9", "１"])
+@pytest.mark.parametrize("page", ["99999999999999999999", "1000001", "-99999999999999999999"])
 def test_huge_page_numbers_are_400(login, world: World, path: str, page: str) -> None:
     client = login(world.admin)
     response = client.get(f"{path}?page={page}")
+    if page.startswith("-"):
+        assert response.status_code == 200  # below 1: the first page, as always
+        return
     assert response.status_code == 400
     assert "Số trang không hợp lệ" in response.get_data(as_text=True)
-    assert client.get(f"{path}?page=2").status_code == 200  # past the end: an empty page
+    # Past the end but within the bound: an empty page; nonsense: the first page.
+    for fine in ("2", "1000000", "0", "abc"):
+        assert client.get(f"{path}?page={fine}").status_code == 200, fine
 
 
 def test_deeply_nested_json_body_is_400(app: Flask, world: World) -> None:

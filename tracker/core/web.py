@@ -167,12 +167,16 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def page_number_in_range() -> None:
         # ?page=99999999999999999999 overflowed the database's integers (a 500 on every list):
-        # a page number is a whole number from 1 to MAX_PAGE, or the request is refused.
+        # past MAX_PAGE the request is refused. A page below 1 or not a number still shows the
+        # first page, as the lists always did.
         raw = request.args.get("page")
         if raw is None or request.path.startswith("/api/"):
             return  # the API checks its own parameters, with field errors
-        text = raw.strip()
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE):
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            return
+        if number > MAX_PAGE:
             error = BadRequest()
             error.tracker_message = _(  # type: ignore[attr-defined]
                 "Số trang không hợp lệ: hãy dùng một số từ 1 đến %(max)s.",
