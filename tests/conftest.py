@@ -65,6 +65,20 @@ def _recipient_locks_per_worker() -> Iterator[None]:
     passes._lock_statement.cache_clear()
 
 
+class LoginClient(FlaskLoginClient):
+    """`app.test_client(user=...)`: a client already logged in as `user`, through a login of
+    its own on the server (tracker/auth/sessions.py), as if it had used the login form."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        user = kwargs.get("user")
+        if user is not None:
+            from tracker.auth import sessions
+
+            sessions.create(user, remember=False)  # type: ignore[arg-type]
+            db.session.commit()
+        super().__init__(*args, **kwargs)
+
+
 def make_app(url: str, backend: str, instance: Path, **overrides: object) -> Flask:
     """An app on `url` with the test settings."""
     config: dict[str, object] = {
@@ -85,7 +99,7 @@ def make_app(url: str, backend: str, instance: Path, **overrides: object) -> Fla
         }
     config.update(overrides)
     app = create_app(config)
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoginClient
 
     @app.before_request
     def _fresh_g() -> None:

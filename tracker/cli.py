@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -139,6 +141,69 @@ def users_token(username: str, label: str) -> None:
     token = create_api_token(user, label)
     db.session.commit()
     click.echo(token)
+
+
+def _cli_user(username: str) -> Any:
+    from tracker.auth.models import User
+    from tracker.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Unknown user: {username}")
+    return user
+
+
+def _change_user(username: str, change: str, apply: Callable[[Any], None]) -> None:
+    """Run `apply(user)` (an operation), record it in the audit log and commit; the refusal of
+    an operation (the last active admin, say) is an error message and exit status 1."""
+    from tracker.auth import audit
+    from tracker.core.errors import ValidationError
+    from tracker.extensions import db
+
+    user = _cli_user(username)
+    try:
+        apply(user)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(error.errors.values())) from error
+    audit.record(
+        audit.AuditKind.USER_CHANGED,
+        username=user.username,
+        detail=f"{change} (command line)",
+    )
+    db.session.commit()
+    click.echo(f"{user.username}: {change}.")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["unit", "chair", "office", "admin"]))
+@with_appcontext
+def users_set_role(username: str, role: str) -> None:
+    """Give USERNAME another ROLE (their logins end). The last active admin keeps the role."""
+    from tracker.auth.operations import set_role
+
+    _change_user(username, f"role={role}", lambda user: set_role(user, role))
+
+
+@users_group.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def users_deactivate(username: str) -> None:
+    """Stop USERNAME from logging in (their logins end). The last active admin stays active."""
+    from tracker.auth.operations import set_active
+
+    _change_user(username, "active=False", lambda user: set_active(user, False))
+
+
+@users_group.command("activate")
+@click.argument("username")
+@with_appcontext
+def users_activate(username: str) -> None:
+    """Let USERNAME log in again."""
+    from tracker.auth.operations import set_active
+
+    _change_user(username, "active=True", lambda user: set_active(user, True))
 
 
 @users_group.command("rekey-mfa")

@@ -35,6 +35,17 @@ def _score_against(value: str | None) -> str:
     return value
 
 
+def _positive_int(name: str, env: Any, default: str) -> int:
+    raw = (env.get(name) or default).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise RuntimeError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return value
+
+
 def _fixed_now(value: str | None) -> datetime | None:
     # A clock fixed from outside (browser tests restart the server to move time); an ISO-8601
     # datetime, local time (TRACKER_TIMEZONE) when it carries no offset.
@@ -140,6 +151,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_PLACE": env.get("TRACKER_PLACE", "Vân Hồ"),
         "TRACKER_UPLOAD_DIR": env.get("TRACKER_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "TRACKER_MAX_UPLOAD_MB": int(env.get("TRACKER_MAX_UPLOAD_MB", "20")),
+        # Files kept per task, and uploaded per person in all; 0: no quota.
+        "TRACKER_TASK_UPLOAD_QUOTA_MB": int(env.get("TRACKER_TASK_UPLOAD_QUOTA_MB", "200")),
+        "TRACKER_USER_UPLOAD_QUOTA_MB": int(env.get("TRACKER_USER_UPLOAD_QUOTA_MB", "2000")),
         "TRACKER_DUE_SOON_DAYS": int(env.get("TRACKER_DUE_SOON_DAYS", "3")),
         # Seconds one upload of a scanned notice may spend in OCR (keep below the web worker's
         # timeout: gunicorn --timeout 60).
@@ -152,6 +166,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "TRACKER_SQLITE_CACHE_MB": int(env.get("TRACKER_SQLITE_CACHE_MB", "64")),
         # Threads sending a reminder pass's messages; 0: the default, 2.
         "TRACKER_REMINDER_THREADS": int(env.get("TRACKER_REMINDER_THREADS", "0")),
+        # Webhooks may point at loopback, link-local and private addresses only when this is
+        # set (a chat bridge inside the office network); otherwise such targets are refused
+        # when saved and when posted to (tracker/reminders/webhooks.py).
+        "TRACKER_WEBHOOK_ALLOW_PRIVATE": _bool(env.get("TRACKER_WEBHOOK_ALLOW_PRIVATE")),
         # A pasted notice may be long, but not unbounded: 20 MB pastes are refused by a form
         # error rather than by the server dropping the connection.
         "MAX_CONTENT_LENGTH": int(env.get("TRACKER_MAX_REQUEST_MB", "25")) * 1024 * 1024,
@@ -159,14 +177,27 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("TRACKER_SECURE_COOKIES")),
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How long a login lasts at most, remembered ("Ghi nhớ đăng nhập") or not: the remember
+        # cookie's lifetime and the server's limit on the login it carries (tracker/auth/
+        # sessions.py). Its Secure, HttpOnly and SameSite flags follow the session cookie's
+        # (tracker/core/web.py).
+        "TRACKER_REMEMBER_DAYS": _positive_int("TRACKER_REMEMBER_DAYS", env, "30"),
         "WTF_CSRF_TIME_LIMIT": None,
         # Login throttling: in memory by default (one process), Redis for several workers.
         "RATELIMIT_STORAGE_URI": env.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: the limiter would put its own window's Retry-After on every login answer,
+        # over the wait an account was given; the 429 pages set theirs (tracker/auth/views.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Wrong second-factor codes per account (the password was right: no third party).
         "TRACKER_LOGIN_LIMIT_ACCOUNT": env.get("TRACKER_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "TRACKER_LOGIN_LIMIT_ADDRESS": env.get("TRACKER_LOGIN_LIMIT_ADDRESS", "30 per 5 minutes"),
+        # Wrong passwords slow an account down instead of locking it (tracker/auth/throttle.py):
+        # after this many, each try waits, the first delay doubling up to the longest.
+        "TRACKER_LOGIN_FREE_FAILURES": _positive_int("TRACKER_LOGIN_FREE_FAILURES", env, "5"),
+        "TRACKER_LOGIN_DELAY_SECONDS": _positive_int("TRACKER_LOGIN_DELAY_SECONDS", env, "30"),
+        "TRACKER_LOGIN_MAX_DELAY_SECONDS": _positive_int(
+            "TRACKER_LOGIN_MAX_DELAY_SECONDS", env, "900"
+        ),
         # Roles that must use a second factor (TOTP): "admin" or "admin,chair"; empty for none.
         "TRACKER_MFA_REQUIRED_ROLES": _roles(env.get("TRACKER_MFA_REQUIRED_ROLES")),
         # The key sealing TOTP secrets in the database (tracker/auth/mfa.py); empty: one derived

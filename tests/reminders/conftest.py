@@ -93,6 +93,8 @@ def smtp() -> Iterator[SmtpHandler]:
 def mail_app(app: Flask, smtp: SmtpHandler) -> Flask:
     """The app sending its mail to the test SMTP server."""
     app.config["TRACKER_MAIL_URL"] = smtp.url  # type: ignore[attr-defined]
+    # The test receivers listen on loopback, which webhooks otherwise refuse.
+    app.config["TRACKER_WEBHOOK_ALLOW_PRIVATE"] = True
     return app
 
 

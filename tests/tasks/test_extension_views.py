@@ -116,7 +116,7 @@ def test_permission_matrix(login, world, who) -> None:
 
     ask, decide = MATRIX[who]
     client = login(getattr(world, who))
-    assert _ask(client, world, **{"extension-version": ""}).status_code == ask
+    assert _ask(client, world).status_code == ask
     request = db.session.scalar(db.select(ExtensionRequest))
     if request is None:
         request = request_extension(
@@ -125,7 +125,7 @@ def test_permission_matrix(login, world, who) -> None:
         db.session.commit()
     response = client.post(
         f"/extension-requests/{request.id}/decision",
-        data={"extdecision-action": "approve"},
+        data={"extdecision-action": "approve", "extdecision-version": str(world.task.version)},
     )
     assert response.status_code == decide
     assert client.post("/extension-requests/99999/decision", data={}).status_code == 404
@@ -143,13 +143,14 @@ def test_stale_decision_is_not_applied(login, world) -> None:
             "progress-note": "Đã có dự thảo",
             "progress-progress": "40",
             "progress-status": "new",
+            "progress-version": str(seen),
         },
     )
     response = login(world.chair).post(
         f"/extension-requests/{request.id}/decision",
         data={"extdecision-action": "approve", "extdecision-version": str(seen)},
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "vừa được Hà Thị Lan thay đổi" in response.get_data(as_text=True)
     db.session.refresh(request)
     assert request.status == "pending"

@@ -221,7 +221,7 @@ def test_stale_version_is_not_overwritten(login, world) -> None:
         },
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "vừa được Hà Thị Lan thay đổi" in page and "Lần 2 dựa trên bản cũ" in page
     db.session.refresh(world.task)
     assert world.task.progress == 10
@@ -273,7 +273,11 @@ def test_permission_matrix(login, world, who) -> None:
     assert (
         client.post(
             f"/tasks/{task_id}/progress",
-            data={"progress-note": "x", "progress-status": "new"},
+            data={
+                "progress-note": "x",
+                "progress-status": "new",
+                "progress-version": str(world.task.version),
+            },
         ).status_code
         == progress
     )
@@ -285,7 +289,11 @@ def test_permission_matrix(login, world, who) -> None:
     assert (
         client.post(
             f"/tasks/{task_id}/decision",
-            data={"decision-action": "pause", "decision-reason": "Chờ chỉ đạo của tỉnh"},
+            data={
+                "decision-action": "pause",
+                "decision-reason": "Chờ chỉ đạo của tỉnh",
+                "decision-version": str(world.task.version),
+            },
         ).status_code
         == decide
     )

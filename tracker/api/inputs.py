@@ -9,10 +9,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext as _
 
 from tracker.core.errors import ValidationError
+from tracker.core.limits import date_in_range, date_range_message, is_blank
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -45,6 +46,10 @@ def read_json_object() -> dict[str, Any]:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else None
     except (UnicodeDecodeError, ValueError):
         raise ValidationError({"body": _("Nội dung gửi lên không phải JSON hợp lệ.")}) from None
+    except RecursionError:
+        # 100,000 nested "[": the parser's recursion gave out before the body did. Refused
+        # as a bad request (400), not read as a body with a bad field (422).
+        abort(400, description=_("Nội dung JSON lồng nhau quá sâu, không được nhận."))
     if not isinstance(data, dict):
         raise ValidationError({"body": _("Nội dung gửi lên phải là một đối tượng JSON.")})
     return data
@@ -109,7 +114,7 @@ class Fields:
         if _SURROGATE.search(value):
             self.errors[name] = _("Nội dung chứa ký tự không hợp lệ.")
             return None
-        if required and not value.strip():
+        if required and is_blank(value):
             self.errors[name] = _("Vui lòng nhập nội dung.")
             return None
         if len(value) > max_length:
@@ -152,4 +157,7 @@ class Fields:
                 "Ngày không hợp lệ: %(value)s (cần dạng YYYY-MM-DD, ví dụ 2017-04-20).",
                 value=_shown(value),
             )
+        elif not date_in_range(parsed):
+            self.errors[name] = date_range_message()
+            return None
         return parsed

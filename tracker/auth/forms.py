@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField
 
 from tracker.auth.models import Role
-from tracker.core.forms import Select, email, max_length, optional, required
+from tracker.core.forms import Line, Select, email, max_length, optional, required, single_line
 
 ROLE_LABELS = {
     Role.UNIT.value: _l("Cán bộ đơn vị"),
@@ -20,16 +20,16 @@ LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[required(), max_length(64)])
+    username = Line(_l("Tên đăng nhập"), validators=[required(), max_length(64)])
     password = PasswordField(_l("Mật khẩu"), validators=[required(), max_length(1000)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
 class ProfileForm(FlaskForm):
-    full_name = StringField(_l("Họ và tên"), validators=[required(), max_length(120)])
+    full_name = Line(_l("Họ và tên"), validators=[required(), max_length(120)])
     email = EmailField(
         _l("Thư điện tử nhận nhắc việc"),
-        validators=[optional(), email(), max_length(254)],
+        validators=[optional(), single_line(), email(), max_length(254)],
     )
     locale = Select(_l("Ngôn ngữ"), choices=LANGUAGE_CHOICES)
 
@@ -40,11 +40,11 @@ class PasswordForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[required(), max_length(64)])
-    full_name = StringField(_l("Họ và tên"), validators=[required(), max_length(120)])
+    username = Line(_l("Tên đăng nhập"), validators=[required(), max_length(64)])
+    full_name = Line(_l("Họ và tên"), validators=[required(), max_length(120)])
     email = EmailField(
         _l("Thư điện tử"),
-        validators=[optional(), email(), max_length(254)],
+        validators=[optional(), single_line(), email(), max_length(254)],
     )
     unit_id = Select(_l("Đơn vị"), coerce=int, validators=[optional()])
     role = Select(_l("Vai trò"), choices=list(ROLE_LABELS.items()))
@@ -58,7 +58,7 @@ class UserForm(FlaskForm):
 class LoginCodeForm(FlaskForm):
     """The second login step: a code from the authenticator app, or a recovery code."""
 
-    code = StringField(
+    code = Line(
         _l("Mã xác thực hoặc mã dự phòng"),
         validators=[required(), max_length(32)],
         render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
@@ -69,7 +69,7 @@ class SecondFactorForm(FlaskForm):
     """Turning the second factor on or off, or renewing recovery codes: password and a code."""
 
     password = PasswordField(_l("Mật khẩu hiện tại"), validators=[required(), max_length(1000)])
-    code = StringField(
+    code = Line(
         _l("Mã xác thực"),
         validators=[required(), max_length(32)],
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},

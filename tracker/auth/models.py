@@ -63,8 +63,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_user
 
+    # The login (LoginSession) this object was loaded for or has just started; not a column.
+    login_key = None  # str when set
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        # Flask-Login keeps this in the session cookie and signs it into the remember cookie:
+        # the user, the session generation (bumped when rights change) and the login's secret
+        # key, so that each login has cookies of its own that end with it on the server.
+        return f"{self.id}:{self.session_version}:{self.login_key or ''}"
 
     @property
     def is_chair(self) -> bool:
@@ -103,6 +109,25 @@ class ApiToken(TimestampMixin, db.Model):
     label: Mapped[str] = mapped_column(sa.String(100), default="")
     last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One login: a browser's session and remember cookies carry its key, which only lives as
+    long as this row does not end (logout, password change) or expire."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the key in the cookies: a copy of the database opens no session.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    remember: Mapped[bool] = mapped_column(default=False)
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
 
     user: Mapped[User] = relationship()
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
 import hashlib
 import secrets
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
 
+from tracker.auth import sessions
 from tracker.auth.models import ApiToken, Role, User
 from tracker.core.errors import ValidationError
+from tracker.core.limits import control_message, has_control
 from tracker.core.time import now_utc
 from tracker.extensions import db
 from tracker.units.models import Unit
@@ -38,6 +43,18 @@ def matches_hash(stored_hash: str, secret: str) -> bool:
         return False
 
 
+# The commonest passwords, most common first: the list Django ships (Royce Williams's, drawn
+# from leaked password sets; BSD licence), kept as Django's package has it. See docs/security.md.
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords, lower-cased."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
 def check_password_policy(password: str, username: str) -> None:
     """Raise ValidationError when the password is too weak."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -46,6 +63,15 @@ def check_password_policy(password: str, username: str) -> None:
         )
     if username and username.lower() in password.lower():
         raise ValidationError({"password": _("Mật khẩu không được chứa tên đăng nhập.")})
+    if password.strip().lower() in common_passwords():
+        raise ValidationError(
+            {
+                "password": _(
+                    "Mật khẩu này nằm trong danh sách mật khẩu phổ biến, dễ bị đoán. "
+                    "Vui lòng chọn mật khẩu khác."
+                )
+            }
+        )
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -69,10 +95,62 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password and end the user's other sessions."""
+    """Change the password and end every login of the user (the caller may start a new one)."""
     check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.session_version += 1
+    sessions.end_all(user)
+    db.session.flush()
+
+
+def _other_active_admins(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN.value, User.is_active_user, User.id != user.id)
+        )
+        or 0
+    )
+
+
+def check_keeps_an_admin(user: User, *, role: str, active: bool) -> None:
+    """Raise ValidationError when `user` is the last active admin and would stop being one
+    (another role, or deactivated): nobody could then manage users, units or settings."""
+    if not (user.role == Role.ADMIN and user.is_active_user):
+        return
+    if role == Role.ADMIN and active:
+        return
+    # Locked, so that two admins demoting each other at once cannot both pass.
+    db.session.execute(
+        sa.select(User.id)
+        .where(User.role == Role.ADMIN.value, User.is_active_user)
+        .with_for_update()
+    ).all()
+    if _other_active_admins(user) == 0:
+        field = "role" if role != Role.ADMIN else "is_active"
+        raise ValidationError(
+            {
+                field: _(
+                    "%(name)s là quản trị viên cuối cùng đang hoạt động: không thể đổi vai trò "
+                    "hay ngừng hoạt động. Hãy cấp quyền quản trị cho người khác trước.",
+                    name=user.full_name or user.username,
+                )
+            }
+        )
+
+
+def set_role(user: User, role: str) -> None:
+    """Change the user's role; their logins end (their rights changed)."""
+    if role not in {r.value for r in Role}:
+        raise ValidationError({"role": _("Vai trò không hợp lệ.")})
+    if role == Role.UNIT and user.unit_id is None:
+        raise ValidationError({"unit_id": _("Người dùng của đơn vị phải thuộc một đơn vị.")})
+    check_keeps_an_admin(user, role=role, active=user.is_active_user)
+    if user.role != role:
+        user.role = role
+        user.session_version += 1
+        sessions.end_all(user)
     db.session.flush()
 
 
@@ -92,12 +170,18 @@ def create_user(
     errors: dict[str, str] = {}
     if not username:
         errors["username"] = _("Vui lòng nhập tên đăng nhập.")
+    elif has_control(username):
+        errors["username"] = control_message()
     elif db.session.scalar(sa.select(User.id).where(User.username == username)):
         errors["username"] = _("Tên đăng nhập này đã được dùng.")
     if role not in {r.value for r in Role}:
         errors["role"] = _("Vai trò không hợp lệ.")
     elif role == Role.UNIT and unit is None:
         errors["unit_id"] = _("Người dùng của đơn vị phải thuộc một đơn vị.")
+    if has_control(full_name):
+        errors["full_name"] = control_message()
+    if has_control(email):
+        errors["email"] = control_message()
     if errors:
         raise ValidationError(errors)
     if check_policy:
@@ -117,9 +201,12 @@ def create_user(
 
 
 def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate a user; deactivation ends their sessions."""
+    """Activate or deactivate a user; deactivation ends their sessions. The last active admin
+    stays active."""
+    check_keeps_an_admin(user, role=user.role, active=active)
     if user.is_active_user and not active:
         user.session_version += 1
+        sessions.end_all(user)
     user.is_active_user = active
     db.session.flush()
 

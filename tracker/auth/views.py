@@ -23,9 +23,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from tracker.auth import audit, mfa, operations
+from tracker.auth import audit, mfa, operations, sessions, throttle
 from tracker.auth.forms import (
     ROLE_LABELS,
     LoginCodeForm,
@@ -39,7 +39,7 @@ from tracker.auth.models import ApiToken, AuditEvent, User
 from tracker.core.errors import ValidationError
 from tracker.core.i18n import LANGUAGES
 from tracker.core.time import now_utc, to_local
-from tracker.core.web import admin_required, apply_errors, back_or, load_user
+from tracker.core.web import admin_required, apply_errors, back_or, safe_next
 from tracker.extensions import db, limiter
 from tracker.units.models import Unit
 from tracker.units.operations import active_units
@@ -60,34 +60,65 @@ def _failed(response: Any) -> bool:
 @limiter.limit(
     lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], per_method=True
 )
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
-    key_func=_login_account,
-    methods=["POST"],
-    deduct_when=_failed,
-)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data or ""
+        wait = throttle.wait_seconds(username)
+        if wait:
+            # Not even checked: a guess made while waiting costs the guesser a try.
+            return _throttled(username, wait)
         user = operations.authenticate(username, form.password.data or "")
         if user is None:
-            audit.record(audit.AuditKind.LOGIN_FAILED, username=username.strip().lower())
+            delay = throttle.record_failure(username)
+            audit.record(
+                audit.AuditKind.LOGIN_FAILED,
+                username=username.strip().lower(),
+                detail=f"next try in {delay}s" if delay else "",
+            )
             db.session.commit()
             # The same words whether the user exists or not.
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
         elif user.has_second_factor:
+            throttle.record_success(username)
             db.session.commit()  # a re-hashed password
             _start_second_step(user, remember=bool(form.remember.data))
             return redirect(url_for("auth.login_verify", next=_safe_next()))
         else:
+            throttle.record_success(username)
             audit.record(audit.AuditKind.LOGIN, actor=user)
+            sessions.start(user, remember=bool(form.remember.data))
             db.session.commit()
-            login_user(user, remember=bool(form.remember.data))
-            return back_or("index")
+            response = back_or("index")
+            throttle.remember_device(response, user.username)
+            return response
     return render_template("auth/login.html", form=form)
+
+
+def _throttled(username: str, wait: int) -> Any:
+    """A try while the account (from this browser) must wait: when it may try again."""
+    audit.record(
+        audit.AuditKind.LOGIN_LOCKED,
+        username=username.strip().lower()[:64],
+        detail=f"wait {wait}s",
+    )
+    db.session.commit()
+    retry_at = datetime.fromtimestamp(time.time() + wait, UTC)
+    flash(
+        _(
+            "Đăng nhập sai nhiều lần. Vui lòng chờ %(seconds)d giây rồi thử lại (sau %(when)s).",
+            seconds=wait,
+            when=to_local(retry_at).strftime("%H:%M:%S"),
+        ),
+        "error",
+    )
+    form = LoginForm()
+    form.username.data = username
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 # The password was right; the second step must follow within this many seconds.
@@ -96,15 +127,14 @@ _PENDING = "mfa_pending"
 
 
 def _safe_next() -> str | None:
-    target = request.args.get("next") or request.form.get("next")
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+    return safe_next(request.args.get("next") or request.form.get("next"))
 
 
 def _start_second_step(user: User, *, remember: bool) -> None:
     # In the signed session cookie: who (with the session version, so a password change or a
     # deactivation in between voids it), since when, and the "remember me" choice.
     session[_PENDING] = {
-        "user": user.get_id(),
+        "user": sessions.pending_id(user),
         "since": now_utc().timestamp(),
         "remember": remember,
     }
@@ -116,7 +146,7 @@ def _pending_user() -> tuple[User | None, bool]:
     if not isinstance(pending, dict):
         return None, False
     age = now_utc().timestamp() - float(pending.get("since") or 0)
-    user = load_user(str(pending.get("user") or ""))
+    user = sessions.pending_user(str(pending.get("user") or ""))
     if not 0 <= age <= SECOND_STEP_SECONDS or user is None:
         session.pop(_PENDING, None)
         return None, True
@@ -173,8 +203,10 @@ def login_verify() -> Any:
             audit.record(audit.AuditKind.LOGIN, actor=user, detail=f"mfa={method}")
             if method == "recovery":
                 audit.record(audit.AuditKind.MFA_RECOVERY_USED, actor=user)
+            sessions.start(user, remember=remember)
             db.session.commit()
-            login_user(user, remember=remember)
+            response = back_or("index")
+            throttle.remember_device(response, user.username)
             if method == "recovery":
                 flash(
                     _(
@@ -183,7 +215,7 @@ def login_verify() -> Any:
                     ),
                     "info",
                 )
-            return back_or("index")
+            return response
     return render_template("auth/login_verify.html", form=form)
 
 
@@ -193,12 +225,17 @@ def _locked(error: RateLimitExceeded) -> Any:
     current = limiter.current_limit
     wait = max(1, int(current.reset_at - time.time())) if current is not None else 900
     if request.endpoint == "auth.login":
-        audit.record(audit.AuditKind.LOGIN_LOCKED, username=_login_account().split(":", 1)[1])
+        audit.record(
+            audit.AuditKind.LOGIN_LOCKED,
+            username=_login_account().split(":", 1)[1],
+            detail="address limit",
+        )
         db.session.commit()
         retry_at = datetime.fromtimestamp(time.time() + wait, UTC)
         flash(
             _(
-                "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút (lúc %(when)s).",
+                "Có quá nhiều lần đăng nhập từ địa chỉ mạng này. Vui lòng thử lại sau "
+                "%(minutes)d phút (lúc %(when)s).",
                 minutes=(wait + 59) // 60,
                 when=to_local(retry_at).strftime("%H:%M"),
             ),
@@ -233,6 +270,8 @@ def _locked(error: RateLimitExceeded) -> Any:
 def logout() -> Any:
     if current_user.is_authenticated:
         audit.record(audit.AuditKind.LOGOUT, actor=current_user)
+        # Ended on the server: a copy of this browser's cookies opens nothing anymore.
+        sessions.end(current_user._get_current_object())
         db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
@@ -275,8 +314,9 @@ def profile() -> Any:
                 db.session.rollback()
             else:
                 audit.record(audit.AuditKind.PASSWORD_CHANGED, actor=current_user)
+                # Every login ended with the old password; this browser carries on anew.
+                sessions.renew(current_user._get_current_object())
                 db.session.commit()
-                login_user(current_user)  # keep this session, end the others
                 flash(_("Đã đổi mật khẩu."), "success")
                 return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(
@@ -319,7 +359,7 @@ def _issuer() -> str:
 
 
 def _reauth_account() -> str:
-    return f"mfa-reauth:{current_user.get_id().split(':', 1)[0]}"
+    return f"mfa-reauth:{current_user.id}"
 
 
 def _reauth_failed(response: Any) -> bool:
@@ -400,8 +440,8 @@ def mfa_setup() -> Any:
                 apply_errors(form, error.errors)
             else:
                 audit.record(audit.AuditKind.MFA_ENABLED, actor=current_user)
+                sessions.renew(current_user._get_current_object())  # keep this session only
                 db.session.commit()
-                login_user(current_user._get_current_object())  # keep this session only
                 g.second_factor_changed = True
                 # Shown once, on this page only; only their hashes are stored.
                 return render_template("auth/mfa_codes.html", codes=codes, enabled=True)
@@ -418,8 +458,8 @@ def mfa_disable() -> Any:
     if form.validate_on_submit() and _reauthenticated(form):
         mfa.remove_second_factor(current_user)
         audit.record(audit.AuditKind.MFA_DISABLED, actor=current_user)
+        sessions.renew(current_user._get_current_object())  # keep this session only
         db.session.commit()
-        login_user(current_user._get_current_object())  # keep this session only
         flash(_("Đã tắt xác thực hai lớp."), "success")
         return redirect(url_for("auth.profile"))
     return _setup_page(off_form=form)
@@ -454,9 +494,9 @@ def user_mfa_reset(user_id: int) -> Any:
     audit.record(
         audit.AuditKind.MFA_RESET, actor=current_user, username=user.username, detail="by admin"
     )
-    db.session.commit()
     if user.id == current_user.id:
-        login_user(user)  # an admin resetting their own factor keeps this session
+        sessions.renew(user)  # an admin resetting their own factor keeps this session
+    db.session.commit()
     flash(
         _(
             "Đã huỷ xác thực hai lớp của %(name)s; người dùng phải đăng nhập lại.",
@@ -584,6 +624,7 @@ def _update_user(user: User, form: UserForm, unit: Unit | None) -> None:
         raise ValidationError({"username": _("Tên đăng nhập này đã được dùng.")})
     if form.role.data == "unit" and unit is None:
         raise ValidationError({"unit_id": _("Người dùng của đơn vị phải thuộc một đơn vị.")})
+    operations.check_keeps_an_admin(user, role=form.role.data, active=bool(form.is_active.data))
     if user.role != form.role.data or user.unit_id != (unit.id if unit else None):
         user.session_version += 1  # rights changed: sessions must log in again
     user.username = username

@@ -6,9 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
 
-from tracker.core.forms import DateInput, Select, max_length, optional, required
+from tracker.core.forms import DateInput, Line, Select, max_length, optional, required
 
 DAY_KINDS = {
     "off": _l("Ngày nghỉ (nghỉ bù, nghỉ hoán đổi)"),
@@ -19,7 +18,7 @@ DAY_KINDS = {
 class CalendarDayForm(FlaskForm):
     day = DateInput(_l("Ngày"), validators=[required()])
     kind = Select(_l("Loại ngày"))
-    note = StringField(_l("Ghi chú"), validators=[optional(), max_length(200)])
+    note = Line(_l("Ghi chú"), validators=[optional(), max_length(200)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from tracker.calendar.models import CalendarDay
 from tracker.core.errors import ValidationError
+from tracker.core.limits import date_in_range, date_range_message
 from tracker.core.workdays import WorkingCalendar
 from tracker.extensions import db
 
@@ -37,6 +38,8 @@ def set_day(day: date, *, is_working: bool, note: str = "") -> CalendarDay:
     note = (note or "").strip()
     if len(note) > 200:
         raise ValidationError({"note": _("Ghi chú tối đa 200 ký tự.")})
+    if not date_in_range(day):
+        raise ValidationError({"day": date_range_message()})
     # Declaring what the usual calendar already says would only hide mistakes.
     usual = WorkingCalendar()
     if is_working and usual.is_working_day(day):

@@ -11,10 +11,48 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.core.limits import (
+    control_message,
+    date_in_range,
+    date_range_message,
+    has_control,
+    is_blank,
+)
+
+
+class _Required(DataRequired):
+    """DataRequired that also takes text made only of invisible characters (zero-width
+    spaces, direction marks) for empty."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and is_blank(field.data):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+        super().__call__(form, field)
+
 
 def required() -> DataRequired:
     """A required field, with the message in the user's language."""
-    return DataRequired(message=_l("Vui lòng điền mục này."))
+    return _Required(message=_l("Vui lòng điền mục này."))
+
+
+def single_line() -> Any:
+    """A validator refusing control characters (CR, LF, TAB ...), line separators and invisible
+    formatting characters: one-line values end up in mail headers, file names and lists."""
+
+    def check(form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and has_control(field.data):
+            raise StopValidation(control_message())
+
+    return check
+
+
+class Line(StringField):
+    """A one-line text field: control characters, line breaks and invisible formatting
+    characters are refused with a message, before any other check."""
+
+    def pre_validate(self, form: Any) -> None:
+        single_line()(form, self)
 
 
 def max_length(n: int) -> Length:
@@ -62,9 +100,15 @@ class DateInput(StringField):
         self.raw_text = valuelist[0] if valuelist else ""
         self.data = None
         try:
-            self.data = parse_date(self.raw_text)
+            day = parse_date(self.raw_text)
         except ValueError:
             self.process_errors.append(str(_l("Ngày không hợp lệ, hãy nhập theo dạng dd/mm/yyyy.")))
+            return
+        if not date_in_range(day):
+            # Kept as typed, refused with the range: a year 9999 is a slip, not a deadline.
+            self.process_errors.append(date_range_message())
+            return
+        self.data = day
 
     def pre_validate(self, form: Any) -> None:
         if self.process_errors:

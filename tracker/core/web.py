@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,28 +16,26 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
+from tracker.core.limits import is_control
 from tracker.core.permissions import can_administer, can_manage_meetings
 from tracker.core.time import request_today, to_local
 from tracker.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The highest page number a list accepts (50 rows a page: fifty million rows).
+MAX_PAGE = 1_000_000
+
 
 @login_manager.user_loader
 def load_user(user_id: str) -> Any:
-    """The user of a session, if the session is still valid (see `User.session_version`)."""
-    from tracker.auth.models import User
+    """The user of a session or remember cookie, if its login is still live on the server
+    (tracker/auth/sessions.py)."""
+    from tracker.auth import sessions
 
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-    except (ValueError, TypeError):
-        return None
-    if user is None or str(user.session_version) != raw_version or not user.is_active:
-        return None
-    return user
+    return sessions.load(user_id)
 
 
 def manager_required(view: F) -> F:
@@ -133,6 +132,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    # The remember cookie opens a login as the session cookie does: the same flags, whatever
+    # the deployment chose for the session cookie (Secure behind HTTPS).
+    for flag in ("SECURE", "HTTPONLY", "SAMESITE"):
+        app.config[f"REMEMBER_COOKIE_{flag}"] = app.config.get(f"SESSION_COOKIE_{flag}")
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(
+        days=int(app.config.get("TRACKER_REMEMBER_DAYS", 30))
+    )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -142,13 +148,41 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        # A 405 names the methods that would have been answered (RFC 9110, 15.5.6).
+        headers = (
+            {"Allow": ", ".join(sorted(error.valid_methods))}
+            if isinstance(error, MethodNotAllowed) and error.valid_methods
+            else {}
+        )
         if request.path.startswith("/api/"):
             from flask import jsonify
 
-            return jsonify(error=error.name, message=error.description), error.code
+            return jsonify(error=error.name, message=error.description), error.code, headers
         if error.code == 413:
             return _error_page(413, _("Tệp hoặc nội dung gửi lên vượt quá giới hạn cho phép."))
-        return _error_page(error.code or 500)
+        if error.code == 400 and getattr(error, "tracker_message", None):
+            return _error_page(400, error.tracker_message)  # type: ignore[attr-defined]
+        return (*_error_page(error.code or 500), headers)
+
+    @app.before_request
+    def page_number_in_range() -> None:
+        # ?page=99999999999999999999 overflowed the database's integers (a 500 on every list):
+        # past MAX_PAGE the request is refused. A page below 1 or not a number still shows the
+        # first page, as the lists always did.
+        raw = request.args.get("page")
+        if raw is None or request.path.startswith("/api/"):
+            return  # the API checks its own parameters, with field errors
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            return
+        if number > MAX_PAGE:
+            error = BadRequest()
+            error.tracker_message = _(  # type: ignore[attr-defined]
+                "Số trang không hợp lệ: hãy dùng một số từ 1 đến %(max)s.",
+                max=format_number(MAX_PAGE),
+            )
+            raise error
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)
@@ -253,9 +287,32 @@ def apply_errors(form: Any, errors: dict[str, str]) -> None:
             flash(message, "error")
 
 
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None.
+
+    Browsers drop tabs and line breaks from addresses and read a backslash as a slash, so a
+    slash, a tab and "/evil.example" lead to another site as "//evil.example" does: any
+    control character, whitespace or backslash refuses the target, and what remains must
+    parse (urllib) without a scheme or host and start with a single slash."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ch.isspace() or is_control(ch) for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    # urlsplit reads "///evil.example" as the path "/evil.example"; browsers as the host.
+    if target.startswith("//") or parts.path.startswith("//"):
+        return None
+    return target
+
+
 def back_or(default_endpoint: str, **values: Any) -> Any:
     """Redirect to a safe same-site `next` parameter, else to `default_endpoint`."""
-    target = request.args.get("next") or request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    target = safe_next(request.args.get("next") or request.form.get("next"))
+    if target:
         return redirect(target)
     return redirect(url_for(default_endpoint, **values))

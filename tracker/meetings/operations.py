@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.models import Role, User
 from tracker.core.errors import ValidationError
+from tracker.core.limits import date_in_range, date_range_message, is_blank
 from tracker.core.text import normalize
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
@@ -45,10 +46,14 @@ def save_meeting(
     """Create (meeting=None) or update a meeting and its notice."""
     title = normalize(title)
     errors: dict[str, str] = {}
-    if not title:
+    if is_blank(title):
         errors["title"] = _("Vui lòng nhập tên cuộc họp.")
     if held_on is None:
         errors["held_on"] = _("Vui lòng nhập ngày họp.")
+    elif not date_in_range(held_on):
+        errors["held_on"] = date_range_message()
+    if not date_in_range(notice_issued_on):
+        errors["notice_issued_on"] = date_range_message()
     if notice_issued_on and held_on and notice_issued_on < held_on:
         errors["notice_issued_on"] = _("Ngày ban hành thông báo không thể trước ngày họp.")
     if len(notice_text) > MAX_NOTICE_CHARS:

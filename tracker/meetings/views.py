@@ -45,9 +45,12 @@ def meeting_list() -> Any:
                 sa.or_(
                     sa.func.lower(Meeting.title).contains(q.lower(), autoescape=True),
                     Meeting.notice_number.icontains(word, autoescape=True),
+                    # Only tasks the user may see: a match in another unit's task would tell
+                    # them the meeting holds it.
                     Meeting.id.in_(
                         sa.select(Task.meeting_id).where(
-                            Task.content_folded.contains(word, autoescape=True)
+                            Task.content_folded.contains(word, autoescape=True),
+                            visible_tasks_clause(current_user),
                         )
                     ),
                 )

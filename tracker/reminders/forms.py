@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField
+from wtforms import BooleanField, RadioField
 from wtforms.validators import URL, InputRequired
 
-from tracker.core.forms import Select, WholeNumber, max_length, optional, required
+from tracker.core.forms import Line, Select, WholeNumber, max_length, optional, required
 from tracker.reminders.models import EventMode
 
 
@@ -31,7 +31,7 @@ class SettingsForm(FlaskForm):
     extension_reminders = BooleanField(
         _l("Nhắc lãnh đạo về đề nghị gia hạn chờ quyết định vào sáng ngày làm việc kế tiếp")
     )
-    digest_time = StringField(
+    digest_time = Line(
         _l("Giờ gửi thư tổng hợp hằng ngày (HH:MM)"), validators=[required(), max_length(5)]
     )
     max_attempts = WholeNumber(_l("Số lần gửi thử tối đa"), validators=[_given()])
@@ -42,7 +42,7 @@ class SettingsForm(FlaskForm):
 
 class WebhookForm(FlaskForm):
     unit_id = Select(_l("Đơn vị"), coerce=int)
-    url = StringField(
+    url = Line(
         _l("Địa chỉ nhận (URL)"),
         validators=[
             required(),
@@ -50,9 +50,7 @@ class WebhookForm(FlaskForm):
             URL(require_tld=False, message=_l("Địa chỉ URL không hợp lệ.")),
         ],
     )
-    secret = StringField(
-        _l("Khoá ký (để trống để tạo tự động)"), validators=[optional(), max_length(128)]
-    )
+    secret = Line(_l("Khoá ký (để trống để tạo tự động)"), validators=[optional(), max_length(128)])
     is_active = BooleanField(_l("Đang sử dụng"), default=True)
 
 

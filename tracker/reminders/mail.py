@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.generator import BytesGenerator
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import Policy
@@ -35,6 +36,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.auth.models import User
+from tracker.core.limits import strip_controls
 from tracker.core.time import now_utc
 from tracker.reminders.models import Audience, ReminderKind
 from tracker.tasks.models import Task
@@ -520,9 +522,14 @@ def _unstructured(name: str, value: str) -> str:
 
 
 def _address(name: str, display_name: str, address: str) -> str:
-    """An address header value, encoded and folded."""
+    """An address header value, encoded and folded, built from email.headerregistry.Address:
+    the name loses any control character first (a full name holding CR LF must not start a
+    header of its own, "Bcc:" say), the address must be a bare addr-spec (Address refuses
+    anything after it), and Address quotes the name where RFC 5322 needs it."""
+    mailbox = Address(display_name=strip_controls(display_name), addr_spec=address)
+    display_name, address = mailbox.display_name, mailbox.addr_spec
     if display_name.isascii():
-        return formataddr((display_name, address))  # quotes the name where needed
+        return str(mailbox)
     address.encode("ascii")  # as formataddr: no address beyond ASCII
     # One encoded word: the library's parser puts a space between adjacent encoded words in
     # an address (other readers do not), so a name is never cut in two.

@@ -889,8 +889,10 @@ def _webhook_payload(row: WebhookDelivery, task: Task) -> dict[str, Any]:
 
 
 def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
-    """POST due webhook reminders, claimed in small batches like e-mail."""
+    """POST due webhook reminders, claimed in small batches like e-mail. A delivery that fails,
+    however, is recorded on its row and the pass goes on with the next."""
     W = WebhookDelivery.__table__
+    allow_private = bool(current_app.config.get("TRACKER_WEBHOOK_ALLOW_PRIVATE"))
     while True:
         token = str(uuid.uuid4())
         pick = sa.select(W.c.id).where(*_due(W, clock.now)).order_by(W.c.id).limit(WEBHOOK_BATCH)
@@ -929,8 +931,9 @@ def send_webhooks(clock: Clock, rules: Rules, result: PassResult) -> None:
                         row.webhook.secret,
                         _webhook_payload(row, task),
                         delivery_id=f"{row.webhook_id}.{row.task_id}.{row.kind}.{row.day:%Y%m%d}",
+                        allow_private=allow_private,
                     )
-                except webhooks.WebhookError as error:
+                except Exception as error:  # recorded on the row; the pass goes on
                     log.warning("webhook %s failed: %s", row.webhook.url, error)
                     _fail(W, [W.c.id == row.id], str(error), clock, rules)
                     db.session.expire(row)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth.audit import AuditKind, record
 from tracker.auth.models import AuditEvent, User
+from tracker.core.limits import DATE_MAX
 from tracker.core.permissions import visible_tasks_clause
 from tracker.core.time import now_utc, to_local
 from tracker.extensions import db
@@ -231,6 +232,9 @@ def feed_tasks(user: User, today: date) -> Sequence[Task]:
             sa.or_(Task.lead_unit_id == user.unit_id, Task.id.in_(coordinated)),
             Task.deadline.is_not(None),
             Task.deadline >= today - timedelta(days=HISTORY_DAYS),
+            # A deadline past 2100 (31/12/9999, stored before dates were bounded) has no day
+            # after it to end an event on: left out rather than failing the whole feed.
+            Task.deadline <= DATE_MAX,
             Task.status != Status.CANCELLED.value,
         )
         .order_by(Task.deadline, Task.id)
@@ -267,6 +271,8 @@ def build_calendar(user: User, tasks: Sequence[Task], base_url: str, now: dateti
     calendar.add("x-published-ttl", "PT1H")
     for task in tasks:
         assert task.deadline is not None
+        if task.deadline > DATE_MAX:
+            continue  # see feed_tasks
         lead = task.lead_unit_id == user.unit_id
         link = f"{base}/tasks/{task.id}"
         lines = [

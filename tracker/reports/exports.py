@@ -38,7 +38,7 @@ FORMATS = ("xlsx", "docx", "csv")
 MIME_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Werkzeug adds "; charset=utf-8" to text types: named once
 }
 
 # The offices' layout. These are the words of the official forms, kept in Vietnamese whatever

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from tracker.auth.models import User
 from tracker.core.errors import ValidationError
+from tracker.core.limits import date_in_range, date_range_message
 from tracker.core.text import fold, normalize
 from tracker.meetings.models import Meeting
 from tracker.tasks.models import Task
@@ -182,11 +185,50 @@ def _units(text: str, cache: dict[str, Unit | None]) -> tuple[list[Unit], list[s
     return found, unknown
 
 
+def _refuse_dtd(data: bytes) -> None:
+    """Raise ImportFileError when any XML part of the workbook declares a DTD or entities.
+
+    Excel never writes one; a "billion laughs" entity bomb needs one. Each part is read by
+    defusedxml only up to its root element (a DTD must come before it), so this costs little
+    however large the sheets. openpyxl itself then reads through defusedxml too."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # load_workbook says the file is no workbook
+    with archive:
+        for member in archive.infolist():
+            if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with archive.open(member) as part:
+                    for _event, _element in DefusedET.iterparse(
+                        part, events=("start",), forbid_dtd=True
+                    ):
+                        break  # the root element: no DTD can follow
+            except DefusedXmlException as error:
+                raise ImportFileError(
+                    _(
+                        "Tệp chứa khai báo DTD hoặc thực thể XML (có thể là “bom XML”), điều mà "
+                        "Excel không bao giờ tạo ra; vì an toàn, hệ thống không đọc tệp này."
+                    )
+                ) from error
+            except (DefusedET.ParseError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+                continue  # a broken part: load_workbook says so, in its words
+
+
 def read_workbook(data: bytes, meeting: Meeting | None = None) -> list[ImportRow]:
     """Read a workbook in the export's layout (or a close variation) and check every row."""
+    _refuse_dtd(data)
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,  # defusedxml's refusals too
+        TypeError,
+        SyntaxError,  # xml.etree's ParseError
+    ) as error:
         raise ImportFileError(
             _("Tệp không phải là bảng tính Excel (.xlsx) hợp lệ hoặc đã bị hỏng.")
         ) from error
@@ -284,6 +326,15 @@ def _check_row(
                 text=item.deadline_text[:40],
             )
         )
+    if not date_in_range(item.deadline):
+        item.problems.append(
+            _(
+                "Thời hạn “%(text)s”: %(why)s",
+                text=item.deadline_text[:40],
+                why=date_range_message(),
+            )
+        )
+        item.deadline = None
     if (
         item.deadline is not None
         and meeting is not None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from urllib.parse import quote
 
 import filetype
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.auth.models import User
 from tracker.core.errors import ValidationError
+from tracker.core.limits import strip_controls
 from tracker.core.permissions import Action, require
 from tracker.core.time import now_utc
 from tracker.extensions import db
@@ -111,6 +114,11 @@ def _zip_bomb_file(path: Path) -> bool:
             return zip_is_bomb(archive)
     except (zipfile.BadZipFile, OSError):
         return False  # not a readable archive: detect_type refuses it
+
+
+def allowed_suffixes() -> str:
+    """The suffixes a file's name may end with, for messages: ".pdf, .doc, ..."."""
+    return ", ".join(_SUFFIX_FAMILIES)
 
 
 def _claimed_family_mismatch(name: str, content_type: str) -> str | None:
@@ -209,9 +217,11 @@ def detect_type(path: Path) -> str | None:
 
 
 def _clean_name(filename: str) -> str:
-    # Keep the user's name for the download (Vietnamese included) but never a path.
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ord(ch) >= 32 and ch != "\x7f")
+    # Keep the user's name for the download (Vietnamese included) but never a path, nor a
+    # control or bidirectional character: U+202E showed "…fdp.bat" as "…tab.pdf".
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = strip_controls(name).strip().strip(".")
     if len(name) > MAX_NAME_CHARS:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: MAX_NAME_CHARS - len(ext) - 1] + dot + ext) if dot else name[:MAX_NAME_CHARS]
@@ -275,14 +285,28 @@ def attach_files(
     require(actor, Action.CONTRIBUTE, task)
     limit = max_upload_bytes()
     saved: list[TaskAttachment] = []
+    task_used, user_used = stored_bytes(task=task), stored_bytes(user=actor)
+    batch_bytes = 0
     try:
         for upload in uploads:
             if not upload.filename:
                 continue  # an empty file input
+            name = _clean_name(upload.filename)
+            if Path(name).suffix.lower() not in _SUFFIX_FAMILIES:
+                # By name as well as by content: a PDF named .bat or .html is still refused.
+                raise ValidationError(
+                    {
+                        "files": _(
+                            "Tệp “%(name)s” không có đuôi được phép. Chỉ nhận các tệp có đuôi "
+                            "%(suffixes)s.",
+                            name=name,
+                            suffixes=allowed_suffixes(),
+                        )
+                    }
+                )
             stored_name = secrets.token_hex(16)
             size = _store(upload, stored_name, limit)
             path = upload_dir() / stored_name
-            name = _clean_name(upload.filename)
             if size and _zip_bomb_file(path):
                 path.unlink(missing_ok=True)
                 raise ValidationError(
@@ -321,6 +345,11 @@ def attach_files(
                         )
                     }
                 )
+            batch_bytes += size
+            quota_error = _over_quota(name, task_used + batch_bytes, user_used + batch_bytes)
+            if quota_error is not None:
+                path.unlink(missing_ok=True)
+                raise ValidationError({"files": quota_error})
             attachment = TaskAttachment(
                 task=task,
                 event=event,
@@ -338,6 +367,60 @@ def attach_files(
         raise
     db.session.flush()
     return saved
+
+
+def stored_bytes(*, task: Task | None = None, user: User | None = None) -> int:
+    """The bytes of the files kept for `task`, or uploaded by `user`."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(TaskAttachment.size), 0))
+    if task is not None:
+        query = query.where(TaskAttachment.task_id == task.id)
+    if user is not None:
+        query = query.where(TaskAttachment.uploaded_by_id == user.id)
+    return int(db.session.scalar(query) or 0)
+
+
+def _quota_bytes(name: str) -> int:
+    """A quota in bytes from its TRACKER_*_MB setting; 0 means none."""
+    return int(current_app.config.get(name, 0) or 0) * 1024 * 1024
+
+
+def _over_quota(name: str, task_bytes: int, user_bytes: int) -> str | None:
+    """The refusal when keeping this file would pass the task's or the uploader's quota."""
+    task_quota = _quota_bytes("TRACKER_TASK_UPLOAD_QUOTA_MB")
+    if task_quota and task_bytes > task_quota:
+        return _(
+            "Không nhận tệp “%(name)s”: các tệp đính kèm của nhiệm vụ này sẽ vượt quá "
+            "%(mb)d MB cho phép. Hãy xoá bớt hoặc nén tệp trước khi gửi.",
+            name=name,
+            mb=task_quota // (1024 * 1024),
+        )
+    user_quota = _quota_bytes("TRACKER_USER_UPLOAD_QUOTA_MB")
+    if user_quota and user_bytes > user_quota:
+        return _(
+            "Không nhận tệp “%(name)s”: tổng dung lượng tệp bạn đã gửi sẽ vượt quá %(mb)d MB "
+            "cho phép. Vui lòng liên hệ quản trị hệ thống.",
+            name=name,
+            mb=user_quota // (1024 * 1024),
+        )
+    return None
+
+
+def content_disposition(name: str) -> str:
+    """`Content-Disposition: attachment` with `name` made safe (RFC 6266): an ASCII fallback
+    (accents folded, anything else "_") in quotes, and the UTF-8 name percent-encoded in
+    filename* (RFC 5987), neither able to carry a quote, a control character or a path."""
+    name = _clean_name(name)
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = (
+        "".join(
+            ch if ch.isascii() and (ch.isalnum() or ch in " .-_()") else "_"
+            for ch in folded
+            if unicodedata.category(ch) != "Mn"
+        ).strip()
+        or "tep-dinh-kem"
+    )
+    encoded = quote(name, safe="")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
 
 
 def discard_files(attachments: Iterable[TaskAttachment]) -> None:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.models import User
 from tracker.core.errors import ValidationError
+from tracker.core.limits import date_in_range, date_range_message, is_blank
 from tracker.core.permissions import Action, require
 from tracker.core.time import now_utc
 from tracker.extensions import db
@@ -49,6 +50,8 @@ def request_extension(
         errors["status"] = _("Nhiệm vụ đã kết thúc, không thể xin gia hạn.")
     if new_deadline is None:
         errors["new_deadline"] = _("Vui lòng nhập thời hạn đề nghị.")
+    elif not date_in_range(new_deadline):
+        errors["new_deadline"] = date_range_message()
     elif task.deadline is not None and new_deadline <= task.deadline:
         errors["new_deadline"] = _(
             "Thời hạn đề nghị phải sau thời hạn hiện tại (%(day)s).",
@@ -56,7 +59,7 @@ def request_extension(
         )
     elif new_deadline < task.meeting.held_on:
         errors["new_deadline"] = _("Thời hạn không thể trước ngày họp.")
-    if not reason:
+    if is_blank(reason):
         errors["reason"] = _("Vui lòng nêu lý do xin gia hạn.")
     elif len(reason) > MAX_NOTE_CHARS:
         errors["reason"] = _("Lý do quá dài.")
@@ -109,7 +112,9 @@ def decide_extension(
         # A closed task's timeliness is settled; moving its deadline now would rewrite it.
         errors["status"] = _("Nhiệm vụ đã kết thúc, không thể gia hạn; chỉ có thể không đồng ý.")
     new_deadline = (deadline or request.requested_deadline) if approve else None
-    if new_deadline is not None and new_deadline < task.meeting.held_on:
+    if not date_in_range(new_deadline):
+        errors["deadline"] = date_range_message()
+    elif new_deadline is not None and new_deadline < task.meeting.held_on:
         errors["deadline"] = _("Thời hạn không thể trước ngày họp.")
     elif new_deadline is not None and task.deadline is not None and new_deadline <= task.deadline:
         errors["deadline"] = _(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from tracker.auth.models import User
 from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.limits import date_in_range, date_range_message, is_blank
 from tracker.core.permissions import Action, require, visible_tasks_clause
 from tracker.core.text import normalize
 from tracker.core.time import local_zone, now_utc
@@ -131,7 +132,7 @@ def _check_task_fields(
     deadline: date | None,
 ) -> None:
     errors: dict[str, str] = {}
-    if not content:
+    if is_blank(content):
         errors["content"] = _("Vui lòng nhập nội dung nhiệm vụ.")
     elif len(content) > MAX_CONTENT_CHARS:
         errors["content"] = _(
@@ -146,7 +147,11 @@ def _check_task_fields(
         )
     if responsible is not None and (lead_unit is None or responsible.unit_id != lead_unit.id):
         errors["responsible"] = _("Người phụ trách phải thuộc đơn vị chủ trì.")
-    if deadline is not None and meeting.held_on and deadline < meeting.held_on:
+    if not date_in_range(deadline):
+        # Also what the notice reader and the Excel import propose: 31/12/9999 broke every
+        # calendar feed holding it.
+        errors["deadline"] = date_range_message()
+    elif deadline is not None and meeting.held_on and deadline < meeting.held_on:
         errors["deadline"] = _(
             "Thời hạn không thể trước ngày họp (%(day)s).", day=f"{meeting.held_on:%d/%m/%Y}"
         )
@@ -299,7 +304,7 @@ def post_progress(
     _check_version(task, seen_version)
     note = (note or "").strip()
     errors: dict[str, str] = {}
-    if not note:
+    if is_blank(note):
         errors["note"] = _("Vui lòng nhập nội dung báo cáo tiến độ.")
     elif len(note) > MAX_NOTE_CHARS:
         errors["note"] = _("Nội dung quá dài (tối đa %(n)s ký tự).", n=f"{MAX_NOTE_CHARS:,}")
@@ -389,7 +394,7 @@ def change_status(
                 )
             }
         )
-    if transition.needs_reason and not reason:
+    if transition.needs_reason and is_blank(reason):
         raise ValidationError({"reason": _("Vui lòng nêu lý do.")})
     if len(reason) > MAX_NOTE_CHARS:
         raise ValidationError({"reason": _("Lý do quá dài.")})
@@ -416,7 +421,7 @@ def add_comment(
     the status."""
     require(actor, Action.CONTRIBUTE, task)
     note = (note or "").strip()
-    if not note:
+    if is_blank(note):
         raise ValidationError({"note": _("Vui lòng nhập nội dung ý kiến.")})
     if len(note) > MAX_NOTE_CHARS:
         raise ValidationError(

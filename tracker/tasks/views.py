@@ -451,6 +451,7 @@ def task_edit(task_id: int) -> Any:
         form.version.data = str(task.version)
     # The rule of a series is set when it is created (and can be stopped); not edited here.
     form.repeat.data = ""
+    status = 200
     if form.validate_on_submit():
         try:
             values = _form_values(form)
@@ -471,17 +472,21 @@ def task_edit(task_id: int) -> Any:
             db.session.rollback()
             _flash_stale(stale)
             form.version.data = str(stale.current_version)
+            status = 409
         else:
             flash(_("Đã cập nhật nhiệm vụ."), "success")
             return redirect(url_for("tasks.task_detail", task_id=task.id))
-    return render_template(
+    page = render_template(
         "tasks/form.html", form=form, meeting=task.meeting, task=task, repeat_labels=REPEAT_LABELS
     )
+    return page, status
 
 
-def _version(raw: str | None) -> int | None:
+def _version(raw: str | None) -> int:
+    # Every form of these pages carries the version it was drawn from: one without (emptied,
+    # or a page from before) cannot show it was, and is stale as the API's is (409).
     try:
-        return int(raw) if raw else None
+        return int(raw) if raw and raw.strip() else -1
     except ValueError:
         return -1  # a tampered version is stale by definition
 
@@ -627,6 +632,7 @@ def _act_on_task(
     """The shape of every form posted from the task page: validate, run the operation and
     commit (`_apply`), then go back to the task; on bad input or a stale version, show the task
     page again with the form as typed (422)."""
+    status = 422
     if form.validate_on_submit():
         try:
             _apply(task, operation)
@@ -638,11 +644,20 @@ def _act_on_task(
             _flash_stale(stale)
             if hasattr(form, "version"):
                 form.version.data = str(stale.current_version)
+            status = 409
+        except NotVisible:
+            db.session.rollback()
+            abort(404)
+        except PermissionDenied:
+            # An action of another role posted to this form (a chair "submitting"): refused,
+            # not a server error.
+            db.session.rollback()
+            abort(403)
         else:
             flash(done, "success")
             return redirect(url_for("tasks.task_detail", task_id=task.id))
     db.session.refresh(task)
-    return _render_detail(task, **{form_name: form}), 422
+    return _render_detail(task, **{form_name: form}), status
 
 
 @bp.route("/tasks/<int:task_id>/progress", methods=["POST"])
@@ -775,14 +790,10 @@ def attachment_download(attachment_id: int) -> Any:
     path = files.stored_path(attachment)
     if not path.is_file():
         abort(404)
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
-    )
-    # Never rendered by the browser as a page, whatever its bytes look like.
+    response = send_file(path, mimetype=attachment.content_type, max_age=0)
+    # Never rendered by the browser as a page, whatever its bytes look like, and saved under a
+    # name cleaned again (names kept from before may hold bidirectional characters).
+    response.headers["Content-Disposition"] = files.content_disposition(attachment.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, TextAreaField
 
-from tracker.core.forms import Select, max_length, optional, required
+from tracker.core.forms import Line, Select, max_length, optional, required
 from tracker.units.models import UnitKind
 
 KIND_LABELS = {
@@ -18,8 +18,8 @@ KIND_LABELS = {
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Tên đơn vị"), validators=[required(), max_length(200)])
-    short_name = StringField(_l("Tên viết tắt"), validators=[optional(), max_length(60)])
+    name = Line(_l("Tên đơn vị"), validators=[required(), max_length(200)])
+    short_name = Line(_l("Tên viết tắt"), validators=[optional(), max_length(60)])
     kind = Select(_l("Loại"), choices=list(KIND_LABELS.items()))
     parent_id = Select(_l("Đơn vị cấp trên"), coerce=int, validators=[optional()])
     aliases = TextAreaField(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from tracker.auth.models import User
@@ -20,7 +19,7 @@ from tracker.reminders.models import (
     TaskMute,
     UnitWebhook,
 )
-from tracker.reminders.webhooks import new_secret
+from tracker.reminders.webhooks import new_secret, url_problem
 from tracker.tasks.models import Task
 from tracker.units.models import Unit
 
@@ -107,6 +106,19 @@ def mark_read(user: User, delivery_ids: list[int] | None = None) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _webhook_url_messages() -> dict[str, str]:
+    return {
+        "scheme": _("Địa chỉ phải bắt đầu bằng http:// hoặc https://."),
+        "spaces": _("Địa chỉ không được chứa dấu cách hay ký tự điều khiển."),
+        "host": _("Địa chỉ thiếu tên máy chủ hoặc tên máy chủ không hợp lệ."),
+        "port": _("Cổng (port) trong địa chỉ không hợp lệ."),
+        "private": _(
+            "Không nhận địa chỉ nội bộ (localhost, mạng riêng, link-local). Nếu máy nhận thật "
+            "sự nằm trong mạng nội bộ, quản trị hệ thống đặt TRACKER_WEBHOOK_ALLOW_PRIVATE=1."
+        ),
+    }
+
+
 def save_webhook(
     webhook: UnitWebhook | None, *, unit: Unit | None, url: str, secret: str, is_active: bool
 ) -> UnitWebhook:
@@ -115,8 +127,11 @@ def save_webhook(
     errors: dict[str, str] = {}
     if unit is None:
         errors["unit_id"] = _("Vui lòng chọn đơn vị.")
-    if urlsplit(url).scheme not in ("http", "https"):
-        errors["url"] = _("Địa chỉ phải bắt đầu bằng http:// hoặc https://.")
+    problem = url_problem(
+        url, allow_private=bool(current_app.config.get("TRACKER_WEBHOOK_ALLOW_PRIVATE"))
+    )
+    if problem is not None:
+        errors["url"] = _webhook_url_messages()[problem]
     if unit is not None:
         other = db.session.scalar(sa.select(UnitWebhook).where(UnitWebhook.unit_id == unit.id))
         if other is not None and other is not webhook:
