@@ -2,7 +2,7 @@
 logout, a password change or the login's lifetime ends (issue 19, item 1)
 
 Revision ID: 5ec0a1b2c3d4
-Revises: d8f2b6c0e4a7
+Revises: review_0001
 Create Date: 2026-12-04 14:00:00
 
 Sessions opened before this revision carried no key: they end, and everyone logs in again once.
@@ -14,7 +14,7 @@ from alembic import op
 import tracker.core.time
 
 revision = "5ec0a1b2c3d4"
-down_revision = "d8f2b6c0e4a7"
+down_revision = "review_0001"
 branch_labels = None
 depends_on = None
 
