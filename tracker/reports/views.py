@@ -133,7 +133,7 @@ def dashboard() -> Any:
     return render_template(
         "reports/dashboard.html",
         scope=scope,
-        unit_lines=_unit_lines(rows, _task_list_args(scope)),
+        unit_lines=_unit_lines(rows, _task_list_args(scope), by_class=not scope.looks_back),
         total=summary.total,
         sort=sort,
         descending=descending,
@@ -288,9 +288,11 @@ def _rate(value: float | None) -> str:
 
 
 def _unit_lines(
-    rows: Sequence[operations.UnitRow], task_args: dict[str, dict[str, Any]]
+    rows: Sequence[operations.UnitRow], task_args: dict[str, dict[str, Any]], by_class: bool
 ) -> list[UnitLine]:
-    """The unit table: each unit's figures, its name and counts linking to the task list."""
+    """The unit table: each unit's figures, its name and counts linking to the task list
+    (the class counts only with `by_class`: the list shows today's classes, which are the
+    report's only while its period runs)."""
     # The list's address is built once: url_for for each of hundreds of cells was a fifth of
     # the page's time.
     list_path = url_for("tasks.overview")
@@ -302,7 +304,7 @@ def _unit_lines(
         classes = []
         for kind in operations.REPORT_CLASSES:
             count = getattr(row, kind)
-            href = f"{unit_link}timeliness={kind}&{due_args}" if count else ""
+            href = f"{unit_link}timeliness={kind}&{due_args}" if count and by_class else ""
             classes.append((kind, href, format_number(count)))
         lines.append(
             UnitLine(
