@@ -32,7 +32,7 @@ from tracker.meetings.models import Meeting
 from tracker.reports import asof
 from tracker.reports.asof import Rewound, Snapshot
 from tracker.reports.models import TaskTally
-from tracker.reports.periods import Period
+from tracker.reports.periods import Period, quarter_of
 from tracker.reports.replica import report_session
 from tracker.tasks.models import Status, Task, Timeliness
 from tracker.units.models import Unit
@@ -197,6 +197,36 @@ def make_scope(
     )
 
 
+def period_with_tasks(today: date, viewer: User | None) -> Period:
+    """The period a report opens on when none is asked for: this quarter if it has tasks
+    (of the viewer's unit, for a unit member), else the latest quarter before it that has
+    some, else the first after it; this quarter when there are none at all."""
+    current = quarter_of(today)
+    conditions: list[sa.ColumnElement[bool]] = [
+        Task.status.not_in(_COUNTED),
+        Task.deadline.is_not(None),
+    ]
+    if viewer is not None and not viewer.sees_all_tasks:
+        conditions.append(Task.lead_unit_id == viewer.unit_id)
+    # ORDER BY ... LIMIT 1 rather than max(): both databases then stop at the first task
+    # found along the deadline index.
+    latest = db.session.scalar(
+        sa.select(Task.deadline)
+        .where(*conditions, Task.deadline <= current.end)
+        .order_by(Task.deadline.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        return current if latest >= current.start else quarter_of(latest)
+    first = db.session.scalar(
+        sa.select(Task.deadline)
+        .where(*conditions, Task.deadline > current.end)
+        .order_by(Task.deadline)
+        .limit(1)
+    )
+    return quarter_of(first) if first is not None else current
+
+
 def _common_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
     """Visibility, unit and meeting filters, counted statuses; no period."""
     conditions: list[sa.ColumnElement[bool]] = [Task.status.not_in(_COUNTED)]
@@ -250,6 +280,7 @@ class UnitRow:
     open_on_time: int = 0
     open_overdue: int = 0
     extended: int = 0  # already due, deadline extended at least once
+    short_name: str = ""  # for the narrow chart
 
     @property
     def not_yet_due(self) -> int:
@@ -405,13 +436,16 @@ def unit_summary(scope: ReportScope) -> Summary:
             counts.c.due,
             *(counts.c[c] for c in REPORT_CLASSES),
             counts.c.extended,
+            Unit.short_name,
         )
         .join(Unit, Unit.id == counts.c.unit_id)
         .order_by(Unit.name_folded)
     )
     summary = Summary()
-    for unit_id, name, *counts in report_session().execute(query):
-        summary.rows.append(UnitRow(unit_id, name, *(int(c) for c in counts)))
+    for unit_id, name, *counts, short_name in report_session().execute(query):
+        summary.rows.append(
+            UnitRow(unit_id, name, *(int(c) for c in counts), short_name=short_name or "")
+        )
     rewound = scope.rewound()
     if rewound:
         summary.rows = _rewind_rows(summary.rows, rewound.values(), scope)
@@ -450,11 +484,15 @@ def _rewind_rows(
         _count_state(row, task.then, scope, 1)
     unnamed = [unit_id for unit_id, row in by_unit.items() if not row.unit_name and row.assigned]
     if unnamed:
-        names = dict(
-            db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(unnamed))).all()
-        )
+        names = {
+            unit_id: (name, short_name)
+            for unit_id, name, short_name in db.session.execute(
+                sa.select(Unit.id, Unit.name, Unit.short_name).where(Unit.id.in_(unnamed))
+            )
+        }
         for unit_id in unnamed:
-            by_unit[unit_id].unit_name = names.get(unit_id, "")
+            name, short_name = names.get(unit_id, ("", ""))
+            by_unit[unit_id].unit_name, by_unit[unit_id].short_name = name, short_name or ""
     from tracker.core.text import fold
 
     # A unit whose only tasks of the period left it since the report date has no row.
