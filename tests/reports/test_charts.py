@@ -170,7 +170,7 @@ def test_narrow_charts_use_short_names_and_months_down(app, sample) -> None:
         months = charts.class_chart(series, narrow=True)
     assert ">Nội vụ<" in narrow and ">Phòng Nội vụ<" not in narrow
     assert ">Phòng Nội vụ<" in wide
-    assert 'viewBox="0 0 320 ' in narrow and 'viewBox="0 0 760 ' in wide
+    assert 'viewBox="0 0 320 ' in narrow and 'viewBox="0 0 600 ' in wide
     # Lying down, April is drawn above May.
     y = {
         label: float(top)

@@ -77,7 +77,7 @@ def _short(name: str, limit: int = 34) -> str:
 # Two sizes of each chart: a wide one for screens and print, and a narrow one that a phone
 # shows near its own size, so that the labels (the same pixel sizes in both) stay readable.
 # The page shows one or the other (static/reports.css).
-WIDE = 760
+WIDE = 600
 NARROW = 320
 
 
@@ -163,8 +163,17 @@ def _on_time(rated: tuple[tuple[str, float], ...], narrow: bool) -> pygal.graph.
     # HorizontalBar draws the first label at the bottom; reverse so the list reads top-down.
     rated = tuple(reversed(rated))
     chart.x_labels = [_short(name, 16 if narrow else 34) for name, _rate in rated]
-    chart.add(_("Tỷ lệ đúng hạn"), [rate for _name, rate in rated])
+    # A 0 % bar has no length: its printed value would sit on the unit's name (the axis and
+    # the table say 0 %).
+    chart.add(
+        _("Tỷ lệ đúng hạn"),
+        [{"value": rate, "formatter": _blank} if rate == 0 else rate for _name, rate in rated],
+    )
     return chart
+
+
+def _blank(_value: float) -> str:
+    return ""
 
 
 def _series_key(
