@@ -65,11 +65,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
 
+    from tracker import demo
     from tracker.core import database, i18n, web
 
     database.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    demo.init_app(app)
 
     import importlib
 

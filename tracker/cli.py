@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import click
@@ -25,9 +26,15 @@ def main() -> None:
 
 @main.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when data exists.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Place the story in the weeks before this day (YYYY-MM-DD) instead of today's.",
+)
 @with_appcontext
-def demo_command(if_empty: bool) -> None:
-    """Load demo data (Vân Hồ district, spring 2017) into an empty database."""
+def demo_command(if_empty: bool, today: datetime | None) -> None:
+    """Load demo data into an empty database: Vân Hồ district's meetings of spring 2017,
+    re-dated to happen in the weeks before today (or --today)."""
     from tracker.demo import DEMO_PASSWORD, database_is_empty, load_demo
     from tracker.extensions import db
 
@@ -44,7 +51,7 @@ def demo_command(if_empty: bool) -> None:
         raise click.ClickException(
             "The database already holds data; the demo is loaded only into an empty database."
         )
-    logins = load_demo()
+    logins = load_demo(today.date() if today else None)
     db.session.commit()
     click.echo(f"Demo data loaded. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, unit in logins:

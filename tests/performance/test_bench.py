@@ -10,7 +10,15 @@ from flask.testing import FlaskCliRunner
 
 from tracker.performance.commands import _get, _login
 
-KEYS = {"task_list", "api_list", "dashboard", "search", "reminder_pass", "export_quarter"}
+KEYS = {
+    "task_list",
+    "api_list",
+    "dashboard",
+    "dashboard_past",
+    "search",
+    "reminder_pass",
+    "export_quarter",
+}
 FIELDS = {"p50_ms", "p95_ms", "queries", "floor_ms", "ratio"}
 
 

@@ -204,3 +204,42 @@ def test_kept_filter_options_follow_the_request_and_the_data(login, data) -> Non
     # A unit member has no filters to choose from.
     html = login(data.a_user).get("/reports/?period=2017-Q2").get_data(as_text=True)
     assert '<select id="unit"' not in html and '<select id="meeting"' not in html
+
+
+def test_the_dashboard_opens_on_a_period_with_tasks(app, login, data) -> None:
+    from datetime import UTC, datetime
+
+    client = login(data.office)
+    # Today (10/04/2017) the quarter has tasks: it opens on it.
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "<strong>Quý II năm 2017</strong>" in html
+    # In 2019, with nothing since July 2017, it opens on Q3/2017 (task 16's deadline).
+    app.config["TRACKER_FIXED_NOW"] = datetime(2019, 2, 1, 2, 0, tzinfo=UTC)
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "<strong>Quý III năm 2017</strong>" in html
+    assert '<option value="Q3" selected>' in html and '<option value="2017" selected>' in html
+    # In 2016, before any task, on the first quarter that has some.
+    app.config["TRACKER_FIXED_NOW"] = datetime(2016, 5, 1, 2, 0, tzinfo=UTC)
+    assert "<strong>Quý I năm 2017</strong>" in client.get("/reports/").get_data(as_text=True)
+    # A unit member: its own unit's tasks (unit B's latest deadline is 15/05/2017).
+    app.config["TRACKER_FIXED_NOW"] = datetime(2017, 9, 1, 2, 0, tzinfo=UTC)
+    html = login(data.b_user).get("/reports/").get_data(as_text=True)
+    assert "<strong>Quý II năm 2017</strong>" in html
+
+
+def test_the_period_picker_and_its_neighbours(login, data) -> None:
+    client = login(data.office)
+    html = client.get("/reports/?part=M4&year=2017").get_data(as_text=True)
+    assert "<strong>Tháng 4 năm 2017</strong>" in html
+    assert '<option value="M4" selected>' in html
+    assert 'rel="prev" href="/reports/?period=2017-03"' in html
+    assert 'rel="next" href="/reports/?period=2017-05"' in html
+    html = client.get(f"/reports/?part=H1&year=2017&unit={data.a.id}").get_data(as_text=True)
+    assert "<strong>6 tháng đầu năm 2017</strong>" in html
+    assert f'rel="next" href="/reports/?period=2017-H2&amp;unit={data.a.id}"' in html
+    html = client.get("/reports/?part=range&year=2017&from=2017-04-01&to=2017-04-15").get_data(
+        as_text=True
+    )
+    assert "Từ 01/04/2017 đến 15/04/2017" in html and 'rel="next"' not in html
+    assert client.get("/reports/?part=Q9&year=2017").status_code == 400
+    assert client.get("/reports/?part=Q1&year=abcd").status_code == 400

@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from tracker.reports.periods import PeriodError, date_range, parse_period, relative_period
+from tracker.reports.periods import (
+    PeriodError,
+    date_range,
+    neighbour,
+    parse_period,
+    part_of,
+    period_from_parts,
+    relative_period,
+)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +71,36 @@ def test_ranges_and_relative_periods() -> None:
     assert relative_period("year", today).code == "2017"
     assert parse_period("2017-Q2").as_of(date(2017, 4, 10)) == date(2017, 4, 10)
     assert parse_period("2017-Q1").as_of(date(2017, 4, 10)) == date(2017, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("part", "year", "code"),
+    [
+        ("Q2", "2017", "2017-Q2"),
+        ("H2", 2016, "2016-H2"),
+        ("Y", "2018", "2018"),
+        ("M6", "2017", "2017-06"),
+    ],
+)
+def test_the_pickers_parts(part: str, year: object, code: str) -> None:
+    period = period_from_parts(part, year, None, None)  # type: ignore[arg-type]
+    assert period.code == code
+    assert part_of(period) == part
+
+
+def test_the_picker_refuses_what_cannot_be() -> None:
+    for part, year in (("Q5", "2017"), ("Q2", "20x7"), ("M13", "2017"), ("W1", "2017"), ("Q1", "")):
+        with pytest.raises(PeriodError):
+            period_from_parts(part, year, None, None)
+    assert period_from_parts("range", "", "2017-04-01", "2017-04-30").code == ""
+    assert part_of(date_range("2017-04-01", "2017-04-30")) == "range"
+
+
+def test_previous_and_next_periods() -> None:
+    assert neighbour(parse_period("2017-Q1"), -1).code == "2016-Q4"  # type: ignore[union-attr]
+    assert neighbour(parse_period("2017-Q4"), 1).code == "2018-Q1"  # type: ignore[union-attr]
+    assert neighbour(parse_period("2017-01"), -1).code == "2016-12"  # type: ignore[union-attr]
+    assert neighbour(parse_period("2017-H2"), 1).code == "2018-H1"  # type: ignore[union-attr]
+    assert neighbour(parse_period("2017"), 1).code == "2018"  # type: ignore[union-attr]
+    assert neighbour(date_range("2017-04-01", "2017-04-30"), 1) is None
+    assert neighbour(parse_period("9999"), 1) is None

@@ -166,7 +166,9 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                     "as_of": {
                         "type": "string",
                         "format": "date",
-                        "description": "The report date: the period's end, or today if sooner.",
+                        "description": "The report date: the period's end, or today if "
+                        "sooner. Every task counts as it stood on it (a task completed later "
+                        "counts as open, with the deadline it had then).",
                     },
                 },
             },

@@ -28,7 +28,6 @@ from tracker.reports.operations import (
     ReportScope,
     UnitRow,
     days_overdue,
-    report_class,
 )
 from tracker.tasks.models import Status, Task
 
@@ -134,9 +133,12 @@ def meeting_text(task: Task) -> str:
 
 
 def status_text(task: Task, scope: ReportScope) -> str:
-    """The task's class in the report's words, with the work status where it says more."""
-    kind = report_class(task, scope)
-    text = str(CLASS_LABELS[kind]) if kind in CLASS_LABELS else ""
+    """The task's class on the report date in the report's words, with the work status where
+    it says more (only when that status is today's as well as the report date's)."""
+    state = scope.state(task)
+    text = str(CLASS_LABELS[state.kind]) if state.kind in CLASS_LABELS else ""
+    if scope.looks_back:
+        return text
     if task.status == Status.SUBMITTED:
         text += " (chờ xác nhận)"
     elif task.status == Status.RETURNED:
@@ -145,31 +147,39 @@ def status_text(task: Task, scope: ReportScope) -> str:
 
 
 def notes_text(task: Task, scope: ReportScope) -> str:
-    """The result, the completion date, days overdue and extensions."""
+    """The result, the completion date, days overdue on the report date and extensions."""
+    state = scope.state(task)
     lines = []
     if task.result and task.status in (Status.DONE, Status.SUBMITTED):
         lines.append(task.result)
-    if task.status == Status.DONE and task.completed_on:
-        lines.append(f"Hoàn thành ngày {task.completed_on:%d/%m/%Y}.")
-    elif report_class(task, scope) == "open_overdue":
-        lines.append(f"Quá hạn {days_overdue(task, scope)} ngày.")
-    if task.extension_count:
-        line = f"Đã gia hạn {task.extension_count} lần"
-        if task.original_deadline and task.original_deadline != task.deadline:
+    if state.completed_on:
+        lines.append(f"Hoàn thành ngày {state.completed_on:%d/%m/%Y}.")
+    elif state.kind == "open_overdue":
+        lines.append(f"Quá hạn {state.days_overdue(scope.as_of)} ngày.")
+    if task.status == Status.DONE and task.completed_on and not state.completed_on:
+        # Done since the report date: the file says so, and counts the task as open then.
+        lines.append(f"Hoàn thành ngày {task.completed_on:%d/%m/%Y}, sau ngày tính số liệu.")
+    if state.extension_count:
+        line = f"Đã gia hạn {state.extension_count} lần"
+        if task.original_deadline and task.original_deadline != state.deadline:
             line += f", thời hạn ban đầu {task.original_deadline:%d/%m/%Y}"
         lines.append(line + ".")
+    if state.deadline != task.deadline:
+        changed = f"{task.deadline:%d/%m/%Y}" if task.deadline else "không thời hạn"
+        lines.append(f"Thời hạn đổi thành {changed} sau ngày tính số liệu.")
     return "\n".join(lines)
 
 
 def task_values(task: Task, number: int, scope: ReportScope) -> list[Any]:
-    """One row of the task list, in TASK_COLUMNS order (the deadline as a date)."""
+    """One row of the task list, in TASK_COLUMNS order (the deadline on the report date, as a
+    date)."""
     return [
         number,
         task.content,
         meeting_text(task),
         task.lead_unit.name,
         "; ".join(u.name for u in task.coordinating_units),
-        task.deadline,
+        scope.state(task).deadline,
         status_text(task, scope),
         notes_text(task, scope),
     ]
@@ -527,7 +537,8 @@ def to_docx(report: Report) -> bytes:
     for number, (unit_name, tasks) in enumerate(by_unit.items(), start=1):
         _paragraph(document, f"{number}. {unit_name} ({len(tasks)} nhiệm vụ)", bold=True)
         for task in tasks:
-            deadline = f"{task.deadline:%d/%m/%Y}" if task.deadline else ""
+            shown = scope.state(task).deadline
+            deadline = f"{shown:%d/%m/%Y}" if shown else ""
             _paragraph(
                 document,
                 f"- {task.content} ({meeting_text(task)}; thời hạn {deadline}; "

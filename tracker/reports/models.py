@@ -1,4 +1,5 @@
-"""Private calendar feeds (one revocable secret URL per user) and the report tallies."""
+"""Private calendar feeds (one revocable secret URL per user), the report tallies and the
+indexes of reports looking back."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tracker.core.models import TimestampMixin
 from tracker.core.time import UTCDateTime
 from tracker.extensions import db
 from tracker.reports import tallies
+from tracker.tasks.models import Task, TaskEvent
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -54,3 +56,26 @@ class TaskTally(db.Model):
 
 
 sa.event.listen(db.metadata, "after_create", tallies.install_after_create)
+
+
+# A report for a period that has ended counts each task as it stood on the period's last day
+# (tracker/reports/asof.py): it looks up the tasks of the period completed after their deadline
+# and after that day, and the deadline changes recorded after it. Both are few among many rows,
+# so each has a partial index of its own; the queries repeat the index's condition so that
+# both databases see the index applies.
+DONE_LATE = "completed_on > deadline"
+DEADLINE_FIELD = "field = 'deadline'"
+
+sa.Index(
+    "ix_tasks_done_late",
+    Task.deadline,
+    Task.completed_on,
+    postgresql_where=sa.text(DONE_LATE),
+    sqlite_where=sa.text(DONE_LATE),
+)
+sa.Index(
+    "ix_task_events_deadline_changes",
+    TaskEvent.created_dt,
+    postgresql_where=sa.text(DEADLINE_FIELD),
+    sqlite_where=sa.text(DEADLINE_FIELD),
+)

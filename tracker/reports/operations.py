@@ -3,7 +3,10 @@
 Definitions (see docs/reports.md): a report covers the tasks whose deadline (current or
 original, per TRACKER_SCORE_AGAINST) falls in the period, leaving out paused and cancelled
 tasks; of those, the tasks *already due* are the ones whose deadline is on or before the report
-date (the period's end, or today while the period runs). Rates are over tasks already due.
+date D (the period's end, or today while the period runs). Rates are over tasks already due.
+Every task counts as it stood on D: the counting queries judge today's tasks against D, and
+the few tasks completed or given a new deadline after D are then corrected (tracker/reports/
+asof.py).
 
 The counting queries read through `report_session()`: a streaming replica when
 TRACKER_REPORTS_DATABASE_URL is set. The filters' own lookups (make_scope) stay on the main
@@ -12,7 +15,7 @@ database, which is never behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -26,11 +29,12 @@ from tracker.auth.models import User
 from tracker.core.permissions import visible_tasks_clause
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
+from tracker.reports import asof
+from tracker.reports.asof import Rewound, Snapshot
 from tracker.reports.models import TaskTally
-from tracker.reports.periods import Period
+from tracker.reports.periods import Period, quarter_of
 from tracker.reports.replica import report_session
 from tracker.tasks.models import Status, Task, Timeliness
-from tracker.tasks.timeliness import classify
 from tracker.units.models import Unit
 
 try:  # The Lifecycle issue's setting; without it, reports count against the current deadline.
@@ -86,11 +90,49 @@ class ReportScope:
     unit: Unit | None = None
     meeting: Meeting | None = None
     against: str = "current"
+    # The tasks that stood otherwise on the report date, looked up once per scope.
+    _rewound: dict[str, dict[int, Rewound]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def as_of(self) -> date:
-        """The report date: tasks whose deadline is on or before it are already due."""
+        """The report date (cut-off): tasks whose deadline is on or before it are already
+        due, and every task counts as it stood on it."""
         return self.period.as_of(self.today)
+
+    @property
+    def looks_back(self) -> bool:
+        """Whether the report date is before today, so that tasks may have changed since."""
+        return self.as_of < self.today
+
+    def rewound(self) -> dict[int, Rewound]:
+        """The report's tasks that were completed, or whose deadline changed, after the
+        report date (none while the period runs), by task id."""
+        if "period" not in self._rewound:
+            found: dict[int, Rewound] = {}
+            if self.looks_back:
+                completion = [self.deadline.between(self.period.start, self.period.end)]
+                if self.against == "current":
+                    completion += asof.done_late_after(self.as_of)
+                found = asof.rewound_tasks(
+                    report_session(),
+                    as_of=self.as_of,
+                    against=self.against,
+                    conditions=_common_conditions(self),
+                    completion_conditions=completion,
+                )
+            self._rewound["period"] = found
+        return self._rewound["period"]
+
+    def in_period(self, state: Snapshot) -> bool:
+        """Whether a task in `state` belongs to the report (its deadline in the period)."""
+        return state.in_period(self.period.start, self.period.end)
+
+    def state(self, task: Task) -> Snapshot:
+        """What the report counts of `task`: as it stood on the report date."""
+        rewound = self.rewound().get(task.id)
+        if rewound is not None:
+            return rewound.then
+        return asof.task_snapshot(task, self.as_of, self.against)
 
     @property
     def deadline(self) -> Any:
@@ -155,6 +197,36 @@ def make_scope(
     )
 
 
+def period_with_tasks(today: date, viewer: User | None) -> Period:
+    """The period a report opens on when none is asked for: this quarter if it has tasks
+    (of the viewer's unit, for a unit member), else the latest quarter before it that has
+    some, else the first after it; this quarter when there are none at all."""
+    current = quarter_of(today)
+    conditions: list[sa.ColumnElement[bool]] = [
+        Task.status.not_in(_COUNTED),
+        Task.deadline.is_not(None),
+    ]
+    if viewer is not None and not viewer.sees_all_tasks:
+        conditions.append(Task.lead_unit_id == viewer.unit_id)
+    # ORDER BY ... LIMIT 1 rather than max(): both databases then stop at the first task
+    # found along the deadline index.
+    latest = db.session.scalar(
+        sa.select(Task.deadline)
+        .where(*conditions, Task.deadline <= current.end)
+        .order_by(Task.deadline.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        return current if latest >= current.start else quarter_of(latest)
+    first = db.session.scalar(
+        sa.select(Task.deadline)
+        .where(*conditions, Task.deadline > current.end)
+        .order_by(Task.deadline)
+        .limit(1)
+    )
+    return quarter_of(first) if first is not None else current
+
+
 def _common_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
     """Visibility, unit and meeting filters, counted statuses; no period."""
     conditions: list[sa.ColumnElement[bool]] = [Task.status.not_in(_COUNTED)]
@@ -181,7 +253,8 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 
 
 def _class_conditions(scope: ReportScope) -> dict[str, sa.ColumnElement[bool]]:
-    """The four classes on `scope.today`, for counted tasks with a deadline."""
+    """The four classes on the report date, for counted tasks with a deadline, as the tasks
+    are today (done whatever the completion date; `ReportScope.rewound()` corrects)."""
     dl = scope.deadline
     done = Task.status == Status.DONE.value
     return {
@@ -189,8 +262,8 @@ def _class_conditions(scope: ReportScope) -> dict[str, sa.ColumnElement[bool]]:
             done, sa.or_(Task.completed_on.is_(None), Task.completed_on <= dl)
         ),
         Timeliness.DONE_LATE.value: sa.and_(done, Task.completed_on > dl),
-        Timeliness.OPEN_ON_TIME.value: sa.and_(~done, dl >= scope.today),
-        Timeliness.OPEN_OVERDUE.value: sa.and_(~done, dl < scope.today),
+        Timeliness.OPEN_ON_TIME.value: sa.and_(~done, dl >= scope.as_of),
+        Timeliness.OPEN_OVERDUE.value: sa.and_(~done, dl < scope.as_of),
     }
 
 
@@ -207,6 +280,7 @@ class UnitRow:
     open_on_time: int = 0
     open_overdue: int = 0
     extended: int = 0  # already due, deadline extended at least once
+    short_name: str = ""  # for the narrow chart
 
     @property
     def not_yet_due(self) -> int:
@@ -306,8 +380,8 @@ def _tally_sums(scope: ReportScope) -> dict[str, sa.ColumnElement[int]]:
         "due": total(counted, due),
         Timeliness.DONE_ON_TIME.value: total(T.done_on_time, due),
         Timeliness.DONE_LATE.value: total(T.done_late, due),
-        Timeliness.OPEN_ON_TIME.value: total(T.open_count, due, T.deadline >= scope.today),
-        Timeliness.OPEN_OVERDUE.value: total(T.open_count, due, T.deadline < scope.today),
+        Timeliness.OPEN_ON_TIME.value: total(T.open_count, due, T.deadline >= scope.as_of),
+        Timeliness.OPEN_OVERDUE.value: total(T.open_count, due, T.deadline < scope.as_of),
         "extended": total(T.extended, due),
     }
     return sums
@@ -351,7 +425,8 @@ def _unit_counts(scope: ReportScope) -> Any:
 
 
 def unit_summary(scope: ReportScope) -> Summary:
-    """Per lead unit: tasks of the period, and of those already due, each class; one query."""
+    """Per lead unit: tasks of the period, and of those already due, each class, as they
+    stood on the report date; one query, and two more for a period that has ended."""
     counts = _unit_counts(scope)
     query = (
         sa.select(
@@ -361,19 +436,69 @@ def unit_summary(scope: ReportScope) -> Summary:
             counts.c.due,
             *(counts.c[c] for c in REPORT_CLASSES),
             counts.c.extended,
+            Unit.short_name,
         )
         .join(Unit, Unit.id == counts.c.unit_id)
         .order_by(Unit.name_folded)
     )
     summary = Summary()
-    for unit_id, name, *counts in report_session().execute(query):
-        summary.rows.append(UnitRow(unit_id, name, *(int(c) for c in counts)))
+    for unit_id, name, *counts, short_name in report_session().execute(query):
+        summary.rows.append(
+            UnitRow(unit_id, name, *(int(c) for c in counts), short_name=short_name or "")
+        )
+    rewound = scope.rewound()
+    if rewound:
+        summary.rows = _rewind_rows(summary.rows, rewound.values(), scope)
     if scope.unit is not None and not summary.rows:
         summary.rows.append(UnitRow(scope.unit.id, scope.unit.name))
     for row in summary.rows:
         for name in COUNT_FIELDS:
             setattr(summary.total, name, getattr(summary.total, name) + getattr(row, name))
     return summary
+
+
+def _count_state(row: UnitRow, state: Snapshot, scope: ReportScope, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) what a task in `state` counts in a unit's row."""
+    if not scope.in_period(state):
+        return
+    row.assigned += sign
+    assert state.scored is not None
+    if state.scored > scope.as_of:
+        return
+    row.due += sign
+    setattr(row, state.kind, getattr(row, state.kind) + sign)
+    if state.extended:
+        row.extended += sign
+
+
+def _rewind_rows(
+    rows: list[UnitRow], rewound: Iterable[Rewound], scope: ReportScope
+) -> list[UnitRow]:
+    """The units' rows with each rewound task counted as it stood on the report date."""
+    by_unit = {row.unit_id: row for row in rows}
+    for task in rewound:
+        row = by_unit.get(task.lead_unit_id)
+        if row is None:
+            row = by_unit[task.lead_unit_id] = UnitRow(task.lead_unit_id, "")
+        _count_state(row, task.now, scope, -1)
+        _count_state(row, task.then, scope, 1)
+    unnamed = [unit_id for unit_id, row in by_unit.items() if not row.unit_name and row.assigned]
+    if unnamed:
+        names = {
+            unit_id: (name, short_name)
+            for unit_id, name, short_name in db.session.execute(
+                sa.select(Unit.id, Unit.name, Unit.short_name).where(Unit.id.in_(unnamed))
+            )
+        }
+        for unit_id in unnamed:
+            name, short_name = names.get(unit_id, ("", ""))
+            by_unit[unit_id].unit_name, by_unit[unit_id].short_name = name, short_name or ""
+    from tracker.core.text import fold
+
+    # A unit whose only tasks of the period left it since the report date has no row.
+    return sorted(
+        (row for row in by_unit.values() if row.assigned > 0), key=lambda r: fold(r.unit_name)
+    )
 
 
 def sort_rows(rows: list[UnitRow], key: str, descending: bool) -> list[UnitRow]:
@@ -427,7 +552,8 @@ class MeetingRow:
 
 
 def meeting_progress(scope: ReportScope, limit: int = 50) -> list[MeetingRow]:
-    """Meetings with tasks in the report, each with all its counted tasks by class today."""
+    """Meetings with tasks in the report, each with all its counted tasks by class on the
+    report date."""
     # The latest `limit` meetings with a task in the report, found walking the meetings
     # from the newest (it stops at the fiftieth), then only their tasks counted: counting
     # every task of every meeting of a year to keep fifty was most of the dashboard's time.
@@ -487,17 +613,31 @@ def meeting_progress(scope: ReportScope, limit: int = 50) -> list[MeetingRow]:
                 {k: int(c) for k, c in zip(kinds, counts, strict=True)},
             )
         )
+    if rows and scope.looks_back:
+        # Every task of these meetings, whatever its deadline, as it stood on the report date.
+        by_meeting = {row.meeting_id: row for row in rows}
+        for task in asof.rewound_tasks(
+            report_session(),
+            as_of=scope.as_of,
+            against=scope.against,
+            conditions=[*_common_conditions(scope), Task.meeting_id.in_(list(by_meeting))],
+            completion_conditions=[],
+        ).values():
+            counts = by_meeting[task.meeting_id].counts
+            counts[task.now.kind] -= 1
+            counts[task.then.kind] += 1
     return rows
 
 
 def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, int]]]:
-    """For each month of the period, the tasks whose deadline falls in it, by class today."""
+    """For each month of the period, the tasks whose deadline falls in it, by class on the
+    report date."""
     if reads_tallies(scope):
         T = TaskTally
         year, month = sa.extract("year", T.deadline), sa.extract("month", T.deadline)
         now_open = {
-            Timeliness.OPEN_ON_TIME.value: T.deadline >= scope.today,
-            Timeliness.OPEN_OVERDUE.value: T.deadline < scope.today,
+            Timeliness.OPEN_ON_TIME.value: T.deadline >= scope.as_of,
+            Timeliness.OPEN_OVERDUE.value: T.deadline < scope.as_of,
         }
         columns = [
             sa.func.coalesce(sa.func.sum(T.done_on_time), 0),
@@ -523,30 +663,70 @@ def class_series(scope: ReportScope) -> list[tuple[tuple[int, int], dict[str, in
         for y, m, *counts in report_session().execute(query)
     }
     empty = dict.fromkeys(REPORT_CLASSES, 0)
+    for task in scope.rewound().values():
+        for state, sign in ((task.now, -1), (task.then, 1)):
+            if scope.in_period(state):
+                assert state.scored is not None
+                month = found.setdefault((state.scored.year, state.scored.month), dict(empty))
+                month[state.kind] += sign
     return [(ym, found.get(ym, dict(empty))) for ym in scope.period.months()]
 
 
 def _overdue_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
-    """The report's open tasks past the deadline counted against (both overdue lists)."""
+    """The report's open tasks past the deadline counted against (both overdue lists), as
+    the tasks are today (the rewound ones are corrected by the callers)."""
     return [
         *scope_conditions(scope),
         Task.status != Status.DONE.value,
-        scope.deadline < scope.today,
+        scope.deadline < scope.as_of,
     ]
 
 
+def _rewound_overdue(scope: ReportScope) -> tuple[set[int], list[Rewound]]:
+    """The rewound tasks: all their ids (to leave out of the queries' rows) and those that
+    were open and overdue on the report date."""
+    rewound = scope.rewound()
+    overdue = [
+        task
+        for task in rewound.values()
+        if task.then.kind == Timeliness.OPEN_OVERDUE.value and scope.in_period(task.then)
+    ]
+    return set(rewound), overdue
+
+
+def _overdue_key(state: Snapshot, task_id: int) -> tuple[date, int]:
+    assert state.scored is not None
+    return (state.scored, task_id)
+
+
 def overdue_tasks(scope: ReportScope, limit: int | None = None) -> Sequence[Task]:
-    """Open tasks of the report past their deadline, oldest deadline first."""
+    """Open tasks of the report past their deadline on the report date, oldest deadline
+    first."""
+    skip, extra = _rewound_overdue(scope)
+    options = (
+        # Without the meetings' notice texts, which no report prints.
+        joinedload(Task.lead_unit),
+        joinedload(Task.meeting).defer(Meeting.notice_text),
+    )
     query = (
         sa.select(Task)
-        # Without the meetings' notice texts, which no report prints.
-        .options(joinedload(Task.lead_unit), joinedload(Task.meeting).defer(Meeting.notice_text))
+        .options(*options)
         .where(*_overdue_conditions(scope))
         .order_by(scope.deadline, Task.id)
     )
     if limit is not None:
-        query = query.limit(limit)
-    return report_session().scalars(query).unique().all()
+        query = query.limit(limit + len(skip))
+    tasks = [t for t in report_session().scalars(query).unique() if t.id not in skip]
+    if extra:
+        tasks += (
+            report_session()
+            .scalars(
+                sa.select(Task).options(*options).where(Task.id.in_([t.task_id for t in extra]))
+            )
+            .unique()
+        )
+        tasks.sort(key=lambda t: _overdue_key(scope.state(t), t.id))
+    return tasks if limit is None else tasks[:limit]
 
 
 class OverdueRow(NamedTuple):
@@ -567,6 +747,7 @@ def overdue_rows(scope: ReportScope, limit: int) -> list[OverdueRow]:
     """The first `limit` tasks of `overdue_tasks`, as the dashboard lists them: the columns it
     shows rather than whole tasks with their units and meetings (building those objects cost
     the dashboard more than the query)."""
+    skip, extra = _rewound_overdue(scope)
     query = (
         sa.select(
             Task.id,
@@ -581,57 +762,77 @@ def overdue_rows(scope: ReportScope, limit: int) -> list[OverdueRow]:
         )
         .outerjoin(Unit, Unit.id == Task.lead_unit_id)
         .outerjoin(Meeting, Meeting.id == Task.meeting_id)
-        .where(*_overdue_conditions(scope))
-        .order_by(scope.deadline, Task.id)
-        .limit(limit)
     )
-    rows = []
-    for *shown, deadline, extensions, original, last_activity_dt in report_session().execute(query):
-        scored = _scored(deadline, original, scope)
-        rows.append(
-            OverdueRow(
-                *shown,
-                deadline=deadline,
-                extension_count=extensions,
-                days_overdue=_days_past(scored, scope.today),
-                last_activity_dt=last_activity_dt,
-            )
+    found = [
+        row
+        for row in report_session().execute(
+            query.where(*_overdue_conditions(scope))
+            .order_by(scope.deadline, Task.id)
+            .limit(limit + len(skip))
         )
-    return rows
+        if row[0] not in skip
+    ]
+    then = {task.task_id: task.then for task in extra}
+    if then:
+        found += report_session().execute(query.where(Task.id.in_(list(then))))
+    rows = []
+    for task_id, *shown, deadline, extensions, original, last_activity_dt in found:
+        state = then.get(task_id)
+        if state is not None:
+            deadline, extensions, scored = state.deadline, state.extension_count, state.scored
+        else:
+            scored = _scored(deadline, original, scope)
+        line = OverdueRow(
+            task_id,
+            *shown,
+            deadline=deadline,
+            extension_count=extensions,
+            days_overdue=_days_past(scored, scope.as_of),
+            last_activity_dt=last_activity_dt,
+        )
+        rows.append((scored, task_id, line))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [line for _scored_day, _id, line in rows[:limit]]
 
 
 def report_tasks(scope: ReportScope) -> Sequence[Task]:
-    """Every task of the report with what an export shows, in the order of the meetings."""
-    query = (
-        sa.select(Task)
-        .join(Task.meeting)
-        .options(
-            contains_eager(Task.meeting).defer(Meeting.notice_text),
-            joinedload(Task.lead_unit),
-            selectinload(Task.coordinating_units),
-        )
-        .where(*scope_conditions(scope))
-        .order_by(Meeting.held_on, Meeting.id, Task.id)
+    """Every task of the report with what an export shows, in the order of the meetings: the
+    tasks whose deadline on the report date falls in the period."""
+    options = (
+        contains_eager(Task.meeting).defer(Meeting.notice_text),
+        joinedload(Task.lead_unit),
+        selectinload(Task.coordinating_units),
     )
-    return report_session().scalars(query).unique().all()
+    query = sa.select(Task).join(Task.meeting).options(*options)
+    tasks = list(
+        report_session()
+        .scalars(
+            query.where(*scope_conditions(scope)).order_by(Meeting.held_on, Meeting.id, Task.id)
+        )
+        .unique()
+    )
+    rewound = scope.rewound()
+    if not rewound:
+        return tasks
+    # Tasks whose deadline moved out of the period after the report date come back; those
+    # whose deadline moved into it were not in it yet.
+    tasks = [t for t in tasks if t.id not in rewound or scope.in_period(rewound[t.id].then)]
+    listed = {t.id for t in tasks}
+    missing = [i for i, r in rewound.items() if i not in listed and scope.in_period(r.then)]
+    if missing:
+        tasks += report_session().scalars(query.where(Task.id.in_(missing))).unique()
+    tasks.sort(key=lambda t: (t.meeting.held_on, t.meeting_id, t.id))
+    return tasks
 
 
 def report_class(task: Task, scope: ReportScope) -> str | None:
-    """The task's class in reports today (due soon counts as on time)."""
-    kind = classify(
-        status=task.status,
-        deadline=task.deadline,
-        completed_on=task.completed_on,
-        today=scope.today,
-        original_deadline=task.original_deadline,
-        against=scope.against,
-    )
-    return Timeliness.OPEN_ON_TIME.value if kind == Timeliness.DUE_SOON else kind
+    """The task's class in reports on the report date (due soon counts as on time)."""
+    return scope.state(task).kind
 
 
 def scored_deadline(task: Task, scope: ReportScope) -> date | None:
-    """The deadline the task is counted against."""
-    return _scored(task.deadline, task.original_deadline, scope)
+    """The deadline the task is counted against, on the report date."""
+    return scope.state(task).scored
 
 
 def _scored(deadline: date | None, original: date | None, scope: ReportScope) -> date | None:
@@ -639,8 +840,8 @@ def _scored(deadline: date | None, original: date | None, scope: ReportScope) ->
 
 
 def days_overdue(task: Task, scope: ReportScope) -> int:
-    """Calendar days past the deadline counted against, today."""
-    return _days_past(scored_deadline(task, scope), scope.today)
+    """Calendar days past the deadline counted against, on the report date."""
+    return scope.state(task).days_overdue(scope.as_of)
 
 
 def _days_past(deadline: date | None, today: date) -> int:

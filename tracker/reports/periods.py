@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -158,9 +159,84 @@ def date_range(start: date | str | None, end: date | str | None) -> Period:
     return Period(first, last)
 
 
-def period_from_request(args: dict[str, str], today: date, default: str = "quarter") -> Period:
+# The dashboard's period picker: one choice of the part of a year (and a year beside it).
+QUARTERS = tuple(f"Q{n}" for n in range(1, 5))
+HALVES = ("H1", "H2")
+WHOLE_YEAR = "Y"
+MONTHS = tuple(f"M{n}" for n in range(1, 13))
+RANGE = "range"
+PARTS = (*QUARTERS, *HALVES, WHOLE_YEAR, *MONTHS, RANGE)
+
+
+def asks_for_period(args: Mapping[str, str]) -> bool:
+    """Whether the request names a period (otherwise the dashboard picks one with data)."""
+    return any((args.get(name) or "").strip() for name in ("period", "part", "from", "to"))
+
+
+def period_from_parts(part: str, year: str | int, start: str | None, end: str | None) -> Period:
+    """The period picked as a part of a year ("Q2" and 2017) or a from–to range."""
+    if part == RANGE:
+        return date_range(start, end)
+    if part not in PARTS:
+        raise PeriodError(_("Kỳ báo cáo không hợp lệ."))
+    text = str(year).strip()
+    if not text.isdigit() or len(text) != 4:
+        raise PeriodError(_("Năm “%(year)s” không hợp lệ.", year=text[:10]))
+    if part == WHOLE_YEAR:
+        return parse_period(text)
+    if part.startswith("M"):
+        return parse_period(f"{text}-{int(part[1:]):02d}")
+    return parse_period(f"{text}-{part}")
+
+
+def part_of(period: Period) -> str:
+    """The picker's choice for `period` (RANGE for a from–to range)."""
+    code = period.code
+    if re.fullmatch(r"\d{4}", code):
+        return WHOLE_YEAR
+    if re.fullmatch(r"\d{4}-[QH]\d", code):
+        return code[5:]
+    if re.fullmatch(r"\d{4}-\d{2}", code):
+        return f"M{int(code[5:])}"
+    return RANGE
+
+
+def neighbour(period: Period, step: int) -> Period | None:
+    """The period of the same kind `step` before (-1) or after (1), or None for a range or
+    outside the years allowed."""
+    part = part_of(period)
+    if part == RANGE:
+        return None
+    year = period.start.year
+    if part == WHOLE_YEAR:
+        code = f"{year + step}"
+    elif part.startswith("M"):
+        index = year * 12 + period.start.month - 1 + step
+        code = f"{index // 12}-{index % 12 + 1:02d}"
+    else:
+        size = 4 if part.startswith("Q") else 2
+        index = year * size + int(part[1:]) - 1 + step
+        code = f"{index // size}-{part[0]}{index % size + 1}"
+    try:
+        return parse_period(code)
+    except PeriodError:
+        return None
+
+
+def quarter_of(day: date) -> Period:
+    """The quarter `day` falls in."""
+    return relative_period("quarter", day)
+
+
+def period_from_request(args: Mapping[str, str], today: date, default: str = "quarter") -> Period:
     """The period the dashboard, downloads and API were asked for: `period` (a keyword such as
-    "quarter", a code such as "2017-Q2", or "range") with `from`/`to` for ranges."""
+    "quarter", a code such as "2017-Q2", or "range") with `from`/`to` for ranges, or the
+    picker's `part` and `year`."""
+    part = (args.get("part") or "").strip()
+    if part:
+        return period_from_parts(
+            part, args.get("year") or today.year, args.get("from"), args.get("to")
+        )
     kind = (args.get("period") or "").strip()
     if not kind and (args.get("from") or args.get("to")):
         kind = "range"

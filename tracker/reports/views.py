@@ -42,7 +42,15 @@ from tracker.core.web import (
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.reports import calendar_feed, charts, exports, imports, operations
-from tracker.reports.periods import RELATIVE_KINDS, Period, PeriodError, period_from_request
+from tracker.reports.periods import (
+    RANGE,
+    Period,
+    PeriodError,
+    asks_for_period,
+    neighbour,
+    part_of,
+    period_from_request,
+)
 from tracker.tasks.models import Timeliness
 from tracker.units.operations import active_units
 
@@ -72,9 +80,16 @@ def _id_arg(name: str) -> int | None:
     return int(raw)
 
 
+def _period_from_request() -> Period:
+    """The period asked for, or the one with tasks the page opens on; raises PeriodError."""
+    if asks_for_period(request.args):
+        return period_from_request(request.args, request_today())
+    return operations.period_with_tasks(request_today(), current_user)
+
+
 def _scope_from_request() -> operations.ReportScope:
     """The period and filters asked for; raises PeriodError or UnknownFilter."""
-    period = period_from_request(request.args, request_today())
+    period = _period_from_request()
     return operations.make_scope(
         period,
         today=request_today(),
@@ -97,17 +112,35 @@ def _filter_choices() -> tuple[list[Any], list[Any]]:
 
 
 def _form_values(period: Period | None) -> dict[str, Any]:
+    """What the filter form shows: the period picked (a part of a year and the year, or a
+    range), its dates, the unit and meeting."""
     args = request.args
-    kind = (args.get("period") or "").strip()
-    if not kind and (args.get("from") or args.get("to")):
-        kind = "range"
+    today = request_today()
+    if period is not None:
+        part, year = part_of(period), period.start.year
+    else:
+        part = (args.get("part") or "").strip() or RANGE
+        year = int(args["year"]) if (args.get("year") or "").isdigit() else today.year
     return {
-        "period": kind or "quarter",
+        "part": part,
+        "year": year,
+        "years": list(range(min(year, today.year - 6), max(year, today.year + 1) + 1)),
         "from": args.get("from", period.start.isoformat() if period else ""),
         "to": args.get("to", period.end.isoformat() if period else ""),
         "unit": args.get("unit", ""),
         "meeting": args.get("meeting", ""),
     }
+
+
+def _period_links(scope: operations.ReportScope) -> list[tuple[str, str, str]]:
+    """The previous and next periods of the same kind: (rel, label, address)."""
+    links = []
+    for rel, step in (("prev", -1), ("next", 1)):
+        other = neighbour(scope.period, step)
+        if other is not None:
+            args = {**scope.filter_args(), "period": other.code}
+            links.append((rel, other.label, url_for("reports.dashboard", **args)))
+    return links
 
 
 @bp.route("/reports/")
@@ -133,17 +166,30 @@ def dashboard() -> Any:
     return render_template(
         "reports/dashboard.html",
         scope=scope,
-        unit_lines=_unit_lines(rows, _task_list_args(scope)),
+        unit_lines=_unit_lines(rows, _task_list_args(scope), by_class=not scope.looks_back),
         total=summary.total,
         sort=sort,
         descending=descending,
         meeting_lines=_meeting_lines(operations.meeting_progress(scope), class_labels),
         overdue_lines=_overdue_lines(operations.overdue_rows(scope, limit=OVERDUE_ON_SCREEN)),
-        on_time_svg=charts.on_time_chart(rows),
-        class_svg=charts.class_chart(series),
+        on_time_svg=(charts.on_time_chart(rows), charts.on_time_chart(rows, narrow=True)),
+        class_svg=(charts.class_chart(series), charts.class_chart(series, narrow=True)),
+        on_time_table=[
+            (row.unit_name, _rate(row.on_time_rate), format_number(row.done_on_time), row.due)
+            for row in rows
+            if row.on_time_rate is not None
+        ],
+        class_table=[
+            (
+                charts.month_label(*ym),
+                [format_number(counts[k]) for k in operations.REPORT_CLASSES],
+                format_number(sum(counts.values())),
+            )
+            for ym, counts in series
+        ],
         filters=scope.filter_args(),
         form=form,
-        kinds=RELATIVE_KINDS,
+        period_links=_period_links(scope),
         **_filter_options(units, meetings, form),
         classes=operations.REPORT_CLASSES,
         class_labels=class_labels,
@@ -173,7 +219,7 @@ def _render_dashboard_error(
             scope=None,
             error=message,
             form=form,
-            kinds=RELATIVE_KINDS,
+            period_links=[],
             **_filter_options(units, meetings, form),
         ),
         code,
@@ -288,9 +334,11 @@ def _rate(value: float | None) -> str:
 
 
 def _unit_lines(
-    rows: Sequence[operations.UnitRow], task_args: dict[str, dict[str, Any]]
+    rows: Sequence[operations.UnitRow], task_args: dict[str, dict[str, Any]], by_class: bool
 ) -> list[UnitLine]:
-    """The unit table: each unit's figures, its name and counts linking to the task list."""
+    """The unit table: each unit's figures, its name and counts linking to the task list
+    (the class counts only with `by_class`: the list shows today's classes, which are the
+    report's only while its period runs)."""
     # The list's address is built once: url_for for each of hundreds of cells was a fifth of
     # the page's time.
     list_path = url_for("tasks.overview")
@@ -302,7 +350,7 @@ def _unit_lines(
         classes = []
         for kind in operations.REPORT_CLASSES:
             count = getattr(row, kind)
-            href = f"{unit_link}timeliness={kind}&{due_args}" if count else ""
+            href = f"{unit_link}timeliness={kind}&{due_args}" if count and by_class else ""
             classes.append((kind, href, format_number(count)))
         lines.append(
             UnitLine(
