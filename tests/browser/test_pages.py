@@ -67,14 +67,14 @@ PROBLEMS_JS = """() => {
   };
   const doc = document.scrollingElement;
   if (doc.scrollWidth > vw) out.push(`page: scrollWidth ${doc.scrollWidth} > ${vw}`);
-  const reported = [];
+  const reported = [], unseen = [];
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
-    if (reported.some(r => r.contains(el))) continue;
+    if (reported.some(r => r.contains(el)) || unseen.some(r => r.contains(el))) continue;
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden') continue;
     const box = el.getBoundingClientRect();
-    if (hidden(el, style, box)) continue;
+    if (hidden(el, style, box)) { unseen.push(el); continue; }
     if (box.right > vw + 1) {
       out.push(`beyond the right edge (${Math.round(box.right)} > ${vw}): ${name(el)}`);
       reported.push(el);
