@@ -82,16 +82,14 @@ PROBLEMS_JS = """() => {
     }
     if (['INPUT', 'SELECT', 'TEXTAREA', 'svg'].includes(el.tagName)) continue;
     const ox = style.overflowX;
-    if (ox !== 'visible' && el.scrollWidth > el.clientWidth + 1) {
+    if (ox === 'visible' || el.scrollWidth <= el.clientWidth + 1) continue;
+    if (style.textOverflow === 'ellipsis') {
+      out.push(`text cut by an ellipsis: ${name(el)}`);
+    } else {
       const how = (ox === 'auto' || ox === 'scroll') ? 'scrolls sideways' : 'cut off';
       out.push(`${how} (${el.scrollWidth} > ${el.clientWidth}, overflow ${ox}): ${name(el)}`);
-      reported.push(el);
-      continue;
     }
-    if (style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth) {
-      out.push(`text cut by an ellipsis: ${name(el)}`);
-      reported.push(el);
-    }
+    reported.push(el);
   }
   return out;
 }"""
@@ -291,3 +289,36 @@ def test_every_page_in_the_navigation_is_visited(visitors: dict[str, Visitor], r
         name = "nav-" + (re.sub(r"[^a-z0-9]+", "-", urlsplit(path).path).strip("-") or "home")
         problems += visitor.problems(name, urlsplit(path).path)
     assert not problems, f"{role}: pages of the navigation not listed:\n" + "\n".join(problems)
+
+
+SAMPLE = """<!doctype html><html><head><meta name="viewport" content="width=device-width">
+<style>.cut { width: 100px; overflow: hidden; white-space: nowrap; }
+.dots { width: 100px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
+.box { width: 100px; overflow-x: auto; } .wide { width: 500px; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }</style>
+</head><body>
+<div class="cut" id="cut">Chưa hoàn thành quá hạn, chưa hoàn thành trong hạn</div>
+<p class="dots" id="dots">Phòng Nông nghiệp và Phát triển nông thôn</p>
+<div class="box" id="box"><div class="wide">a</div></div>
+<div class="sr"><span class="wide">skip link text that is wide but hidden</span></div>
+<p class="cut" id="fits">ngắn</p>
+<div class="wide" id="past">quá rộng</div>
+</body></html>"""
+
+
+def test_the_check_sees_what_is_cut(browser: Browser) -> None:
+    """The detector itself: cut text, an ellipsis, a sideways scroll and an element past the
+    edge are reported, by selector; visually hidden and fitting elements are not."""
+    page = browser.new_page(viewport=WIDTHS[0])
+    try:
+        page.set_content(SAMPLE)
+        found = "\n".join(page.evaluate(PROBLEMS_JS))
+    finally:
+        page.close()
+    assert "cut off" in found and "div#cut" in found
+    assert "text cut by an ellipsis" in found and "p#dots" in found
+    assert "scrolls sideways" in found and "div#box" in found
+    assert "beyond the right edge" in found and "div#past" in found
+    assert "page: scrollWidth" in found
+    assert "p#fits" not in found and "skip link text" not in found
+    assert len(found.splitlines()) == 5, found
