@@ -170,10 +170,11 @@ def test_rows_print_their_links_bars_and_labels(login, data) -> None:
     assert (
         f'<td><a href="/tasks/{t15}">Nhiệm vụ số 15: rà soát thủ tục hành chính</a>\n'
         '      <div class="muted small">45/TB-UBND</div></td>\n'
-        "    <td>Phòng Tài chính - Kế hoạch</td>\n"
-        '    <td class="nowrap">09/04/2017 <span class="muted">(gia hạn 1 lần)</span></td>\n'
-        '    <td class="num t-open_overdue">1</td>\n'
-        '    <td class="nowrap">10/04/2017 09:00</td>'
+        '    <td data-label="Đơn vị chủ trì">Phòng Tài chính - Kế hoạch</td>\n'
+        '    <td class="nowrap" data-label="Thời hạn">09/04/2017 '
+        '<span class="muted">(gia hạn 1 lần)</span></td>\n'
+        '    <td class="num t-open_overdue" data-label="Số ngày quá hạn">1</td>\n'
+        '    <td class="nowrap" data-label="Cập nhật gần nhất">10/04/2017 09:00</td>'
     ) in html
     # The filters' drop-down lists, the chosen one selected.
     html = client.get(f"/reports/?period=2017-Q2&meeting={m1}").get_data(as_text=True)
