@@ -144,9 +144,12 @@ MANAGER: dict[str, Target] = {
     "meeting-new": "/meetings/new",
     "meeting-edit": lambda page: _first_link("/meetings/", r"/meetings/\d+")(page) + "/edit",
     "task-edit": lambda page: _first_link("/tasks/", r"/tasks/\d+")(page) + "/edit",
+    "task-overdue": _first_link("/tasks/?timeliness=open_overdue", r"/tasks/\d+"),
+    "task-new": lambda page: _first_link("/meetings/", r"/meetings/\d+")(page) + "/tasks/new",
     "report-import": "/reports/import",
 }
 ADMIN: dict[str, Target] = {
+    "task-overdue": _first_link("/tasks/?timeliness=open_overdue", r"/tasks/\d+"),
     "units": "/admin/units/",
     "unit-edit": _first_link("/admin/units/", r"/admin/units/\d+"),
     "unit-new": "/admin/units/new",
