@@ -155,6 +155,7 @@ ADMIN: dict[str, Target] = {
     "unit-new": "/admin/units/new",
     "users": "/admin/users",
     "user-edit": _first_link("/admin/users", r"/admin/users/\d+"),
+    "user-new": "/admin/users/new",
     "audit": "/admin/audit",
     "calendar": "/calendar/",
     "reminders": "/admin/reminders",
