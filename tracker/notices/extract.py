@@ -1030,8 +1030,12 @@ class _SentenceReader:
         directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
         if directing:
             self._list_end = -1  # a shorter list (without the issuer) may direct
-        if directing and not any(
-            _is_issuer(lead) and match_key(lead.text) not in self.addressees for lead in leads
+        if directing and (
+            # (several committees side by side are the addressed, not the issuer)
+            len(leads) > 1
+            or not any(
+                _is_issuer(lead) and match_key(lead.text) not in self.addressees for lead in leads
+            )
         ):
             # "Giám đốc Sở Y tế chỉ đạo các bệnh viện ...": the department leads, directing
             # is its work; only the issuing committee's "chỉ đạo X" makes X the lead.
@@ -1973,6 +1977,15 @@ def read_notice(
                 # same paragraph, the work of the directive before goes on.
                 _append_work(normalised, last_group, span)
                 continue
+            if (
+                sentence_tasks
+                and last_group
+                and all(_ANAPHORA_RE.search(task.lead) for task in sentence_tasks)
+            ):
+                # "Các địa phương này báo cáo ... trước ngày 15.11": the units just named go on
+                # with the same directive.
+                _continue_group(normalised, last_group, span, sentence_tasks)
+                continue
             if sentence_tasks:
                 tasks.extend(sentence_tasks)
                 last_group = group
@@ -2051,6 +2064,31 @@ def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) ->
         task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
         task.source = text[task.source_start : span[1]].strip()
         task.source_end = span[1]
+
+
+# A subject that points back at the units just named ("các địa phương này", "các đơn vị trên").
+_ANAPHORA_RE = re.compile(r"\s(?:này|trên|nêu\s+trên|nói\s+trên|đó)$", re.I)
+
+
+def _continue_group(
+    text: str, group: list[ProposedTask], span: tuple[int, int], read: list[ProposedTask]
+) -> None:
+    """The work of a sentence whose subject points back joins the tasks of the directive
+    before, with its deadline when those have none."""
+    work = read[0].task
+    for task in group:
+        task.task = f"{task.task}; {work[:1].lower()}{work[1:]}"
+        task.source = text[task.source_start : span[1]].strip()
+        task.source_end = span[1]
+    dated = next((task for task in read if task.deadline_text), None)
+    if dated is None:
+        return
+    for task in group:
+        if task.deadline_text is None:
+            task.deadline_text = dated.deadline_text
+            task.deadline = dated.deadline
+            task.recurring = dated.recurring
+            task.field_confidence["deadline"] = dated.field_confidence["deadline"]
 
 
 def _addressees(line: str) -> frozenset[str]:

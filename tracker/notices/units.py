@@ -121,6 +121,7 @@ ban chỉ huy quân sự|ban chỉ đạo|ban quản lý|công an|trung tâm|tty
 kho bạc|kho bạc nhà nước|kbnn|bảo hiểm xã hội|bhxh|thanh tra|đài|bệnh viện|trường|hội|đoàn
 liên đoàn|liên đoàn lao động|huyện đoàn|tỉnh đoàn|thành đoàn|huyện ủy|tỉnh ủy|thành ủy|đảng ủy
 ngân hàng|chi nhánh|công ty|tổng công ty|tập đoàn|hạt kiểm lâm|quỹ|tòa án|viện kiểm sát|đội
+hiệp hội
 trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn quốc gia|thường trực|tổ công tác|ban qlda
 lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
 hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
@@ -134,6 +135,7 @@ sở|ban|ngành|phòng|cơ quan|đơn vị|địa phương|xã|huyện|phường
 đặc khu
 trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|thành viên|phòng ban|ban ngành|nhà trường
 cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
+thôn|ấp|tổ dân phố|khu phố|thôn, bản
 """.replace("\n", "|").split("|")
 )
 
@@ -665,6 +667,8 @@ def parse_unit_list(
             break
         units.append(_distribute_first(unit, tokens, text))
         j = m
+    if any(u.is_group for u in units):
+        units = [member for u in units for member in _distribute_places(u, tokens, text)]
     return units, j
 
 
@@ -767,6 +771,44 @@ def _distribute_first(unit: UnitSpan, tokens: Sequence[Token], text: str) -> Uni
             name = " ".join((rest[0].upper() + rest[1:]).split())
             return UnitSpan(name, unit.first, unit.last, False, head.text, True)
     return unit
+
+
+# A member that says its own kind of place: "TX.An Nhơn", "TP Quy Nhơn", "thị trấn Phú Mỹ".
+_OWN_KIND_RE = re.compile(r"(?:TX|TP|TT|Tx|Tp|Tt|Q|P|[Tt]hị xã|[Tt]hành phố|[Tt]hị trấn)\b")
+
+
+def _distribute_places(unit: UnitSpan, tokens: Sequence[Token], text: str) -> list[UnitSpan]:
+    """ "UBND các huyện Phù Mỹ, Vân Canh, TX.An Nhơn và TP.Quy Nhơn" names four committees:
+    "UBND huyện Phù Mỹ", ..., "UBND TX.An Nhơn" (a member that says its own kind keeps it).
+    Only when every member is a capitalised proper name: "UBND các huyện, thị xã, thành phố"
+    and "UBND các huyện, thành phố Gia Nghĩa" stay groups."""
+    if not unit.is_group:
+        return [unit]
+    d = unit.first
+    while d < unit.last and tokens[d].key != "các":
+        d += 1
+    if d == unit.first or d >= unit.last - 2:
+        return [unit]
+    kind_len = 2 if _is_place(tokens, d + 1, d + 3) else 1 if _is_place(tokens, d + 1, d + 2) else 0
+    start = d + 1 + kind_len
+    if not kind_len or start >= unit.last or not tokens[start].is_capital:
+        return [unit]
+    prefix = " ".join(text[tokens[unit.first].start : tokens[d - 1].end].split())
+    kind = " ".join(t.text for t in tokens[d + 1 : d + 1 + kind_len])
+    members: list[UnitSpan] = []
+    k = start
+    while k < unit.last:
+        m = k
+        while m < unit.last and tokens[m].text != "," and tokens[m].key != "và":
+            m += 1
+        if m == k or not tokens[k].is_capital or _head_at(tokens, k, m, False)[0]:
+            return [unit]
+        name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+        own_kind = _OWN_KIND_RE.match(name)
+        full = f"{prefix} {name}" if own_kind else f"{prefix} {kind} {name}"
+        members.append(UnitSpan(full, k, m, False, unit.head))
+        k = m + 1
+    return members if len(members) > 1 else [unit]
 
 
 def split_units(names: str) -> list[str]:

@@ -1,0 +1,49 @@
+"""Structures above the word that unseen notices use (issue 20, second round): each form is
+written here in a sentence of its own, not copied from the corpus."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tracker.notices.extract import read_notice
+
+
+def leads_and_work(text: str, **kwargs: object) -> list[tuple[str, str, str | None]]:
+    reading = read_notice(text, **kwargs)
+    return [(t.lead, t.task, t.deadline.isoformat() if t.deadline else None) for t in reading.tasks]
+
+
+def test_committees_of_named_places_are_one_lead_each():
+    tasks = leads_and_work(
+        "Yêu cầu Chủ tịch UBND các xã Hòa Bình, Tân Lập và TT.Phú Mỹ rà soát hộ nghèo."
+    )
+    assert [lead for lead, _, _ in tasks] == [
+        "UBND xã Hòa Bình",
+        "UBND xã Tân Lập",
+        "UBND TT.Phú Mỹ",
+    ]
+
+
+def test_a_group_of_kinds_of_places_stays_one_lead():
+    tasks = leads_and_work("UBND các huyện, thị xã, thành phố rà soát hộ nghèo.")
+    assert [lead for lead, _, _ in tasks] == ["UBND các huyện, thị xã, thành phố"]
+
+
+def test_several_committees_that_direct_are_leads_not_the_issuer():
+    tasks = leads_and_work(
+        "Chủ tịch UBND các huyện Mỹ Lộc và Ý Yên chỉ đạo các xã dọn vệ sinh kênh mương."
+    )
+    assert [lead for lead, _, _ in tasks] == ["UBND huyện Mỹ Lộc", "UBND huyện Ý Yên"]
+    assert all(work.startswith("Chỉ đạo các xã") for _, work, _ in tasks)
+
+
+def test_a_subject_pointing_back_continues_the_directive_before():
+    tasks = leads_and_work(
+        "Giao UBND các huyện Mỹ Lộc và Ý Yên kiểm tra đê bao. "
+        "Các địa phương này báo cáo UBND tỉnh kết quả trước ngày 20/6/2024.",
+        issued_on=date(2024, 6, 1),
+    )
+    assert tasks == [
+        ("UBND huyện Mỹ Lộc", "Kiểm tra đê bao; báo cáo UBND tỉnh kết quả", "2024-06-20"),
+        ("UBND huyện Ý Yên", "Kiểm tra đê bao; báo cáo UBND tỉnh kết quả", "2024-06-20"),
+    ]
