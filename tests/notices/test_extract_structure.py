@@ -47,3 +47,27 @@ def test_a_subject_pointing_back_continues_the_directive_before():
         ("UBND huyện Mỹ Lộc", "Kiểm tra đê bao; báo cáo UBND tỉnh kết quả", "2024-06-20"),
         ("UBND huyện Ý Yên", "Kiểm tra đê bao; báo cáo UBND tỉnh kết quả", "2024-06-20"),
     ]
+
+
+def test_a_generic_group_then_a_colon_names_the_units_listed():
+    tasks = leads_and_work(
+        "Các cơ quan liên quan: Công an huyện, Phòng Tư pháp, Hiệp hội Du lịch huyện "
+        "trong phạm vi nhiệm vụ của mình tăng cường kiểm tra các cơ sở lưu trú."
+    )
+    assert [lead for lead, _, _ in tasks] == [
+        "Công an huyện",
+        "Phòng Tư pháp",
+        "Hiệp hội Du lịch huyện",
+    ]
+
+
+def test_project_boards_named_after_their_works_stay_whole():
+    tasks = leads_and_work(
+        "Các chủ đầu tư: Ban Quản lý dự án đầu tư xây dựng các công trình giao thông huyện, "
+        "Ban Quản lý dự án đầu tư xây dựng các công trình dân dụng và công nghiệp huyện "
+        "đẩy nhanh tiến độ thi công."
+    )
+    assert [lead for lead, _, _ in tasks] == [
+        "Ban Quản lý dự án đầu tư xây dựng các công trình giao thông huyện",
+        "Ban Quản lý dự án đầu tư xây dựng các công trình dân dụng và công nghiệp huyện",
+    ]

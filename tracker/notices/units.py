@@ -214,6 +214,8 @@ quản lý, khai thác công trình thủy lợi|khai thác công trình thủy 
 giải phóng mặt bằng|bồi thường, giải phóng mặt bằng|phát triển nông thôn|phát triển cụm công nghiệp
 công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|cung cấp nước sạch|cấp nước
 thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
+công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
+các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 """.replace("\n", "|").split("|")
 )
 
@@ -588,6 +590,17 @@ def parse_unit_list(
         units.append(unit)
         j = _distributed_names(tokens, j + 1, end, text, unit, units)
         return units[1:], j
+    if (
+        unit.is_group
+        and key_of(unit.head) not in _SHARED_HEADS
+        and j + 1 < end
+        and tokens[j].text == ":"
+    ):
+        # "Các đơn vị liên quan: Công an tỉnh, Sở Giao thông vận tải, ... tập trung ...": the
+        # units listed after the colon are the ones meant.
+        listed, after = parse_unit_list(tokens, j + 1, end, text)
+        if listed:
+            return listed, after
     units.append(unit)
     while j < end:
         sep = tokens[j]
