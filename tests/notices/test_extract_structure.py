@@ -71,3 +71,27 @@ def test_project_boards_named_after_their_works_stay_whole():
         "Ban Quản lý dự án đầu tư xây dựng các công trình giao thông huyện",
         "Ban Quản lý dự án đầu tư xây dựng các công trình dân dụng và công nghiệp huyện",
     ]
+
+
+def test_a_news_lede_gives_way_to_the_directive_told_in_full():
+    tasks = leads_and_work(
+        "UBND tỉnh vừa có văn bản yêu cầu các địa phương kiểm tra an toàn hồ chứa nước "
+        "trước mùa mưa lũ.\n"
+        "Theo đó, Chủ tịch UBND tỉnh yêu cầu UBND các huyện, thị xã kiểm tra an toàn các hồ "
+        "chứa nước, xây dựng phương án bảo vệ hạ du."
+    )
+    assert [lead for lead, _, _ in tasks] == ["UBND các huyện, thị xã"]
+
+
+def test_a_news_lede_alone_is_the_task():
+    tasks = leads_and_work(
+        "UBND tỉnh vừa có văn bản yêu cầu các địa phương kiểm tra an toàn hồ chứa nước "
+        "trước mùa mưa lũ.\nĐợt mưa vừa qua đã làm đầy 12 hồ chứa."
+    )
+    assert [lead for lead, _, _ in tasks] == ["các địa phương"]
+
+
+def test_a_verb_after_a_kind_of_unit_is_not_a_name():
+    # ("kiểm tra" names "Ban Kiểm tra" after a head, but not after "các địa phương")
+    tasks = leads_and_work("UBND tỉnh yêu cầu các địa phương kiểm tra đê điều.")
+    assert tasks == [("các địa phương", "Kiểm tra đê điều", None)]

@@ -2017,7 +2017,7 @@ def read_notice(
         )
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
-    tasks = _deduplicate(tasks)
+    tasks = _drop_ledes(_deduplicate(tasks))
     reading = NoticeReading(header, tasks, normalised, _unique(builder.warnings))
     if not tasks:
         reading.warnings.append(NO_TASKS_MESSAGE)
@@ -2159,6 +2159,33 @@ def _contained(short: Counter[str], long: Counter[str]) -> float:
         if other:
             common += count if count < other else other
     return common / size
+
+
+# A news lede: "UBND tỉnh vừa (ban hành văn bản) yêu cầu các địa phương ...".
+_LEDE_RE = re.compile(
+    r"\bvừa\s+(?:[^\s.;:]+\s+){0,5}?(?:yêu\s+cầu|chỉ\s+đạo|giao|đề\s+nghị)\b", re.I
+)
+
+
+def _drop_ledes(tasks: list[ProposedTask]) -> list[ProposedTask]:
+    """A news report opens with what the committee "vừa yêu cầu", often of broader units
+    ("các địa phương"), then tells the same directive in full with the units that carry it
+    out: the lede gives way when a later sentence's task shares half the words of the shorter
+    of the two."""
+    kept = []
+    for index, task in enumerate(tasks):
+        if _LEDE_RE.search(task.source):
+            words = _words(task.task)
+            later = [t for t in tasks[index + 1 : index + 21] if t.source_start >= task.source_end]
+            if any(_restates(words, _words(other.task)) for other in later):
+                continue
+        kept.append(task)
+    return kept
+
+
+def _restates(a: Counter[str], b: Counter[str]) -> bool:
+    short, long = (a, b) if a.total() <= b.total() else (b, a)
+    return short.total() >= 4 and _contained(short, long) >= 0.5
 
 
 def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:

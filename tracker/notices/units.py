@@ -448,6 +448,13 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     head_text = " ".join(t.text for t in tokens[head_first:j])
     # A protected tail keeps "Sở Văn hóa, Thể thao và Du lịch" whole.
     protected = PROTECTED_NAMES.match(tokens, j, end)
+    if (
+        protected
+        and generic
+        and key_of(head_text) not in _SHARED_HEADS
+        and not tokens[j].is_capital
+    ):
+        protected = 0  # "các địa phương kiểm tra ...": a verb after a kind of unit, no name
     if protected:
         j += protected
     name_words = 0
