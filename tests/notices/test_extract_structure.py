@@ -95,3 +95,53 @@ def test_a_verb_after_a_kind_of_unit_is_not_a_name():
     # ("kiểm tra" names "Ban Kiểm tra" after a head, but not after "các địa phương")
     tasks = leads_and_work("UBND tỉnh yêu cầu các địa phương kiểm tra đê điều.")
     assert tasks == [("các địa phương", "Kiểm tra đê điều", None)]
+
+
+def test_work_that_announces_the_items_below_is_not_a_task():
+    tasks = leads_and_work(
+        "UBND huyện yêu cầu các cơ quan, đơn vị triển khai các nhiệm vụ trọng tâm sau đây:\n"
+        "Yêu cầu Phòng Y tế kiểm tra các cơ sở kinh doanh thực phẩm."
+    )
+    assert [lead for lead, _, _ in tasks] == ["Phòng Y tế"]
+
+
+def test_a_closing_that_says_to_do_the_assigned_work_well_is_dropped():
+    tasks = leads_and_work(
+        "1. Phòng Y tế kiểm tra các cơ sở kinh doanh thực phẩm.\n"
+        "2. Phòng Nội vụ, Phòng Tư pháp theo chức năng, nhiệm vụ tổ chức thực hiện tốt các "
+        "nhiệm vụ được giao."
+    )
+    assert [lead for lead, _, _ in tasks] == ["Phòng Y tế"]
+
+
+def test_a_sentence_that_only_says_by_when_dates_the_directive_before():
+    tasks = leads_and_work(
+        "Phòng Tài chính - Kế hoạch thẩm định dự toán, tham mưu bố trí kinh phí. "
+        "Hoàn thành trước ngày 15/8.",
+        issued_on=date(2024, 8, 1),
+    )
+    assert tasks == [
+        ("Phòng Tài chính - Kế hoạch", "Thẩm định dự toán, tham mưu bố trí kinh phí", "2024-08-15")
+    ]
+
+
+def test_coordination_in_a_sentence_that_goes_on_is_read():
+    reading = read_notice(
+        "Giao Phòng Văn hóa và Thông tin xây dựng kịch bản lễ hội. Đồng thời, phối hợp với "
+        "Công an huyện bảo đảm an ninh khu vực lễ hội."
+    )
+    assert [(t.lead, t.coordinating) for t in reading.tasks] == [
+        ("Phòng Văn hóa và Thông tin", ["Công an huyện"])
+    ]
+
+
+def test_the_place_and_date_line_after_a_long_subject_line_is_the_issue_date():
+    reading = read_notice(
+        "UBND HUYỆN LẠC DƯƠNG\nSố: 45/UBND-VP\n"
+        "V/v tăng cường quản lý, bảo vệ rừng trong mùa khô trên địa bàn huyện Lạc Dương\n"
+        "Lạc Dương, ngày 03 tháng 3 năm 2025\nKính gửi: Hạt Kiểm lâm huyện.\n"
+        "Giao Hạt Kiểm lâm huyện tổ chức tuần tra rừng, báo cáo trong 10 ngày kể từ ngày "
+        "nhận văn bản này."
+    )
+    assert reading.notice.issued_on == date(2025, 3, 3)
+    assert reading.tasks[0].deadline == date(2025, 3, 13)

@@ -74,7 +74,7 @@ _RELATIVE_RE = re.compile(
 # ban hành Thông báo này", "ngày nhận được Công văn này"); from any other event ("ngày nhận đủ
 # hồ sơ hợp lệ") the date is not known when the notice is read.
 _SINCE_NOTICE_RE = re.compile(
-    r"^(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+(?:ký|ban\s+hành|nhận\s+được\s+"
+    r"^(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+(?:ký|ban\s+hành|nhận\s+(?:được\s+)?"
     r"(?:thông\s+báo|công\s+văn|văn\s+bản|kết\s+luận)|thông\s+báo\s+này|công\s+văn\s+này"
     r"|văn\s+bản\s+này)",
     re.IGNORECASE,

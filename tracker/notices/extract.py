@@ -272,6 +272,11 @@ def normalise(raw: str) -> str:
                 and (line[0].islower() or (length >= 60 and not line.isupper()))
                 and not upper
                 and not _PARAGRAPH_OPENER_RE.match(line)
+                # (a header's "Đắk Nông, ngày 19 tháng 7 năm 2021" and "Kính gửi:" are lines of
+                # their own even after a long "V/v ..." subject line)
+                and not _PLACE_DATE_RE.match(line)
+                and not _PLACE_DATE_RE.match(joined[-1][0])
+                and not line.lower().startswith("kính gửi")
             )
             if wrapped:
                 joined[-1].append(line)
@@ -687,12 +692,20 @@ _CLOSING_RE = re.compile(
     r"(?:(?:căn\s+cứ(?:\s+vào)?|theo)\s+chức\s+năng,?\s+nhiệm\s+vụ(?:[^,;]{0,40}?)?,?\s*"
     r"(?:để\s+)?)?"
     r"(?:(?:nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|chủ\s+động|tích\s+cực|tổ\s+chức|triển\s+khai|"
-    r"chỉ\s+đạo)\s*(?:,|và)?\s*)*thực\s+hiện"
-    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|"
+    r"chỉ\s+đạo|phối\s+hợp)\s*(?:,|và)?\s*)*thực\s+hiện"
+    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|tốt|"
     r"(?:theo\s+)?(?:đúng\s+)?(?:các\s+)?(?:nội\s+dung|kế\s+hoạch|Kế\s+hoạch|Công\s+văn|Thông\s+báo|"
-    r"văn\s+bản|Chỉ\s+thị)(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|của\s+UBND\s+\w+))?))*"
+    r"văn\s+bản|Chỉ\s+thị|nhiệm\s+vụ)(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|được\s+giao|"
+    r"của\s+UBND\s+\w+))?))*"
     r"(?:\s*,?\s*(?:bảo\s+đảm|đảm\s+bảo|nhằm|để)\b.*)?[\s./]*",
     re.I | re.S,
+)
+# Work that announces the items below ("thực hiện tốt một số nội dung sau:", "triển khai các
+# nhiệm vụ trọng tâm sau đây") is an introduction, not a task.
+_LIST_INTRO_RE = re.compile(
+    r"[^,;]{0,60}?\b(?:nội\s+dung|nhiệm\s+vụ|việc|công\s+việc|yêu\s+cầu|giải\s+pháp|biện\s+pháp)"
+    r"(?:\s+\w+){0,3}?\s+(?:sau|sau\s+đây|như\s+sau)\s*[:.]?",
+    re.I,
 )
 # "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
 _ANSWERABLE_RE = re.compile(
@@ -1495,7 +1508,11 @@ class _TaskBuilder:
         task_text = _as_sentence(task_text)
         if not task_text or not any(ch.isalpha() for ch in task_text):
             return []
-        if _GENERIC_WORK_RE.fullmatch(task_text) or _ANSWERABLE_RE.match(task_text):
+        if (
+            _GENERIC_WORK_RE.fullmatch(task_text)
+            or _ANSWERABLE_RE.match(task_text)
+            or _LIST_INTRO_RE.fullmatch(task_text)
+        ):
             return []
         closing = _CLOSING_RE.fullmatch(task_text) is not None
         words = task_text.split()
@@ -1961,6 +1978,11 @@ def read_notice(
                 # Nothing here can assign work; it may still set the last directive's deadline.
                 last_group = _attach_follow_up(builder, normalised, span, last_group)
                 continue
+            if last_group and _WHEN_DONE_RE.match(normalised, span[0], span[1]):
+                # "Hoàn thành trong tháng 11/2022." / "Thời hạn hoàn thành: ..." dates the
+                # directive before; it is not a task of its own.
+                last_group = _attach_follow_up(builder, normalised, span, last_group)
+                continue
             elided = _claim_of(last_group) if last_group and not (parent and s_index == 0) else None
             sentence_tasks, group, claims = _read_sentence(
                 builder, normalised, span, parent if s_index == 0 else None, elided
@@ -2059,13 +2081,27 @@ def _claim_of(group: list[ProposedTask]) -> _Claim:
 def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) -> None:
     """Add a following sentence of the same directive to its tasks' work."""
     sentence = _clean_task(text[span[0] : span[1]])
+    toks = tokenize(text[span[0] : span[1]], span[0])
+    # ("Đồng thời, phối hợp với Sở Công Thương mời ...": the units it names coordinate.)
+    joining = [
+        unit.text
+        for units, _a, _b in _coordination_inside(toks, 0, min(len(toks), 12), text)
+        for unit in units
+    ]
     for task in group:
         task.task = f"{task.task}. {sentence}"
+        task.coordinating.extend(u for u in joining if u not in task.coordinating)
         task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
         task.source = text[task.source_start : span[1]].strip()
         task.source_end = span[1]
 
 
+# A sentence that only says by when ("Hoàn thành trước ngày ...", "Thời hạn: ...").
+_WHEN_DONE_RE = re.compile(
+    r"(?:(?:thời\s+(?:hạn|gian)(?:\s+(?:hoàn\s+thành|thực\s+hiện|báo\s+cáo))?\s*:?|hoàn\s+thành|xong)"
+    r"\s*,?\s*(?:trước|chậm\s+nhất|trong|cuối|đến|tới|ngày|quý|tháng|năm)\b)",
+    re.I,
+)
 # A subject that points back at the units just named ("các địa phương này", "các đơn vị trên").
 _ANAPHORA_RE = re.compile(r"\s(?:này|trên|nêu\s+trên|nói\s+trên|đó)$", re.I)
 
