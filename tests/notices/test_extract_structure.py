@@ -145,3 +145,20 @@ def test_the_place_and_date_line_after_a_long_subject_line_is_the_issue_date():
     )
     assert reading.notice.issued_on == date(2025, 3, 3)
     assert reading.tasks[0].deadline == date(2025, 3, 13)
+
+
+def test_bên_cạnh_đó_goes_on_with_the_same_directive():
+    tasks = leads_and_work(
+        "Yêu cầu UBND các xã, thị trấn kiểm tra các điểm tập kết cát sỏi. Bên cạnh đó, lập "
+        "danh sách các phương tiện khai thác trái phép."
+    )
+    assert len(tasks) == 1
+    assert tasks[0][1].endswith("Bên cạnh đó, lập danh sách các phương tiện khai thác trái phép")
+
+
+def test_coordination_of_a_directed_unit_is_not_the_leads():
+    reading = read_notice(
+        "Yêu cầu UBND các huyện chỉ đạo phòng chuyên môn chủ trì, phối hợp với Công an huyện "
+        "kiểm tra tải trọng xe."
+    )
+    assert [(t.lead, t.coordinating) for t in reading.tasks] == [("UBND các huyện", [])]

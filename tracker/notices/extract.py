@@ -459,6 +459,7 @@ _INTRO = Lexicon(
         "ngoài ra",
         "đồng thời",
         "bên cạnh đó",
+        "cạnh đó",
         "mặt khác",
         "riêng",
         "trước mắt",
@@ -765,8 +766,12 @@ def _coordination_inside(
     toks: Sequence[Token], start: int, end: int, text: str
 ) -> list[tuple[list[UnitSpan], int, int]]:
     """ "..., phối hợp với X <work>" after the first verb of a task: (units, from, to) each."""
-    found = []
+    found: list[tuple[list[UnitSpan], int, int]] = []
     k = start
+    if k + 1 < end and toks[k].key == "chỉ" and toks[k + 1].key == "đạo":
+        # "chỉ đạo phòng chức năng chủ trì, phối hợp với Ban ATGT ...": whoever is directed
+        # works with Ban ATGT; the lead does not.
+        return found
     while k < end:
         if toks[k].key == "phối" and (
             k == start
@@ -1993,7 +1998,7 @@ def read_notice(
                 and s_index > 0
                 and len(claims) == 1
                 and claims[0].kind == "elided"
-                and getattr(claims[0], "link", "") == "đồng thời"
+                and getattr(claims[0], "link", "") in _GOES_ON
             ):
                 # "... rà soát quy mô trường, lớp. Đồng thời phải xây dựng phương án ...": in the
                 # same paragraph, the work of the directive before goes on.
@@ -2096,6 +2101,8 @@ def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) ->
         task.source_end = span[1]
 
 
+# Linking words after which a sentence without a subject goes on with the same directive.
+_GOES_ON = frozenset({"đồng thời", "bên cạnh đó", "cạnh đó", "cùng với đó"})
 # A sentence that only says by when ("Hoàn thành trước ngày ...", "Thời hạn: ...").
 _WHEN_DONE_RE = re.compile(
     r"(?:(?:thời\s+(?:hạn|gian)(?:\s+(?:hoàn\s+thành|thực\s+hiện|báo\s+cáo))?\s*:?|hoàn\s+thành|xong)"
