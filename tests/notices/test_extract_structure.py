@@ -162,3 +162,10 @@ def test_coordination_of_a_directed_unit_is_not_the_leads():
         "kiểm tra tải trọng xe."
     )
     assert [(t.lead, t.coordinating) for t in reading.tasks] == [("UBND các huyện", [])]
+
+
+def test_a_span_of_years_is_due_at_the_end_of_its_last_year():
+    from tracker.notices.deadlines import find_deadlines
+
+    (found,) = find_deadlines("triển khai đề án, thực hiện trong 2 năm 2025-2026", None)
+    assert (found.text, found.deadline) == ("trong 2 năm 2025-2026", date(2026, 12, 31))

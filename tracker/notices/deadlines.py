@@ -61,7 +61,9 @@ _QUARTER_RE = re.compile(
 )
 _YEAR_RE = re.compile(
     r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+(?:trong\s+)?)"
-    r"năm\s+(?P<y>\d{4})(?!\d)",
+    # "trong năm 2017"; a span of years ends with its last: "trong 2 năm 2024-2025",
+    # "trong giai đoạn 2024 - 2025"
+    r"(?:(?:\d{1,2}\s+)?năm\s+|giai\s+đoạn\s+)(?:(?:19|20)\d\d\s*[-–]\s*)?(?P<y>\d{4})(?!\d)",
     re.IGNORECASE,
 )
 _RELATIVE_RE = re.compile(
