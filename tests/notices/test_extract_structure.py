@@ -169,3 +169,31 @@ def test_a_span_of_years_is_due_at_the_end_of_its_last_year():
 
     (found,) = find_deadlines("triển khai đề án, thực hiện trong 2 năm 2025-2026", None)
     assert (found.text, found.deadline) == ("trong 2 năm 2025-2026", date(2026, 12, 31))
+
+
+def test_named_places_listed_with_commas_only_are_one_lead_each():
+    tasks = leads_and_work(
+        "Đề nghị UBND các xã Gio An, Gio Sơn, Gio Hòa huy động lực lượng dập dịch."
+    )
+    assert [lead for lead, _, _ in tasks] == [
+        "UBND xã Gio An",
+        "UBND xã Gio Sơn",
+        "UBND xã Gio Hòa",
+    ]
+
+
+def test_without_an_issue_date_the_meetings_year_dates_a_day_and_month():
+    tasks = leads_and_work(
+        "Ngày 12/7/2023, Chủ tịch UBND huyện kiểm tra đồng ruộng.\n"
+        "Phòng Nông nghiệp tổ chức tập huấn diệt rầy trước ngày 20-7."
+    )
+    assert tasks == [("Phòng Nông nghiệp", "Tổ chức tập huấn diệt rầy", "2023-07-20")]
+
+
+def test_a_list_item_of_its_own_does_not_date_the_item_before():
+    tasks = leads_and_work(
+        "- Đề nghị các thôn báo cáo kịp thời khi phát hiện điểm khai thác cát trái phép.\n"
+        "- Mái che của các hộ kinh doanh trên vỉa hè được tháo dỡ trước ngày 28/02.",
+        issued_on=date(2024, 2, 20),
+    )
+    assert [(lead, deadline) for lead, _, deadline in tasks] == [("các thôn", None)]

@@ -1429,6 +1429,13 @@ def _strip_leading_modals(toks: Sequence[Token], i: int, end: int) -> int:
     return i
 
 
+_FULL_DATE_RE = re.compile(
+    r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*((?:19|20)\d\d)(?!\d)"
+    r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+((?:19|20)\d\d)(?!\d)",
+    re.I,
+)
+
+
 class _TaskBuilder:
     def __init__(self, text: str, issued_on: date | None, calendar: WorkingCalendar) -> None:
         self.text = text
@@ -1437,17 +1444,22 @@ class _TaskBuilder:
         self.warnings: list[str] = []
         self.addressees: frozenset[str] = frozenset()
         self._year_cache: tuple[tuple[int, int], int | None] = ((-1, -1), None)
+        # Without an issue date, the year of the first full date in the text (the meeting's,
+        # "Ngày 12/7/2023, ...") dates "trước ngày 20-7" when its sentence names none.
+        first = _FULL_DATE_RE.search(text, 0, 5000) if issued_on is None else None
+        self.text_year = int(first.group(1) or first.group(2)) if first else None
 
     def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
         """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
         is unknown, dates the phrases written without one)."""
-        year_hint = year_named_in(sentence) if self.issued_on is None else None
+        year_hint = (year_named_in(sentence) or self.text_year) if self.issued_on is None else None
         return find_deadlines(text, self.issued_on, self.calendar, year_hint)
 
     def _year_of(self, sentence: tuple[int, int]) -> int | None:
         """The year the sentence names (computed once per sentence)."""
         if self._year_cache[0] != sentence:
-            self._year_cache = (sentence, year_named_in(self.text[sentence[0] : sentence[1]]))
+            named = year_named_in(self.text[sentence[0] : sentence[1]])
+            self._year_cache = (sentence, named or self.text_year)
         return self._year_cache[1]
 
     def make(
@@ -1980,8 +1992,13 @@ def read_notice(
                 and not last_group
                 and not _may_assign(normalised, span[0], span[1])
             ):
-                # Nothing here can assign work; it may still set the last directive's deadline.
-                last_group = _attach_follow_up(builder, normalised, span, last_group)
+                # Nothing here can assign work; it may still set the last directive's deadline
+                # (not when it is a list item of its own: "- Tiếp tục thông báo ... trước ngày").
+                last_group = (
+                    []
+                    if level is not None and s_index == 0
+                    else _attach_follow_up(builder, normalised, span, last_group)
+                )
                 continue
             if last_group and _WHEN_DONE_RE.match(normalised, span[0], span[1]):
                 # "Hoàn thành trong tháng 11/2022." / "Thời hạn hoàn thành: ..." dates the
@@ -2020,7 +2037,11 @@ def read_notice(
             if claims:
                 last_group = []
                 continue
-            last_group = _attach_follow_up(builder, normalised, span, last_group)
+            last_group = (
+                []
+                if level is not None and s_index == 0
+                else _attach_follow_up(builder, normalised, span, last_group)
+            )
         # A line that names units and ends with ":" heads the items below it.
         if (
             stripped.endswith(":")

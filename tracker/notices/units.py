@@ -664,6 +664,23 @@ def parse_unit_list(
                 )
                 j = m
                 continue
+        if (
+            current.is_group
+            and sep.text in {",", "và"}
+            and nxt.is_capital
+            and not _head_at(tokens, k, end, False)[0]
+            and not TITLES.match(tokens, k, end)
+            and _names_places(current, tokens)
+        ):
+            # "UBND các xã Triệu Đông, Triệu Thành, Triệu Trạch": one more place's name, for
+            # `_distribute_places` to give its own committee.
+            m = k + 1
+            while m < end and tokens[m].is_word and tokens[m].is_capital:
+                m += 1
+            current.last = m
+            current.text = " ".join(text[tokens[current.first].start : tokens[m - 1].end].split())
+            j = m
+            continue
         # A capitalised name without its head shares the previous plural head.
         if (
             nxt.is_capital
@@ -795,6 +812,21 @@ def _distribute_first(unit: UnitSpan, tokens: Sequence[Token], text: str) -> Uni
 
 # A member that says its own kind of place: "TX.An Nhơn", "TP Quy Nhơn", "thị trấn Phú Mỹ".
 _OWN_KIND_RE = re.compile(r"(?:TX|TP|TT|Tx|Tp|Tt|Q|P|[Tt]hị xã|[Tt]hành phố|[Tt]hị trấn)\b")
+
+
+def _names_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
+    """Whether the group is "<head> các <kind of place> <Name> ..." ("UBND các xã Triệu Đông")."""
+    for d in range(unit.first, unit.last - 2):
+        if tokens[d].key == "các":
+            kind = (
+                2
+                if _is_place(tokens, d + 1, d + 3)
+                else 1
+                if _is_place(tokens, d + 1, d + 2)
+                else 0
+            )
+            return bool(kind) and d > unit.first and tokens[d + 1 + kind].is_capital
+    return False
 
 
 def _distribute_places(unit: UnitSpan, tokens: Sequence[Token], text: str) -> list[UnitSpan]:
