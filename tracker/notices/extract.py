@@ -556,6 +556,11 @@ _NARRATIVE = Lexicon(
         "trước đó",
         "báo cáo của",
         "theo báo cáo",
+        # who attended: "Đến dự có đ/c ..., Phó Chủ tịch UBND xã, chủ trì; ..."
+        "đến dự",
+        "dự họp",
+        "tham dự",
+        "cùng dự",
         "trong năm",
         "trong tháng",
         "qua",

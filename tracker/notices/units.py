@@ -334,6 +334,13 @@ def _head_at(tokens: Sequence[Token], i: int, end: int, after_title: bool) -> tu
     if i >= end or not tokens[i].is_word:
         return 0, False
     token = tokens[i]
+    if (
+        token.key == "tổ"
+        and i + 1 < end
+        and tokens[i + 1].is_capital
+        and tokens[i + 1].key not in {"chức", "dân"}
+    ):
+        return 1, False  # "Tổ Địa chính", "tổ Kiểm tra" (but "Tổ chức ..." is a verb)
     n = NAMED_HEADS.match(tokens, i, end)
     capital = token.text[0].isupper()
     if n and (capital or after_title):
