@@ -223,3 +223,11 @@ def test_own_notices_in_other_styles_read_as_expected(stem):
     reading = read_notice((UNSEEN / f"{stem}.txt").read_text(encoding="utf-8"))
     score = score_notice(reading.to_dict()["tasks"], expected).summary()
     assert (score["task_f1"], score["lead_accuracy"], score["deadline_accuracy"]) == (1, 1, 1)
+
+
+def test_a_departments_lede_is_kept_beside_another_departments_task():
+    tasks = leads_and_work(
+        "UBND tỉnh vừa yêu cầu Sở Y tế kiểm tra an toàn thực phẩm tại các bếp ăn tập thể.\n"
+        "Sở Giáo dục và Đào tạo kiểm tra an toàn thực phẩm tại các bếp ăn trường học."
+    )
+    assert [lead for lead, _, _ in tasks] == ["Sở Y tế", "Sở Giáo dục và Đào tạo"]

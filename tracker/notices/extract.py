@@ -2246,7 +2246,13 @@ def _drop_ledes(tasks: list[ProposedTask]) -> list[ProposedTask]:
         if _LEDE_RE.search(task.source):
             words = _words(task.task)
             later = [t for t in tasks[index + 1 : index + 21] if t.source_start >= task.source_end]
-            if any(_restates(words, _words(other.task)) for other in later):
+            # (a lede names broader units, or the same one; a named department's lede that
+            # resembles another department's task is kept)
+            if any(
+                (task.lead_is_group or match_key(other.lead) == match_key(task.lead))
+                and _restates(words, _words(other.task))
+                for other in later
+            ):
                 continue
         kept.append(task)
     return kept
