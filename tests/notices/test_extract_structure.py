@@ -231,3 +231,19 @@ def test_a_departments_lede_is_kept_beside_another_departments_task():
         "Sở Giáo dục và Đào tạo kiểm tra an toàn thực phẩm tại các bếp ăn trường học."
     )
     assert [lead for lead, _, _ in tasks] == ["Sở Y tế", "Sở Giáo dục và Đào tạo"]
+
+
+def test_quý_cơ_quan_is_the_one_unit_the_letter_is_addressed_to():
+    tasks = leads_and_work(
+        "Kính gửi: Sở Giao thông vận tải tỉnh Đồng Nai.\n"
+        "Đề nghị Quý cơ quan phối hợp cung cấp số liệu tai nạn giao thông năm 2023."
+    )
+    assert [lead for lead, _, _ in tasks] == ["Sở Giao thông vận tải tỉnh Đồng Nai"]
+
+
+def test_a_modal_right_after_the_adjunct_opens_the_work():
+    tasks = leads_and_work(
+        "Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh theo chức năng, nhiệm vụ chủ động nắm tình "
+        "hình, bảo đảm an ninh trật tự."
+    )
+    assert {work for _, work, _ in tasks} == {"Chủ động nắm tình hình, bảo đảm an ninh trật tự"}

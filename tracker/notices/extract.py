@@ -679,6 +679,7 @@ _NON_TASK_OPENERS = Lexicon(
         "sẽ",
     ]
 )
+_ASSIGNED = Lexicon(["được giao", "của mình", "của đơn vị", "của ngành", "quản lý"])
 _ADJUNCTS = Lexicon(
     ["trên cơ sở", "căn cứ", "theo chức năng", "theo chức năng, nhiệm vụ", "căn cứ vào"]
 )
@@ -906,6 +907,14 @@ class _SentenceReader:
             if m:
                 # "theo chức năng, nhiệm vụ được giao," / "trên cơ sở ...," is not the work.
                 k = j + m
+                k += _ASSIGNED.match(toks, k, n)
+                if toks[j].key == "theo" and (
+                    _LEAD_MODALS.match(toks, k, n) or _DROP_MODALS.match(toks, k, n)
+                ):
+                    # "theo chức năng, nhiệm vụ chủ động nắm tình hình, ...": no comma after
+                    # the adjunct, the modal opens the work.
+                    j = k
+                    continue
                 while k < n and not (
                     toks[k].text == "," and k + 1 < n and is_verb_at(toks, k + 1, n)
                 ):
@@ -1448,6 +1457,7 @@ class _TaskBuilder:
         self.calendar = calendar
         self.warnings: list[str] = []
         self.addressees: frozenset[str] = frozenset()
+        self.addressee_names: list[str] = []  # as written, for "Quý cơ quan"
         self._year_cache: tuple[tuple[int, int], int | None] = ((-1, -1), None)
         # Without an issue date, the year of the first full date in the text (the meeting's,
         # "Ngày 12/7/2023, ...") dates "trước ngày 20-7" when its sentence names none.
@@ -1977,10 +1987,12 @@ def read_notice(
         if stripped.lower().startswith("kính gửi"):
             in_recipients = True
             builder.addressees |= _addressees(stripped)
+            builder.addressee_names.extend(_addressee_names(stripped))
             continue
         if _is_header_line(stripped, in_recipients):
             if in_recipients:
                 builder.addressees |= _addressees(stripped)
+                builder.addressee_names.extend(_addressee_names(stripped))
             continue
         in_recipients = False
         level, marker_len = _line_level(line)
@@ -2071,6 +2083,10 @@ def read_notice(
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
     tasks = _drop_ledes(_deduplicate(tasks))
+    names = list(dict.fromkeys(builder.addressee_names))
+    for task in tasks:
+        if len(names) == 1 and task.lead.lower().startswith("quý "):
+            task.lead, task.lead_is_group = names[0], False  # the one unit the letter is to
     reading = NoticeReading(header, tasks, normalised, _unique(builder.warnings))
     if not tasks:
         reading.warnings.append(NO_TASKS_MESSAGE)
@@ -2163,17 +2179,22 @@ def _continue_group(
 def _addressees(line: str) -> frozenset[str]:
     """Match keys of the units a "Kính gửi:" line (or a recipient line after it) names; a
     person's title is dropped ("Đồng chí Chủ tịch UBND tỉnh Phú Thọ" names UBND tỉnh Phú Thọ)."""
+    return frozenset(match_key(name) for name in _addressee_names(line))
+
+
+def _addressee_names(line: str) -> list[str]:
+    """The units a "Kính gửi:" line (or a recipient line after it) names, as written."""
     toks = tokenize(line[:500])
-    found = set()
+    names = []
     k = 0
     while k < len(toks):
         units, after = parse_unit_list(toks, k, len(toks), line)
         if units:
-            found.update(match_key(u.text) for u in units)
+            names.extend(u.text for u in units)
             k = after
         else:
             k += 1
-    return frozenset(found)
+    return names
 
 
 def _attach_follow_up(

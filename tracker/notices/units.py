@@ -157,7 +157,10 @@ _BARE_GENERIC = {
 _CAPITAL_BARE = {"chủ đầu tư", "đơn vị", "cơ quan", "địa phương"}
 
 # Determiners that make a group ("các xã", "tất cả các đơn vị").
-DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các"])
+DETERMINERS = Lexicon(
+    # ("Quý cơ quan", "Quý Sở": a letter's polite form for the addressee)
+    ["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các", "quý"]
+)
 
 # Job titles dropped in front of the unit ("Giám đốc Sở Y tế" is "Sở Y tế").
 TITLES = Lexicon(
