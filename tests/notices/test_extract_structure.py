@@ -247,3 +247,24 @@ def test_a_modal_right_after_the_adjunct_opens_the_work():
         "hình, bảo đảm an ninh trật tự."
     )
     assert {work for _, work, _ in tasks} == {"Chủ động nắm tình hình, bảo đảm an ninh trật tự"}
+
+
+def test_a_news_summary_lede_to_generic_units_gives_way_to_named_directives():
+    tasks = leads_and_work(
+        "Chiều 3/4, Chủ tịch UBND tỉnh đã kiểm tra đê biển và yêu cầu các ngành chức năng "
+        "sớm có phương án gia cố.\n"
+        "Chủ tịch UBND tỉnh giao Sở Xây dựng lập phương án gia cố đê.\n"
+        "Sở Tài chính bố trí kinh phí thực hiện."
+    )
+    assert [lead for lead, _, _ in tasks] == ["Sở Xây dựng", "Sở Tài chính"]
+
+
+def test_a_directive_to_generic_units_after_the_meeting_is_kept():
+    tasks = leads_and_work(
+        "Sáng 17/9, Chủ tịch UBND tỉnh chủ trì cuộc họp về khắc phục mưa lũ.\n"
+        "Kết luận cuộc họp, Chủ tịch UBND tỉnh đề nghị các địa phương rà soát các hộ dân vùng "
+        "sạt lở.\n"
+        "Chủ tịch UBND tỉnh giao Sở Xây dựng lập phương án tái định cư.\n"
+        "Sở Tài chính bố trí kinh phí thực hiện."
+    )
+    assert [lead for lead, _, _ in tasks] == ["các địa phương", "Sở Xây dựng", "Sở Tài chính"]

@@ -2264,6 +2264,8 @@ def _drop_ledes(tasks: list[ProposedTask]) -> list[ProposedTask]:
     of the two."""
     kept = []
     for index, task in enumerate(tasks):
+        if index == 0 and _is_summary_lede(task, tasks[1:]):
+            continue
         if _LEDE_RE.search(task.source):
             words = _words(task.task)
             later = [t for t in tasks[index + 1 : index + 21] if t.source_start >= task.source_end]
@@ -2277,6 +2279,28 @@ def _drop_ledes(tasks: list[ProposedTask]) -> list[ProposedTask]:
                 continue
         kept.append(task)
     return kept
+
+
+# A report of what the chair did, with the directive after it ("Phó Chủ tịch UBND tỉnh đã kiểm
+# tra hiện trường ... và yêu cầu các ngành chức năng ...").
+_REPORTED_RE = re.compile(
+    r"\b(?:đã|vừa)\s+[^.;:]{0,200}?\b(?:yêu\s+cầu|chỉ\s+đạo|giao|đề\s+nghị)\s", re.I
+)
+_GENERIC_LEAD_RE = re.compile(
+    r"(?:các|những)\s+(?:ngành|sở|cơ\s+quan|đơn\s+vị|địa\s+phương|lực\s+lượng)\b[^A-ZĐ]*$"
+)
+
+
+def _is_summary_lede(task: ProposedTask, later: list[ProposedTask]) -> bool:
+    """A news report's first directive, to "các ngành chức năng" or "các địa phương" in a
+    sentence telling what the chair did, sums up the directives to named units after it."""
+    named = [t for t in later[:20] if not t.lead_is_group and t.source_start >= task.source_end]
+    return (
+        task.lead_is_group
+        and _GENERIC_LEAD_RE.fullmatch(task.lead) is not None
+        and _REPORTED_RE.search(task.source) is not None
+        and len({t.lead for t in named}) >= 2
+    )
 
 
 def _restates(a: Counter[str], b: Counter[str]) -> bool:
