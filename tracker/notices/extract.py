@@ -702,7 +702,8 @@ _CLOSING_RE = re.compile(
     r"chỉ\s+đạo|phối\s+hợp)\s*(?:,|và)?\s*)*thực\s+hiện"
     r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|tốt|"
     r"(?:theo\s+)?(?:đúng\s+)?(?:các\s+)?(?:nội\s+dung|kế\s+hoạch|Kế\s+hoạch|Công\s+văn|Thông\s+báo|"
-    r"văn\s+bản|Chỉ\s+thị|nhiệm\s+vụ)(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|được\s+giao|"
+    r"văn\s+bản|Chỉ\s+thị|nhiệm\s+vụ|kết\s+luận|Kết\s+luận|ý\s+kiến\s+chỉ\s+đạo)"
+    r"(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|được\s+giao|"
     r"của\s+UBND\s+\w+))?))*"
     r"(?:\s*,?\s*(?:bảo\s+đảm|đảm\s+bảo|nhằm|để)\b.*)?[\s./]*",
     re.I | re.S,
