@@ -281,3 +281,32 @@ def test_a_closing_that_says_to_carry_out_the_conclusion_is_dropped():
         "2. Các cơ quan, đơn vị theo chức năng, nhiệm vụ tổ chức thực hiện nghiêm túc kết luận này."
     )
     assert [lead for lead, _, _ in tasks] == ["Phòng Y tế"]
+
+
+def test_roles_in_brackets_split_the_lead_from_the_coordinating_units():
+    reading = read_notice(
+        "Giao Sở Y tế (chủ trì), Sở Tài chính, Sở Nội vụ (phối hợp) xây dựng phương án mua sắm "
+        "thiết bị y tế."
+    )
+    assert [(t.lead, t.coordinating) for t in reading.tasks] == [
+        ("Sở Y tế", ["Sở Tài chính", "Sở Nội vụ"])
+    ]
+
+
+def test_committees_of_places_listed_after_a_colon():
+    tasks = leads_and_work("UBND các huyện: Vĩnh Linh, Gio Linh, Cam Lộ chủ động sơ tán dân.")
+    assert [lead for lead, _, _ in tasks] == [
+        "UBND huyện Vĩnh Linh",
+        "UBND huyện Gio Linh",
+        "UBND huyện Cam Lộ",
+    ]
+
+
+def test_a_departments_known_name_ends_before_a_verb_the_lexicon_lacks():
+    reading = read_notice(
+        "Ban Quản lý các khu công nghiệp tỉnh phối hợp với Sở Lao động - Thương binh và Xã hội "
+        "nắm tình hình lao động, không để xảy ra đình công."
+    )
+    assert [(t.lead, t.coordinating) for t in reading.tasks] == [
+        ("Ban Quản lý các khu công nghiệp tỉnh", ["Sở Lao động - Thương binh và Xã hội"])
+    ]

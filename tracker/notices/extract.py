@@ -883,6 +883,21 @@ class _SentenceReader:
     def after_lead(self, j: int, claim: _Claim) -> None:
         """Read "chủ trì", "phối hợp với ..." after the lead; set where the work starts."""
         toks, n = self.toks, self.n
+        pending: list[UnitSpan] = []
+        for unit in claim.leads:
+            # ("Sở Tài chính, Sở Nội vụ (phối hợp)": the role in brackets names both)
+            pending.append(unit)
+            if unit.role:
+                for earlier in pending:
+                    earlier.role = unit.role
+                pending = []
+        if any(u.role == "coordinating" for u in claim.leads) and any(
+            u.role != "coordinating" for u in claim.leads
+        ):
+            # "Giao Sở Y tế (chủ trì), Sở Tài chính (phối hợp) ..."
+            claim.coordinating.extend(u for u in claim.leads if u.role == "coordinating")
+            claim.leads = [u for u in claim.leads if u.role != "coordinating"]
+            claim.explicit = True
         for _ in range(4):
             while j < n and toks[j].text in {",", ":", "-"}:
                 j += 1

@@ -317,6 +317,7 @@ class UnitSpan:
     head: str = ""  # the head noun as written ("sở", "UBND")
     distributive: bool = False  # "các sở QHKT, Xây dựng": the head is shared by the next names
     cut: bool = False  # no word ended the name: it was cut after its capitalised words
+    role: str = ""  # "coordinating" for "Sở Tài chính (phối hợp)"
 
 
 def _is_lower_word(token: Token) -> bool:
@@ -469,8 +470,22 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         j += protected
     name_words = 0
     place_at: int | None = None  # index after the last place word ("huyện", "tỉnh")
+    # A department's known name is complete: "Sở Lao động - Thương binh và Xã hội | nắm tình
+    # hình" even when the verb lexicon lacks "nắm" (places and name words may still follow).
+    complete = bool(protected) and key_of(head_text) in {"sở", "phòng"}
     while j < end:
         token = tokens[j]
+        if (
+            complete
+            and token.is_word
+            and not token.is_capital
+            and not _PLACE_WORDS.match(tokens, j, end)
+            and not _NAME_WORDS.match(tokens, j, end)
+            and not NAME_COMPOUNDS.match(tokens, j, end)
+        ):
+            break
+        if token.is_word and (token.is_capital or _PLACE_WORDS.match(tokens, j, end)):
+            complete = complete and not token.is_capital
         if token.text in {"-", "&"}:
             if j + 1 < end and tokens[j + 1].is_word and not is_verb_at(tokens, j + 1, end):
                 j += 2
@@ -609,6 +624,40 @@ def parse_unit_list(
         return units[1:], j
     if (
         unit.is_group
+        and j + 1 < end
+        and tokens[j].text == ":"
+        and tokens[j + 1].is_capital
+        and _ends_with_kind_of_place(unit, tokens)
+        and not _head_at(tokens, j + 1, end, False)[0]
+    ):
+        # "UBND các huyện: Vĩnh Linh, Gio Linh, Cam Lộ": one committee per place named.
+        members = []
+        m = j + 1
+        while m < end and tokens[m].is_capital and not _head_at(tokens, m, end, False)[0]:
+            e = m
+            while e < end and tokens[e].is_word and tokens[e].is_capital:
+                e += 1
+            members.append((m, e))
+            if e + 1 < end and tokens[e].text in {",", "và"} and tokens[e + 1].is_capital:
+                m = e + 1
+                continue
+            m = e
+            break
+        if len(members) > 1:
+            prefix = " ".join(text[tokens[unit.first].start : tokens[unit.last - 1].end].split())
+            prefix = re.sub(r"\s+(?:các|những)\s+", " ", prefix)
+            return [
+                UnitSpan(
+                    f"{prefix} {' '.join(text[tokens[a].start : tokens[b - 1].end].split())}",
+                    a,
+                    b,
+                    False,
+                    unit.head,
+                )
+                for a, b in members
+            ], m
+    if (
+        unit.is_group
         and key_of(unit.head) not in _SHARED_HEADS
         and j + 1 < end
         and tokens[j].text == ":"
@@ -620,6 +669,9 @@ def parse_unit_list(
             return listed, after
     units.append(unit)
     while j < end:
+        j = _role_after(tokens, j, end, units[-1])
+        if j >= end:
+            break
         sep = tokens[j]
         if sep.text not in {",", ";", "và", "/"}:
             break
@@ -822,6 +874,46 @@ def _distribute_first(unit: UnitSpan, tokens: Sequence[Token], text: str) -> Uni
 
 # A member that says its own kind of place: "TX.An Nhơn", "TP Quy Nhơn", "thị trấn Phú Mỹ".
 _OWN_KIND_RE = re.compile(r"(?:TX|TP|TT|Tx|Tp|Tt|Q|P|[Tt]hị xã|[Tt]hành phố|[Tt]hị trấn)\b")
+
+
+_ROLES = {
+    "chủ trì": "lead",
+    "cơ quan chủ trì": "lead",
+    "đơn vị chủ trì": "lead",
+    "phối hợp": "coordinating",
+    "cơ quan phối hợp": "coordinating",
+    "đơn vị phối hợp": "coordinating",
+}
+
+
+def _role_after(tokens: Sequence[Token], j: int, end: int, unit: UnitSpan) -> int:
+    """ "Sở Y tế (chủ trì), Sở Tài chính (phối hợp)": a role in brackets after a unit is noted
+    on it and skipped; the index after it (`j` itself when there is none)."""
+    if j + 2 >= end or tokens[j].text != "(":
+        return j
+    k = j + 1
+    while k < end and k < j + 5 and tokens[k].text != ")":
+        k += 1
+    if k >= end or tokens[k].text != ")":
+        return j
+    role = _ROLES.get(" ".join(t.key for t in tokens[j + 1 : k]))
+    if role is None:
+        return j
+    unit.role = role
+    return k + 1
+
+
+def _ends_with_kind_of_place(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
+    """ "UBND các huyện", "Công an các xã": a head, "các" and one kind of place."""
+    last = unit.last
+    for kind in (1, 2):
+        if (
+            _is_place(tokens, last - kind, last)
+            and last - kind - 1 > unit.first
+            and tokens[last - kind - 1].key in {"các", "những"}
+        ):
+            return True
+    return False
 
 
 def _names_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
