@@ -310,3 +310,22 @@ def test_a_departments_known_name_ends_before_a_verb_the_lexicon_lacks():
     assert [(t.lead, t.coordinating) for t in reading.tasks] == [
         ("Ban Quản lý các khu công nghiệp tỉnh", ["Sở Lao động - Thương binh và Xã hội"])
     ]
+
+
+def test_more_deadline_forms():
+    on = date(2024, 10, 14)
+    assert leads_and_work("Sở Y tế hoàn thành tiêm chủng đến hết ngày 31/12.", issued_on=on) == [
+        ("Sở Y tế", "Hoàn thành tiêm chủng", "2024-12-31")
+    ]
+    assert leads_and_work(
+        "Sở Y tế hoàn thành tiêm chủng trước Tết Nguyên đán Ất Tỵ.", issued_on=on
+    ) == [("Sở Y tế", "Hoàn thành tiêm chủng", "2025-01-29")]
+    # a week: read (so the report is a task, and the phrase leaves the work), date left to the
+    # clerk
+    reading = read_notice("Sở Y tế báo cáo UBND tỉnh trong tuần này.", issued_on=on)
+    (task,) = reading.tasks
+    assert (task.task, task.deadline_text, task.deadline) == (
+        "Báo cáo UBND tỉnh",
+        "trong tuần này",
+        None,
+    )

@@ -41,7 +41,7 @@ _DATE_PREFIX = (
     r"(?:chậm\s+nhất\s+(?:là\s+)?(?:trước\s+|vào\s+|đến\s+)?|trước\s+|hạn\s+chót\s*:?\s*"
     r"|hạn\s+cuối\s*:?\s*|thời\s+hạn(?:\s+hoàn\s+thành)?\s*:?\s*(?:trước\s+)?|không\s+quá\s+"
     r"|không\s+muộn\s+hơn\s+|xong\s+trước\s+|trong\s+ngày\s+(?=\d)|vào\s+ngày\s+(?=\d)"
-    r"|(?:đến|tới)\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
+    r"|(?:đến|tới)\s+(?:hết\s+)?ngày\s+(?=\d)|hết\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
 )
 _DATE_RE = re.compile(
     rf"(?<!\w){_DATE_PREFIX}(?:{_CLOCK})?(?:ngày\s+(?:[^\W\d]+\s+){{0,3}}?(?:\(?ngày\s+)?)?"
@@ -88,7 +88,15 @@ _PART_OF_YEAR_RE = re.compile(
 )
 _TET_RE = re.compile(
     r"(?<!\w)trước\s+(?:dịp\s+)?tết\s+(?P<kind>nguyên\s+đán|âm\s+lịch|dương\s+lịch|cổ\s+truyền)?"
-    r"(?:\s+(?:năm\s+)?(?:[A-ZĐÂĂÊÔƠƯ]\w+\s+[A-ZĐÂĂÊÔƠƯ]\w+\s+)?(?P<y>\d{4}))?",
+    # the year as digits, as its name ("Ất Tỵ") or both ("Ất Tỵ 2025", "năm Giáp Thìn 2024")
+    r"(?:\s+(?:năm\s+)?(?:giáp|ất|bính|đinh|mậu|kỷ|kỳ|canh|tân|nhâm|quý)\s+"
+    r"(?:tý|sửu|dần|mão|mẹo|thìn|tỵ|tị|ngọ|mùi|thân|dậu|tuất|hợi)(?!\w))?"
+    r"(?:\s+(?:năm\s+)?(?P<y>\d{4}))?",
+    re.IGNORECASE,
+)
+# "trong tuần này", "trong tuần tới / tuần sau".
+_WEEK_RE = re.compile(
+    r"(?<!\w)(?:trong|ngay\s+trong|trước\s+cuối|cuối)\s+tuần\s+(?P<which>này|tới|sau)(?!\w)",
     re.IGNORECASE,
 )
 _RECURRING_RE = re.compile(
@@ -200,6 +208,12 @@ def find_deadlines(
             else:
                 deadline = calendar.next_working_day(_add_months(issued_on, count))
         found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline))
+
+    for m in _WEEK_RE.finditer(text):
+        # Whether a week ends on Friday, Saturday or Sunday differs between offices: the phrase
+        # is read (cut from the work, and a report with it is a task) but the date is left to
+        # the clerk, with the "deadline without a date" warning.
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), None, strong=False))
 
     for m in _MONTH_RE.finditer(text):
         month = int(m.group("m"))
