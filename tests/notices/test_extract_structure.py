@@ -329,3 +329,33 @@ def test_more_deadline_forms():
         "trong tuần này",
         None,
     )
+
+
+def test_the_other_units_that_phối_hợp_after_the_lead_chủ_trì():
+    reading = read_notice(
+        "Giao Sở Y tế chủ trì, Sở Tài chính và các sở, ngành liên quan phối hợp thẩm định "
+        "danh mục thiết bị."
+    )
+    assert [(t.lead, t.coordinating, t.task) for t in reading.tasks] == [
+        ("Sở Y tế", ["Sở Tài chính", "các sở, ngành liên quan"], "Thẩm định danh mục thiết bị")
+    ]
+
+
+def test_a_unit_as_the_topic_is_the_subject():
+    tasks = leads_and_work(
+        "Đối với Sở Y tế: khẩn trương bổ sung thuốc cho vùng lũ.\n"
+        "Về phía Sở Giáo dục và Đào tạo, cần rà soát cơ sở vật chất trường học.\n"
+        "Đối với các dự án chậm tiến độ, Sở Kế hoạch và Đầu tư rà soát, điều chuyển vốn."
+    )
+    assert [lead for lead, _, _ in tasks] == [
+        "Sở Y tế",
+        "Sở Giáo dục và Đào tạo",
+        "Sở Kế hoạch và Đầu tư",
+    ]
+
+
+def test_a_verb_right_after_the_adjunct_opens_the_work():
+    tasks = leads_and_work(
+        "Các Sở: Tài chính, Nội vụ theo chức năng, nhiệm vụ tham mưu bố trí vốn."
+    )
+    assert {work for _, work, _ in tasks} == {"Tham mưu bố trí vốn"}

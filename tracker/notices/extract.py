@@ -679,6 +679,7 @@ _NON_TASK_OPENERS = Lexicon(
         "sẽ",
     ]
 )
+_UNIT_TOPIC = Lexicon(["đối với", "về phía", "riêng đối với", "về phần"])
 _ASSIGNED = Lexicon(["được giao", "của mình", "của đơn vị", "của ngành", "quản lý"])
 _ADJUNCTS = Lexicon(
     ["trên cơ sở", "căn cứ", "theo chức năng", "theo chức năng, nhiệm vụ", "căn cứ vào"]
@@ -907,6 +908,22 @@ class _SentenceReader:
             if key == "chủ" and j + 1 < n and toks[j + 1].key == "trì":
                 claim.explicit = True
                 j += 2
+                k = j + 1 if j < n and toks[j].text == "," else j
+                others, after = (
+                    self.units(k)
+                    if k < n and (toks[k].is_capital or toks[k].key == "các")
+                    else ([], k)
+                )
+                if (
+                    others
+                    and after + 1 < n
+                    and toks[after].key == "phối"
+                    and toks[after + 1].key == "hợp"
+                    and not (after + 2 < n and toks[after + 2].key in {"với", "cùng", "chặt"})
+                ):
+                    # "Giao Sở Y tế chủ trì, Sở Tài chính phối hợp thẩm định ..."
+                    claim.coordinating.extend(others)
+                    j = after + 2
                 continue
             m = _DROP_MODALS.match(toks, j, n)
             if m:
@@ -925,7 +942,9 @@ class _SentenceReader:
                 k = j + m
                 k += _ASSIGNED.match(toks, k, n)
                 if toks[j].key == "theo" and (
-                    _LEAD_MODALS.match(toks, k, n) or _DROP_MODALS.match(toks, k, n)
+                    _LEAD_MODALS.match(toks, k, n)
+                    or _DROP_MODALS.match(toks, k, n)
+                    or is_verb_at(toks, k, n)
                 ):
                     # "theo chức năng, nhiệm vụ chủ động nắm tình hình, ...": no comma after
                     # the adjunct, the modal opens the work.
@@ -1162,6 +1181,14 @@ class _SentenceReader:
                 break
             if not _INTRO.match(toks, i, n):
                 break
+            m = _UNIT_TOPIC.match(toks, i, n)
+            if m:
+                units, after = parse_unit_list(toks, i + m, n, self.text)
+                if units and after < n and toks[after].text in {":", ","}:
+                    # "Đối với Sở Y tế: khẩn trương ...", "Về phía Sở GD&ĐT, cần ...": the
+                    # topic is the unit, which is the subject.
+                    i += m
+                    break
             m = _LINKS.match(toks, i, n)
             if m and (i + m >= n or toks[i + m].text != ","):
                 # "đồng thời chỉ đạo ...", "Riêng Sở Y tế ...": a linking word before the clause
