@@ -359,3 +359,15 @@ def test_a_verb_right_after_the_adjunct_opens_the_work():
         "Các Sở: Tài chính, Nội vụ theo chức năng, nhiệm vụ tham mưu bố trí vốn."
     )
     assert {work for _, work, _ in tasks} == {"Tham mưu bố trí vốn"}
+
+
+def test_a_singular_subject_pointing_back_and_lưu_ý_as_a_directive():
+    tasks = leads_and_work(
+        "Sở Tài chính được giao chủ trì thẩm định giá đất. Sở này cũng phải báo cáo kết quả "
+        "trước ngày 30/11/2024.\n"
+        "Chủ tịch UBND tỉnh lưu ý Sở Tài nguyên và Môi trường phải kiểm tra việc khai thác cát."
+    )
+    assert tasks == [
+        ("Sở Tài chính", "Thẩm định giá đất; báo cáo kết quả", "2024-11-30"),
+        ("Sở Tài nguyên và Môi trường", "Kiểm tra việc khai thác cát", None),
+    ]

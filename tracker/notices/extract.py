@@ -1083,8 +1083,8 @@ class _SentenceReader:
             return None
         self._list_end = j
         k = _skip_parenthesis(toks, j, n)
-        while k < n and toks[k].text == ",":
-            k += 1
+        while k < n and (toks[k].text == "," or toks[k].key == "cũng"):
+            k += 1  # ("Sở này cũng phải báo cáo ...": "also")
         if k >= n:
             return None
         if toks[k].text == ":":

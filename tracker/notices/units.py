@@ -298,7 +298,7 @@ TRIGGERS = Lexicon(
     _lexicon_lines("""
 giao|giao cho|giao nhiệm vụ cho|giao trách nhiệm cho|giao nhiệm vụ|yêu cầu|đề nghị|chỉ đạo
 phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho|giao trách nhiệm
-giao đích danh|giao đích danh cho|đề nghị cho|giao cụ thể cho|giao cụ thể
+giao đích danh|giao đích danh cho|đề nghị cho|giao cụ thể cho|giao cụ thể|lưu ý
 """)
 )
 
@@ -530,6 +530,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             continue
         if token.key == "cùng":
             break  # "Ban CHQS huyện cùng Công an huyện ...": "cùng" names a coordinating unit
+        if token.key == "cũng":
+            break  # "Sở này cũng phải báo cáo ...": an adverb before the verb
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
