@@ -371,3 +371,14 @@ def test_a_singular_subject_pointing_back_and_lưu_ý_as_a_directive():
         ("Sở Tài chính", "Thẩm định giá đất; báo cáo kết quả", "2024-11-30"),
         ("Sở Tài nguyên và Môi trường", "Kiểm tra việc khai thác cát", None),
     ]
+
+
+def test_levels_and_party_committees_are_groups():
+    tasks = leads_and_work(
+        "Chủ tịch UBND tỉnh yêu cầu các cấp, các ngành tập trung khắc phục hậu quả bão.\n"
+        "Yêu cầu các cấp ủy, chính quyền địa phương tăng cường lãnh đạo công tác phòng dịch."
+    )
+    assert [lead for lead, _, _ in tasks] == [
+        "các cấp, các ngành",
+        "các cấp ủy, chính quyền địa phương",
+    ]

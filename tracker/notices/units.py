@@ -136,6 +136,7 @@ sở|ban|ngành|phòng|cơ quan|đơn vị|địa phương|xã|huyện|phường
 trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|thành viên|phòng ban|ban ngành|nhà trường
 cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
 thôn|ấp|tổ dân phố|khu phố|thôn, bản
+cấp|cấp ủy|cấp uỷ|chính quyền|chính quyền địa phương
 """.replace("\n", "|").split("|")
 )
 
