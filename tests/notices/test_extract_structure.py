@@ -382,3 +382,23 @@ def test_levels_and_party_committees_are_groups():
         "các cấp, các ngành",
         "các cấp ủy, chính quyền địa phương",
     ]
+
+
+def test_an_exception_with_its_own_date_keeps_the_work():
+    tasks = leads_and_work(
+        "UBND các xã, phường rà soát hồ sơ đất đai, hoàn thành trước ngày 15-11; riêng UBND "
+        "phường Tân An hoàn thành trước ngày 30-11.",
+        issued_on=date(2024, 10, 14),
+    )
+    assert tasks == [
+        ("UBND các xã, phường", "Rà soát hồ sơ đất đai", "2024-11-15"),
+        ("UBND phường Tân An", "Rà soát hồ sơ đất đai", "2024-11-30"),
+    ]
+
+
+def test_chậm_nhất_before_a_month_belongs_to_the_deadline():
+    tasks = leads_and_work(
+        "Giao Sở Tài chính bảo đảm kinh phí chậm nhất trong tháng 11/2024.",
+        issued_on=date(2024, 10, 14),
+    )
+    assert tasks == [("Sở Tài chính", "Bảo đảm kinh phí", "2024-11-30")]

@@ -50,12 +50,14 @@ _DATE_RE = re.compile(
     re.IGNORECASE,
 )
 _MONTH_RE = re.compile(
-    r"(?<!\w)(?P<pre>trong\s+cả\s+|trong\s+|trước\s+|cuối\s+|đến\s+hết\s+|hết\s+|ngay\s+trong\s+)"
+    r"(?<!\w)(?:chậm\s+nhất\s+(?:là\s+)?)?"
+    r"(?P<pre>trong\s+cả\s+|trong\s+|trước\s+|cuối\s+|đến\s+hết\s+|hết\s+|ngay\s+trong\s+)"
     r"tháng\s+(?P<m>\d{1,2})(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?![\d/])",
     re.IGNORECASE,
 )
 _QUARTER_RE = re.compile(
-    r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+)quý\s+(?P<q>iv|i{1,3}|[1-4])"
+    r"(?<!\w)(?:chậm\s+nhất\s+(?:là\s+)?)?"
+    r"(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+)quý\s+(?P<q>iv|i{1,3}|[1-4])"
     r"(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?!\w)",
     re.IGNORECASE,
 )

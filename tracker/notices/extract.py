@@ -2091,6 +2091,7 @@ def read_notice(
                 _continue_group(normalised, last_group, span, sentence_tasks)
                 continue
             if sentence_tasks:
+                _same_work_for_exceptions(sentence_tasks, last_group)
                 tasks.extend(sentence_tasks)
                 last_group = group
                 continue
@@ -2194,6 +2195,22 @@ _WHEN_DONE_RE = re.compile(
     r"\s*,?\s*(?:trước|chậm\s+nhất|trong|cuối|đến|tới|ngày|quý|tháng|năm)\b)",
     re.I,
 )
+_ONLY_DONE = frozenset({"hoàn thành", "hoàn thành xong", "thực hiện xong", "xong", "hoàn tất"})
+
+
+def _same_work_for_exceptions(read: list[ProposedTask], before: list[ProposedTask]) -> None:
+    """ "UBND các xã rà soát hồ sơ, hoàn thành trước ngày 15-11; riêng UBND phường Tân An hoàn
+    thành trước ngày 30-11": a directive whose work is only "hoàn thành" by another date is the
+    same work as the task before it."""
+    for index, task in enumerate(read):
+        if task.task.lower().rstrip(".") not in _ONLY_DONE:
+            continue
+        earlier = read[:index] or before
+        if earlier:
+            task.task = earlier[-1].task
+            task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
+
+
 # A subject that points back at the units just named ("các địa phương này", "các đơn vị trên").
 _ANAPHORA_RE = re.compile(r"\s(?:này|trên|nêu\s+trên|nói\s+trên|đó)$", re.I)
 
