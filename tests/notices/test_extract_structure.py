@@ -402,3 +402,29 @@ def test_chậm_nhất_before_a_month_belongs_to_the_deadline():
         issued_on=date(2024, 10, 14),
     )
     assert tasks == [("Sở Tài chính", "Bảo đảm kinh phí", "2024-11-30")]
+
+
+def test_a_unit_alone_on_a_numbered_line_heads_the_work_below_it():
+    tasks = leads_and_work(
+        "II. TỔ CHỨC THỰC HIỆN\n"
+        "1. Phòng Y tế\n"
+        "- Tổ chức tiêm chủng cho trẻ em.\n"
+        "2. Phòng Tài chính - Kế hoạch\n"
+        "Bố trí kinh phí thực hiện kế hoạch.\n"
+        "3. UBND các xã, thị trấn\n"
+        "- Vận động người dân đưa trẻ đi tiêm.",
+    )
+    assert [(lead, work) for lead, work, _ in tasks] == [
+        ("Phòng Y tế", "Tổ chức tiêm chủng cho trẻ em"),
+        ("Phòng Tài chính - Kế hoạch", "Bố trí kinh phí thực hiện kế hoạch"),
+        ("UBND các xã, thị trấn", "Vận động người dân đưa trẻ đi tiêm"),
+    ]
+
+
+def test_attendees_listed_with_semicolons_head_nothing():
+    tasks = leads_and_work(
+        "Thành phần dự họp:\n- Phòng Y tế;\n- Phòng Tài chính - Kế hoạch;\n"
+        "Sau khi nghe báo cáo, Chủ tịch UBND huyện kết luận:\n"
+        "1. Phòng Y tế tổ chức tiêm chủng cho trẻ em."
+    )
+    assert [lead for lead, _, _ in tasks] == ["Phòng Y tế"]

@@ -2118,6 +2118,14 @@ def read_notice(
             head_level = level if level is not None else 0
             contexts = [(lvl, c) for lvl, c in contexts if lvl < head_level]
             contexts.append((head_level, line_claims[-1]))
+        elif level is not None and not line_claims and (heads := _unit_heading(line[marker_len:])):
+            # "1. Sở Y tế" alone on its line (a plan's "Tổ chức thực hiện") heads the work
+            # written below it.
+            if any(_is_issuer(u) and match_key(u.text) not in builder.addressees for u in heads):
+                contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+                continue
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+            contexts.append((level, _Claim("heading", heads, [], 0, 0, confidence=0.75)))
         elif level is not None:
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
     if len(tasks) >= MAX_TASKS:
@@ -2234,6 +2242,18 @@ def _continue_group(
             task.deadline = dated.deadline
             task.recurring = dated.recurring
             task.field_confidence["deadline"] = dated.field_confidence["deadline"]
+
+
+def _unit_heading(text: str) -> list[UnitSpan]:
+    """The units of a line that holds nothing else ("Sở Y tế", "UBND các huyện, thị xã:"), or
+    an empty list. Not a list item ending with ";" or ",": attendees are listed so."""
+    if len(text) > 200:
+        return []
+    toks = tokenize(text)
+    units, j = parse_unit_list(toks, 0, len(toks), text)
+    if not units or not (j == len(toks) or (j == len(toks) - 1 and toks[j].text in {":", "."})):
+        return []
+    return units
 
 
 def _addressees(line: str) -> frozenset[str]:
