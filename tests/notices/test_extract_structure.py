@@ -428,3 +428,35 @@ def test_attendees_listed_with_semicolons_head_nothing():
         "1. Phòng Y tế tổ chức tiêm chủng cho trẻ em."
     )
     assert [lead for lead, _, _ in tasks] == ["Phòng Y tế"]
+
+
+def test_a_task_table_pasted_as_text_gives_one_task_per_row():
+    reading = read_notice(
+        "Phụ lục: Nhiệm vụ cụ thể\n"
+        "STT\tNội dung công việc\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời gian hoàn thành\n"
+        "1\tRà soát danh sách hộ nghèo\tPhòng Lao động - Thương binh và Xã hội\tUBND các xã\t"
+        "30/11/2024\n"
+        "2\tBố trí kinh phí hỗ trợ\tPhòng Tài chính - Kế hoạch\t\tQuý IV/2024\n"
+        "3\tTuyên truyền chính sách\tTrung tâm Văn hóa - Thể thao\t\tThường xuyên\n",
+        issued_on=date(2024, 10, 1),
+    )
+    assert [(t.lead, t.coordinating, t.task, t.deadline, t.recurring) for t in reading.tasks] == [
+        (
+            "Phòng Lao động - Thương binh và Xã hội",
+            ["UBND các xã"],
+            "Rà soát danh sách hộ nghèo",
+            date(2024, 11, 30),
+            False,
+        ),
+        ("Phòng Tài chính - Kế hoạch", [], "Bố trí kinh phí hỗ trợ", date(2024, 12, 31), False),
+        ("Trung tâm Văn hóa - Thể thao", [], "Tuyên truyền chính sách", None, True),
+    ]
+
+
+def test_a_header_table_row_is_not_a_task_table():
+    reading = read_notice(
+        "Số: 12/UBND-VP | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM | Hà Nội, ngày 05 tháng 3 năm 2024\n"
+        "Giao Sở Y tế kiểm tra an toàn thực phẩm."
+    )
+    assert reading.notice.issued_on == date(2024, 3, 5)
+    assert [t.lead for t in reading.tasks] == ["Sở Y tế"]

@@ -243,11 +243,78 @@ _PARAGRAPH_OPENER_RE = re.compile(
 )
 
 
+_COLUMN_RES = {
+    "work": re.compile(r"nội\s+dung|nhiệm\s+vụ|công\s+việc", re.I),
+    "lead": re.compile(r"chủ\s+trì", re.I),
+    "coordinating": re.compile(r"phối\s+hợp", re.I),
+    "deadline": re.compile(r"thời\s+(?:gian|hạn)|hoàn\s+thành|tiến\s+độ", re.I),
+}
+_BARE_DATE_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?$")
+_BARE_PERIOD_RE = re.compile(r"(?:tháng|quý|năm)\s", re.I)
+
+
+def _row_cells(line: str) -> list[str] | None:
+    separator = "\t" if "\t" in line else "|" if "|" in line else None
+    if separator is None:
+        return None
+    cells = [cell.strip() for cell in line.strip().strip("|").split(separator)]
+    return cells if len(cells) >= 3 else None
+
+
+def _task_table_rows(text: str) -> str:
+    """A plan's task table pasted as text (cells split by tabs or "|"): under a header row that
+    names the columns ("Nội dung | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian hoàn thành"),
+    each row is written out as the sentence it stands for ("Sở Y tế chủ trì, phối hợp với Sở
+    Tài chính rà soát ... trước ngày 30/6/2024."), which the reader then reads like any other."""
+    out = []
+    columns: dict[str, int] | None = None
+    for line in text.split("\n"):
+        cells = _row_cells(line)
+        if cells is None:
+            columns = None
+            out.append(line)
+            continue
+        found = {}
+        for name, pattern in _COLUMN_RES.items():
+            for index, cell in enumerate(cells):
+                if len(cell) < 40 and pattern.search(cell) and index not in found.values():
+                    found[name] = index
+                    break
+        if "work" in found and "lead" in found:
+            columns = found
+            out.append("")  # the header row itself names no task
+            continue
+        if columns is None or len(cells) <= max(columns.values()):
+            out.append(line)
+            continue
+        work = cells[columns["work"]].rstrip(" .;")
+        lead = cells[columns["lead"]].rstrip(" .;")
+        if not work or not lead:
+            out.append(line)
+            continue
+        sentence = f"{lead} chủ trì"
+        coordinating = cells[columns["coordinating"]] if "coordinating" in columns else ""
+        if coordinating.strip(" -–"):
+            sentence += f", phối hợp với {coordinating.rstrip(' .;')}"
+        sentence += f" {work[:1].lower()}{work[1:]}"
+        deadline = cells[columns["deadline"]].strip(" .;") if "deadline" in columns else ""
+        if _BARE_DATE_RE.match(deadline):
+            deadline = f"trước ngày {deadline}"
+        elif _BARE_PERIOD_RE.match(deadline):
+            deadline = f"trong {deadline[:1].lower()}{deadline[1:]}"
+        if deadline:
+            sentence += f", {deadline[:1].lower()}{deadline[1:]}"
+        out.append(sentence + ".")
+    return "\n".join(out)
+
+
 def normalise(raw: str) -> str:
     """NFC, one kind of space and line break, glued words split, and lines a PDF wrapped in the
     middle of a sentence joined again. Offsets of the reading refer to this text."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE_RE.sub("", text)
+    if "\t" in text or "|" in text:
+        text = _task_table_rows(text)
     text = _SPACES_RE.sub(" ", text)
     text = _GLUED_RE.sub(lambda m: _split_glued(m.group(0)), text)
     lines = []
