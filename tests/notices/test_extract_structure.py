@@ -460,3 +460,8 @@ def test_a_header_table_row_is_not_a_task_table():
     )
     assert reading.notice.issued_on == date(2024, 3, 5)
     assert [t.lead for t in reading.tasks] == ["Sở Y tế"]
+
+
+def test_places_listed_after_a_bare_kind_and_a_colon():
+    tasks = leads_and_work("UBND huyện đề nghị các xã: Hòa Bình, Tân Lập rà soát lại hồ sơ.")
+    assert [lead for lead, _, _ in tasks] == ["xã Hòa Bình", "xã Tân Lập"]

@@ -648,7 +648,7 @@ def parse_unit_list(
             break
         if len(members) > 1:
             prefix = " ".join(text[tokens[unit.first].start : tokens[unit.last - 1].end].split())
-            prefix = re.sub(r"\s+(?:các|những)\s+", " ", prefix)
+            prefix = re.sub(r"(?:^|\s+)(?:các|những)\s+", " ", prefix).strip()
             return [
                 UnitSpan(
                     f"{prefix} {' '.join(text[tokens[a].start : tokens[b - 1].end].split())}",
@@ -912,7 +912,7 @@ def _ends_with_kind_of_place(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
     for kind in (1, 2):
         if (
             _is_place(tokens, last - kind, last)
-            and last - kind - 1 > unit.first
+            and last - kind - 1 >= unit.first
             and tokens[last - kind - 1].key in {"các", "những"}
         ):
             return True
