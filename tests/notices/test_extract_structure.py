@@ -465,3 +465,24 @@ def test_a_header_table_row_is_not_a_task_table():
 def test_places_listed_after_a_bare_kind_and_a_colon():
     tasks = leads_and_work("UBND huyện đề nghị các xã: Hòa Bình, Tân Lập rà soát lại hồ sơ.")
     assert [lead for lead, _, _ in tasks] == ["xã Hòa Bình", "xã Tân Lập"]
+
+
+def test_a_sentence_that_goes_on_gives_its_deadline_to_a_task_without_one():
+    on = date(2024, 10, 14)
+    assert leads_and_work(
+        "Chủ tịch UBND tỉnh giao Sở Y tế kiểm tra các cơ sở. Sau đó, tổng hợp báo cáo trước "
+        "ngày 5/11.",
+        issued_on=on,
+    ) == [("Sở Y tế", "Kiểm tra các cơ sở. Sau đó, tổng hợp báo cáo", "2024-11-05")]
+    # a task with its own date keeps it, and the later date stays in its work
+    assert leads_and_work(
+        "Giao Sở Y tế kiểm tra các cơ sở, báo cáo trước ngày 1/11. Đồng thời, tổng hợp số liệu "
+        "trước ngày 5/11.",
+        issued_on=on,
+    ) == [
+        (
+            "Sở Y tế",
+            "Kiểm tra các cơ sở, báo cáo. Đồng thời, tổng hợp số liệu trước ngày 5/11",
+            "2024-11-01",
+        )
+    ]

@@ -2146,7 +2146,7 @@ def read_notice(
             ):
                 # "... rà soát quy mô trường, lớp. Đồng thời phải xây dựng phương án ...": in the
                 # same paragraph, the work of the directive before goes on.
-                _append_work(normalised, last_group, span)
+                _append_work(normalised, last_group, span, sentence_tasks)
                 continue
             if (
                 sentence_tasks
@@ -2244,9 +2244,21 @@ def _claim_of(group: list[ProposedTask]) -> _Claim:
     return _Claim("elided", leads, [], 0, 0)
 
 
-def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) -> None:
-    """Add a following sentence of the same directive to its tasks' work."""
+def _append_work(
+    text: str,
+    group: list[ProposedTask],
+    span: tuple[int, int],
+    read: list[ProposedTask] | None = None,
+) -> None:
+    """Add a following sentence of the same directive to its tasks' work; its deadline (as
+    `read`, the sentence's own reading, found it) goes to the tasks that have none."""
     sentence = _clean_task(text[span[0] : span[1]])
+    dated = next((t for t in read or [] if t.deadline_text), None)
+    undated_sentence = sentence
+    if dated is not None and dated.deadline_text and dated.deadline_text in sentence:
+        # ("Sau đó, tổng hợp báo cáo trước ngày 5/11.": the date leaves the work of a task
+        # that had none; a task with its own date keeps the phrase in its work)
+        undated_sentence = _clean_task(sentence.replace(dated.deadline_text, ""))
     toks = tokenize(text[span[0] : span[1]], span[0])
     # ("Đồng thời, phối hợp với Sở Công Thương mời ...": the units it names coordinate.)
     joining = [
@@ -2255,7 +2267,14 @@ def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) ->
         for unit in units
     ]
     for task in group:
-        task.task = f"{task.task}. {sentence}"
+        if dated is not None and task.deadline_text is None:
+            task.task = f"{task.task}. {undated_sentence}"
+            task.deadline_text = dated.deadline_text
+            task.deadline = dated.deadline
+            task.recurring = dated.recurring
+            task.field_confidence["deadline"] = dated.field_confidence["deadline"]
+        else:
+            task.task = f"{task.task}. {sentence}"
         task.coordinating.extend(u for u in joining if u not in task.coordinating)
         task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
         task.source = text[task.source_start : span[1]].strip()
@@ -2263,7 +2282,7 @@ def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) ->
 
 
 # Linking words after which a sentence without a subject goes on with the same directive.
-_GOES_ON = frozenset({"đồng thời", "bên cạnh đó", "cạnh đó", "cùng với đó"})
+_GOES_ON = frozenset({"đồng thời", "bên cạnh đó", "cạnh đó", "cùng với đó", "sau đó", "tiếp đó"})
 # A sentence that only says by when ("Hoàn thành trước ngày ...", "Thời hạn: ...").
 _WHEN_DONE_RE = re.compile(
     r"(?:(?:thời\s+(?:hạn|gian)(?:\s+(?:hoàn\s+thành|thực\s+hiện|báo\s+cáo))?\s*:?|hoàn\s+thành|xong)"
