@@ -486,3 +486,16 @@ def test_a_sentence_that_goes_on_gives_its_deadline_to_a_task_without_one():
             "2024-11-01",
         )
     ]
+
+
+def test_reported_speech_news():
+    on = date(2024, 10, 14)
+    assert leads_and_work(
+        '"Các địa phương phải hoàn thành việc di dời dân trước 17 giờ ngày 15/10", Chủ tịch '
+        "UBND tỉnh yêu cầu.",
+        issued_on=on,
+    ) == [("Các địa phương", "Hoàn thành việc di dời dân", "2024-10-15")]
+    assert leads_and_work(
+        "Chủ tịch UBND tỉnh nhấn mạnh, Sở Xây dựng cần khẩn trương hoàn thiện hồ sơ quy hoạch.",
+        issued_on=on,
+    ) == [("Sở Xây dựng", "Khẩn trương hoàn thiện hồ sơ quy hoạch", None)]

@@ -683,6 +683,11 @@ _STATUS = Lexicon(
         "giao",
         "chỉ đạo",
         "tổ chức lấy ý kiến",
+        # what someone said, not work: "Chủ tịch UBND tỉnh nhấn mạnh, Sở Xây dựng cần ..."
+        "nhấn mạnh",
+        "khẳng định",
+        "chia sẻ",
+        "nói",
         "xếp",
         "gồm",
         "bao gồm",
@@ -1497,8 +1502,13 @@ def _as_sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# "… trước 17 giờ ngày 15/10", Chủ tịch UBND tỉnh yêu cầu.": who said the quoted directive.
+_ATTRIBUTION_RE = re.compile(r"[\"”]\s*,[^\"“”]{0,100}$")
+
+
 def _clean_task(text: str) -> str:
     text = _PAREN_NOTE_RE.sub("", text)
+    text = _ATTRIBUTION_RE.sub("", text)
     text = " ".join(text.split())
     text = _LEADING_JUNK_RE.sub("", text)
     text = _TRAILING_JUNK_RE.sub("", text)
