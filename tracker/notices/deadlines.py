@@ -41,7 +41,7 @@ _DATE_PREFIX = (
     r"(?:chậm\s+nhất\s+(?:là\s+)?(?:trước\s+|vào\s+|đến\s+)?|trước\s+|hạn\s+chót\s*:?\s*"
     r"|hạn\s+cuối\s*:?\s*|thời\s+hạn(?:\s+hoàn\s+thành)?\s*:?\s*(?:trước\s+)?|không\s+quá\s+"
     r"|không\s+muộn\s+hơn\s+|xong\s+trước\s+|trong\s+ngày\s+(?=\d)|vào\s+ngày\s+(?=\d)"
-    r"|(?:đến|tới)\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
+    r"|(?:đến|tới)\s+(?:hết\s+)?ngày\s+(?=\d)|hết\s+ngày\s+(?=\d)|hoàn\s+thành\s+ngày\s+(?=\d))"
 )
 _DATE_RE = re.compile(
     rf"(?<!\w){_DATE_PREFIX}(?:{_CLOCK})?(?:ngày\s+(?:[^\W\d]+\s+){{0,3}}?(?:\(?ngày\s+)?)?"
@@ -50,18 +50,22 @@ _DATE_RE = re.compile(
     re.IGNORECASE,
 )
 _MONTH_RE = re.compile(
-    r"(?<!\w)(?P<pre>trong\s+cả\s+|trong\s+|trước\s+|cuối\s+|đến\s+hết\s+|hết\s+|ngay\s+trong\s+)"
+    r"(?<!\w)(?:chậm\s+nhất\s+(?:là\s+)?)?"
+    r"(?P<pre>trong\s+cả\s+|trong\s+|trước\s+|cuối\s+|đến\s+hết\s+|hết\s+|ngay\s+trong\s+)"
     r"tháng\s+(?P<m>\d{1,2})(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?![\d/])",
     re.IGNORECASE,
 )
 _QUARTER_RE = re.compile(
-    r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+)quý\s+(?P<q>iv|i{1,3}|[1-4])"
+    r"(?<!\w)(?:chậm\s+nhất\s+(?:là\s+)?)?"
+    r"(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+)quý\s+(?P<q>iv|i{1,3}|[1-4])"
     r"(?:\s*(?:[/\-]|,?\s*năm)\s*(?P<y>\d{4}))?(?!\w)",
     re.IGNORECASE,
 )
 _YEAR_RE = re.compile(
     r"(?<!\w)(?P<pre>trong\s+|trước\s+|cuối\s+|hết\s+|đến\s+hết\s+|hoàn\s+thành\s+(?:trong\s+)?)"
-    r"năm\s+(?P<y>\d{4})(?!\d)",
+    # "trong năm 2017"; a span of years ends with its last: "trong 2 năm 2024-2025",
+    # "trong giai đoạn 2024 - 2025"
+    r"(?:(?:\d{1,2}\s+)?năm\s+|giai\s+đoạn\s+)(?:(?:19|20)\d\d\s*[-–]\s*)?(?P<y>\d{4})(?!\d)",
     re.IGNORECASE,
 )
 _RELATIVE_RE = re.compile(
@@ -74,7 +78,7 @@ _RELATIVE_RE = re.compile(
 # ban hành Thông báo này", "ngày nhận được Công văn này"); from any other event ("ngày nhận đủ
 # hồ sơ hợp lệ") the date is not known when the notice is read.
 _SINCE_NOTICE_RE = re.compile(
-    r"^(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+(?:ký|ban\s+hành|nhận\s+được\s+"
+    r"^(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+(?:ký|ban\s+hành|nhận\s+(?:được\s+)?"
     r"(?:thông\s+báo|công\s+văn|văn\s+bản|kết\s+luận)|thông\s+báo\s+này|công\s+văn\s+này"
     r"|văn\s+bản\s+này)",
     re.IGNORECASE,
@@ -86,7 +90,15 @@ _PART_OF_YEAR_RE = re.compile(
 )
 _TET_RE = re.compile(
     r"(?<!\w)trước\s+(?:dịp\s+)?tết\s+(?P<kind>nguyên\s+đán|âm\s+lịch|dương\s+lịch|cổ\s+truyền)?"
-    r"(?:\s+(?:năm\s+)?(?:[A-ZĐÂĂÊÔƠƯ]\w+\s+[A-ZĐÂĂÊÔƠƯ]\w+\s+)?(?P<y>\d{4}))?",
+    # the year as digits, as its name ("Ất Tỵ") or both ("Ất Tỵ 2025", "năm Giáp Thìn 2024")
+    r"(?:\s+(?:năm\s+)?(?:giáp|ất|bính|đinh|mậu|kỷ|kỳ|canh|tân|nhâm|quý)\s+"
+    r"(?:tý|sửu|dần|mão|mẹo|thìn|tỵ|tị|ngọ|mùi|thân|dậu|tuất|hợi)(?!\w))?"
+    r"(?:\s+(?:năm\s+)?(?P<y>\d{4}))?",
+    re.IGNORECASE,
+)
+# "trong tuần này", "trong tuần tới / tuần sau".
+_WEEK_RE = re.compile(
+    r"(?<!\w)(?:trong|ngay\s+trong|trước\s+cuối|cuối)\s+tuần\s+(?P<which>này|tới|sau)(?!\w)",
     re.IGNORECASE,
 )
 _RECURRING_RE = re.compile(
@@ -198,6 +210,12 @@ def find_deadlines(
             else:
                 deadline = calendar.next_working_day(_add_months(issued_on, count))
         found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline))
+
+    for m in _WEEK_RE.finditer(text):
+        # Whether a week ends on Friday, Saturday or Sunday differs between offices: the phrase
+        # is read (cut from the work, and a report with it is a task) but the date is left to
+        # the clerk, with the "deadline without a date" warning.
+        found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), None, strong=False))
 
     for m in _MONTH_RE.finditer(text):
         month = int(m.group("m"))

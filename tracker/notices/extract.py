@@ -243,11 +243,78 @@ _PARAGRAPH_OPENER_RE = re.compile(
 )
 
 
+_COLUMN_RES = {
+    "work": re.compile(r"nội\s+dung|nhiệm\s+vụ|công\s+việc", re.I),
+    "lead": re.compile(r"chủ\s+trì", re.I),
+    "coordinating": re.compile(r"phối\s+hợp", re.I),
+    "deadline": re.compile(r"thời\s+(?:gian|hạn)|hoàn\s+thành|tiến\s+độ", re.I),
+}
+_BARE_DATE_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?$")
+_BARE_PERIOD_RE = re.compile(r"(?:tháng|quý|năm)\s", re.I)
+
+
+def _row_cells(line: str) -> list[str] | None:
+    separator = "\t" if "\t" in line else "|" if "|" in line else None
+    if separator is None:
+        return None
+    cells = [cell.strip() for cell in line.strip().strip("|").split(separator)]
+    return cells if len(cells) >= 3 else None
+
+
+def _task_table_rows(text: str) -> str:
+    """A plan's task table pasted as text (cells split by tabs or "|"): under a header row that
+    names the columns ("Nội dung | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian hoàn thành"),
+    each row is written out as the sentence it stands for ("Sở Y tế chủ trì, phối hợp với Sở
+    Tài chính rà soát ... trước ngày 30/6/2024."), which the reader then reads like any other."""
+    out = []
+    columns: dict[str, int] | None = None
+    for line in text.split("\n"):
+        cells = _row_cells(line)
+        if cells is None:
+            columns = None
+            out.append(line)
+            continue
+        found = {}
+        for name, pattern in _COLUMN_RES.items():
+            for index, cell in enumerate(cells):
+                if len(cell) < 40 and pattern.search(cell) and index not in found.values():
+                    found[name] = index
+                    break
+        if "work" in found and "lead" in found:
+            columns = found
+            out.append("")  # the header row itself names no task
+            continue
+        if columns is None or len(cells) <= max(columns.values()):
+            out.append(line)
+            continue
+        work = cells[columns["work"]].rstrip(" .;")
+        lead = cells[columns["lead"]].rstrip(" .;")
+        if not work or not lead:
+            out.append(line)
+            continue
+        sentence = f"{lead} chủ trì"
+        coordinating = cells[columns["coordinating"]] if "coordinating" in columns else ""
+        if coordinating.strip(" -–"):
+            sentence += f", phối hợp với {coordinating.rstrip(' .;')}"
+        sentence += f" {work[:1].lower()}{work[1:]}"
+        deadline = cells[columns["deadline"]].strip(" .;") if "deadline" in columns else ""
+        if _BARE_DATE_RE.match(deadline):
+            deadline = f"trước ngày {deadline}"
+        elif _BARE_PERIOD_RE.match(deadline):
+            deadline = f"trong {deadline[:1].lower()}{deadline[1:]}"
+        if deadline:
+            sentence += f", {deadline[:1].lower()}{deadline[1:]}"
+        out.append(sentence + ".")
+    return "\n".join(out)
+
+
 def normalise(raw: str) -> str:
     """NFC, one kind of space and line break, glued words split, and lines a PDF wrapped in the
     middle of a sentence joined again. Offsets of the reading refer to this text."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE_RE.sub("", text)
+    if "\t" in text or "|" in text:
+        text = _task_table_rows(text)
     text = _SPACES_RE.sub(" ", text)
     text = _GLUED_RE.sub(lambda m: _split_glued(m.group(0)), text)
     lines = []
@@ -272,6 +339,11 @@ def normalise(raw: str) -> str:
                 and (line[0].islower() or (length >= 60 and not line.isupper()))
                 and not upper
                 and not _PARAGRAPH_OPENER_RE.match(line)
+                # (a header's "Đắk Nông, ngày 19 tháng 7 năm 2021" and "Kính gửi:" are lines of
+                # their own even after a long "V/v ..." subject line)
+                and not _PLACE_DATE_RE.match(line)
+                and not _PLACE_DATE_RE.match(joined[-1][0])
+                and not line.lower().startswith("kính gửi")
             )
             if wrapped:
                 joined[-1].append(line)
@@ -454,6 +526,7 @@ _INTRO = Lexicon(
         "ngoài ra",
         "đồng thời",
         "bên cạnh đó",
+        "cạnh đó",
         "mặt khác",
         "riêng",
         "trước mắt",
@@ -550,6 +623,11 @@ _NARRATIVE = Lexicon(
         "trước đó",
         "báo cáo của",
         "theo báo cáo",
+        # who attended: "Đến dự có đ/c ..., Phó Chủ tịch UBND xã, chủ trì; ..."
+        "đến dự",
+        "dự họp",
+        "tham dự",
+        "cùng dự",
         "trong năm",
         "trong tháng",
         "qua",
@@ -605,6 +683,11 @@ _STATUS = Lexicon(
         "giao",
         "chỉ đạo",
         "tổ chức lấy ý kiến",
+        # what someone said, not work: "Chủ tịch UBND tỉnh nhấn mạnh, Sở Xây dựng cần ..."
+        "nhấn mạnh",
+        "khẳng định",
+        "chia sẻ",
+        "nói",
         "xếp",
         "gồm",
         "bao gồm",
@@ -668,6 +751,8 @@ _NON_TASK_OPENERS = Lexicon(
         "sẽ",
     ]
 )
+_UNIT_TOPIC = Lexicon(["đối với", "về phía", "riêng đối với", "về phần"])
+_ASSIGNED = Lexicon(["được giao", "của mình", "của đơn vị", "của ngành", "quản lý"])
 _ADJUNCTS = Lexicon(
     ["trên cơ sở", "căn cứ", "theo chức năng", "theo chức năng, nhiệm vụ", "căn cứ vào"]
 )
@@ -687,12 +772,21 @@ _CLOSING_RE = re.compile(
     r"(?:(?:căn\s+cứ(?:\s+vào)?|theo)\s+chức\s+năng,?\s+nhiệm\s+vụ(?:[^,;]{0,40}?)?,?\s*"
     r"(?:để\s+)?)?"
     r"(?:(?:nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|chủ\s+động|tích\s+cực|tổ\s+chức|triển\s+khai|"
-    r"chỉ\s+đạo)\s*(?:,|và)?\s*)*thực\s+hiện"
-    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|"
+    r"chỉ\s+đạo|phối\s+hợp)\s*(?:,|và)?\s*)*thực\s+hiện"
+    r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|có\s+hiệu\s+quả|hiệu\s+quả|đồng\s+bộ|đúng\s+quy\s+định|tốt|"
     r"(?:theo\s+)?(?:đúng\s+)?(?:các\s+)?(?:nội\s+dung|kế\s+hoạch|Kế\s+hoạch|Công\s+văn|Thông\s+báo|"
-    r"văn\s+bản|Chỉ\s+thị)(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|của\s+UBND\s+\w+))?))*"
+    r"văn\s+bản|Chỉ\s+thị|nhiệm\s+vụ|kết\s+luận|Kết\s+luận|ý\s+kiến\s+chỉ\s+đạo)"
+    r"(?:\s+(?:này|trên|nêu\s+trên|đề\s+ra|đã\s+đề\s+ra|được\s+giao|"
+    r"của\s+UBND\s+\w+))?))*"
     r"(?:\s*,?\s*(?:bảo\s+đảm|đảm\s+bảo|nhằm|để)\b.*)?[\s./]*",
     re.I | re.S,
+)
+# Work that announces the items below ("thực hiện tốt một số nội dung sau:", "triển khai các
+# nhiệm vụ trọng tâm sau đây") is an introduction, not a task.
+_LIST_INTRO_RE = re.compile(
+    r"[^,;]{0,60}?\b(?:nội\s+dung|nhiệm\s+vụ|việc|công\s+việc|yêu\s+cầu|giải\s+pháp|biện\s+pháp)"
+    r"(?:\s+\w+){0,3}?\s+(?:sau|sau\s+đây|như\s+sau)\s*[:.]?",
+    re.I,
 )
 # "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
 _ANSWERABLE_RE = re.compile(
@@ -752,8 +846,12 @@ def _coordination_inside(
     toks: Sequence[Token], start: int, end: int, text: str
 ) -> list[tuple[list[UnitSpan], int, int]]:
     """ "..., phối hợp với X <work>" after the first verb of a task: (units, from, to) each."""
-    found = []
+    found: list[tuple[list[UnitSpan], int, int]] = []
     k = start
+    if k + 1 < end and toks[k].key == "chỉ" and toks[k + 1].key == "đạo":
+        # "chỉ đạo phòng chức năng chủ trì, phối hợp với Ban ATGT ...": whoever is directed
+        # works with Ban ATGT; the lead does not.
+        return found
     while k < end:
         if toks[k].key == "phối" and (
             k == start
@@ -858,6 +956,21 @@ class _SentenceReader:
     def after_lead(self, j: int, claim: _Claim) -> None:
         """Read "chủ trì", "phối hợp với ..." after the lead; set where the work starts."""
         toks, n = self.toks, self.n
+        pending: list[UnitSpan] = []
+        for unit in claim.leads:
+            # ("Sở Tài chính, Sở Nội vụ (phối hợp)": the role in brackets names both)
+            pending.append(unit)
+            if unit.role:
+                for earlier in pending:
+                    earlier.role = unit.role
+                pending = []
+        if any(u.role == "coordinating" for u in claim.leads) and any(
+            u.role != "coordinating" for u in claim.leads
+        ):
+            # "Giao Sở Y tế (chủ trì), Sở Tài chính (phối hợp) ..."
+            claim.coordinating.extend(u for u in claim.leads if u.role == "coordinating")
+            claim.leads = [u for u in claim.leads if u.role != "coordinating"]
+            claim.explicit = True
         for _ in range(4):
             while j < n and toks[j].text in {",", ":", "-"}:
                 j += 1
@@ -867,6 +980,22 @@ class _SentenceReader:
             if key == "chủ" and j + 1 < n and toks[j + 1].key == "trì":
                 claim.explicit = True
                 j += 2
+                k = j + 1 if j < n and toks[j].text == "," else j
+                others, after = (
+                    self.units(k)
+                    if k < n and (toks[k].is_capital or toks[k].key == "các")
+                    else ([], k)
+                )
+                if (
+                    others
+                    and after + 1 < n
+                    and toks[after].key == "phối"
+                    and toks[after + 1].key == "hợp"
+                    and not (after + 2 < n and toks[after + 2].key in {"với", "cùng", "chặt"})
+                ):
+                    # "Giao Sở Y tế chủ trì, Sở Tài chính phối hợp thẩm định ..."
+                    claim.coordinating.extend(others)
+                    j = after + 2
                 continue
             m = _DROP_MODALS.match(toks, j, n)
             if m:
@@ -883,6 +1012,16 @@ class _SentenceReader:
             if m:
                 # "theo chức năng, nhiệm vụ được giao," / "trên cơ sở ...," is not the work.
                 k = j + m
+                k += _ASSIGNED.match(toks, k, n)
+                if toks[j].key == "theo" and (
+                    _LEAD_MODALS.match(toks, k, n)
+                    or _DROP_MODALS.match(toks, k, n)
+                    or is_verb_at(toks, k, n)
+                ):
+                    # "theo chức năng, nhiệm vụ chủ động nắm tình hình, ...": no comma after
+                    # the adjunct, the modal opens the work.
+                    j = k
+                    continue
                 while k < n and not (
                     toks[k].text == "," and k + 1 < n and is_verb_at(toks, k + 1, n)
                 ):
@@ -1016,8 +1155,8 @@ class _SentenceReader:
             return None
         self._list_end = j
         k = _skip_parenthesis(toks, j, n)
-        while k < n and toks[k].text == ",":
-            k += 1
+        while k < n and (toks[k].text == "," or toks[k].key == "cũng"):
+            k += 1  # ("Sở này cũng phải báo cáo ...": "also")
         if k >= n:
             return None
         if toks[k].text == ":":
@@ -1030,8 +1169,12 @@ class _SentenceReader:
         directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
         if directing:
             self._list_end = -1  # a shorter list (without the issuer) may direct
-        if directing and not any(
-            _is_issuer(lead) and match_key(lead.text) not in self.addressees for lead in leads
+        if directing and (
+            # (several committees side by side are the addressed, not the issuer)
+            len(leads) > 1
+            or not any(
+                _is_issuer(lead) and match_key(lead.text) not in self.addressees for lead in leads
+            )
         ):
             # "Giám đốc Sở Y tế chỉ đạo các bệnh viện ...": the department leads, directing
             # is its work; only the issuing committee's "chỉ đạo X" makes X the lead.
@@ -1110,6 +1253,14 @@ class _SentenceReader:
                 break
             if not _INTRO.match(toks, i, n):
                 break
+            m = _UNIT_TOPIC.match(toks, i, n)
+            if m:
+                units, after = parse_unit_list(toks, i + m, n, self.text)
+                if units and after < n and toks[after].text in {":", ","}:
+                    # "Đối với Sở Y tế: khẩn trương ...", "Về phía Sở GD&ĐT, cần ...": the
+                    # topic is the unit, which is the subject.
+                    i += m
+                    break
             m = _LINKS.match(toks, i, n)
             if m and (i + m >= n or toks[i + m].text != ","):
                 # "đồng thời chỉ đạo ...", "Riêng Sở Y tế ...": a linking word before the clause
@@ -1351,8 +1502,13 @@ def _as_sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# "… trước 17 giờ ngày 15/10", Chủ tịch UBND tỉnh yêu cầu.": who said the quoted directive.
+_ATTRIBUTION_RE = re.compile(r"[\"”]\s*,[^\"“”]{0,100}$")
+
+
 def _clean_task(text: str) -> str:
     text = _PAREN_NOTE_RE.sub("", text)
+    text = _ATTRIBUTION_RE.sub("", text)
     text = " ".join(text.split())
     text = _LEADING_JUNK_RE.sub("", text)
     text = _TRAILING_JUNK_RE.sub("", text)
@@ -1407,6 +1563,13 @@ def _strip_leading_modals(toks: Sequence[Token], i: int, end: int) -> int:
     return i
 
 
+_FULL_DATE_RE = re.compile(
+    r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*((?:19|20)\d\d)(?!\d)"
+    r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+((?:19|20)\d\d)(?!\d)",
+    re.I,
+)
+
+
 class _TaskBuilder:
     def __init__(self, text: str, issued_on: date | None, calendar: WorkingCalendar) -> None:
         self.text = text
@@ -1414,18 +1577,24 @@ class _TaskBuilder:
         self.calendar = calendar
         self.warnings: list[str] = []
         self.addressees: frozenset[str] = frozenset()
+        self.addressee_names: list[str] = []  # as written, for "Quý cơ quan"
         self._year_cache: tuple[tuple[int, int], int | None] = ((-1, -1), None)
+        # Without an issue date, the year of the first full date in the text (the meeting's,
+        # "Ngày 12/7/2023, ...") dates "trước ngày 20-7" when its sentence names none.
+        first = _FULL_DATE_RE.search(text, 0, 5000) if issued_on is None else None
+        self.text_year = int(first.group(1) or first.group(2)) if first else None
 
     def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
         """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
         is unknown, dates the phrases written without one)."""
-        year_hint = year_named_in(sentence) if self.issued_on is None else None
+        year_hint = (year_named_in(sentence) or self.text_year) if self.issued_on is None else None
         return find_deadlines(text, self.issued_on, self.calendar, year_hint)
 
     def _year_of(self, sentence: tuple[int, int]) -> int | None:
         """The year the sentence names (computed once per sentence)."""
         if self._year_cache[0] != sentence:
-            self._year_cache = (sentence, year_named_in(self.text[sentence[0] : sentence[1]]))
+            named = year_named_in(self.text[sentence[0] : sentence[1]])
+            self._year_cache = (sentence, named or self.text_year)
         return self._year_cache[1]
 
     def make(
@@ -1491,7 +1660,11 @@ class _TaskBuilder:
         task_text = _as_sentence(task_text)
         if not task_text or not any(ch.isalpha() for ch in task_text):
             return []
-        if _GENERIC_WORK_RE.fullmatch(task_text) or _ANSWERABLE_RE.match(task_text):
+        if (
+            _GENERIC_WORK_RE.fullmatch(task_text)
+            or _ANSWERABLE_RE.match(task_text)
+            or _LIST_INTRO_RE.fullmatch(task_text)
+        ):
             return []
         closing = _CLOSING_RE.fullmatch(task_text) is not None
         words = task_text.split()
@@ -1934,10 +2107,12 @@ def read_notice(
         if stripped.lower().startswith("kính gửi"):
             in_recipients = True
             builder.addressees |= _addressees(stripped)
+            builder.addressee_names.extend(_addressee_names(stripped))
             continue
         if _is_header_line(stripped, in_recipients):
             if in_recipients:
                 builder.addressees |= _addressees(stripped)
+                builder.addressee_names.extend(_addressee_names(stripped))
             continue
         in_recipients = False
         level, marker_len = _line_level(line)
@@ -1954,7 +2129,17 @@ def read_notice(
                 and not last_group
                 and not _may_assign(normalised, span[0], span[1])
             ):
-                # Nothing here can assign work; it may still set the last directive's deadline.
+                # Nothing here can assign work; it may still set the last directive's deadline
+                # (not when it is a list item of its own: "- Tiếp tục thông báo ... trước ngày").
+                last_group = (
+                    []
+                    if level is not None and s_index == 0
+                    else _attach_follow_up(builder, normalised, span, last_group)
+                )
+                continue
+            if last_group and _WHEN_DONE_RE.match(normalised, span[0], span[1]):
+                # "Hoàn thành trong tháng 11/2022." / "Thời hạn hoàn thành: ..." dates the
+                # directive before; it is not a task of its own.
                 last_group = _attach_follow_up(builder, normalised, span, last_group)
                 continue
             elided = _claim_of(last_group) if last_group and not (parent and s_index == 0) else None
@@ -1967,20 +2152,34 @@ def read_notice(
                 and s_index > 0
                 and len(claims) == 1
                 and claims[0].kind == "elided"
-                and getattr(claims[0], "link", "") == "đồng thời"
+                and getattr(claims[0], "link", "") in _GOES_ON
             ):
                 # "... rà soát quy mô trường, lớp. Đồng thời phải xây dựng phương án ...": in the
                 # same paragraph, the work of the directive before goes on.
-                _append_work(normalised, last_group, span)
+                _append_work(normalised, last_group, span, sentence_tasks)
+                continue
+            if (
+                sentence_tasks
+                and last_group
+                and all(_ANAPHORA_RE.search(task.lead) for task in sentence_tasks)
+            ):
+                # "Các địa phương này báo cáo ... trước ngày 15.11": the units just named go on
+                # with the same directive.
+                _continue_group(normalised, last_group, span, sentence_tasks)
                 continue
             if sentence_tasks:
+                _same_work_for_exceptions(sentence_tasks, last_group)
                 tasks.extend(sentence_tasks)
                 last_group = group
                 continue
             if claims:
                 last_group = []
                 continue
-            last_group = _attach_follow_up(builder, normalised, span, last_group)
+            last_group = (
+                []
+                if level is not None and s_index == 0
+                else _attach_follow_up(builder, normalised, span, last_group)
+            )
         # A line that names units and ends with ":" heads the items below it.
         if (
             stripped.endswith(":")
@@ -1996,6 +2195,14 @@ def read_notice(
             head_level = level if level is not None else 0
             contexts = [(lvl, c) for lvl, c in contexts if lvl < head_level]
             contexts.append((head_level, line_claims[-1]))
+        elif level is not None and not line_claims and (heads := _unit_heading(line[marker_len:])):
+            # "1. Sở Y tế" alone on its line (a plan's "Tổ chức thực hiện") heads the work
+            # written below it.
+            if any(_is_issuer(u) and match_key(u.text) not in builder.addressees for u in heads):
+                contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+                continue
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+            contexts.append((level, _Claim("heading", heads, [], 0, 0, confidence=0.75)))
         elif level is not None:
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
     if len(tasks) >= MAX_TASKS:
@@ -2004,7 +2211,11 @@ def read_notice(
         )
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
-    tasks = _deduplicate(tasks)
+    tasks = _drop_ledes(_deduplicate(tasks))
+    names = list(dict.fromkeys(builder.addressee_names))
+    for task in tasks:
+        if len(names) == 1 and task.lead.lower().startswith("quý "):
+            task.lead, task.lead_is_group = names[0], False  # the one unit the letter is to
     reading = NoticeReading(header, tasks, normalised, _unique(builder.warnings))
     if not tasks:
         reading.warnings.append(NO_TASKS_MESSAGE)
@@ -2043,30 +2254,123 @@ def _claim_of(group: list[ProposedTask]) -> _Claim:
     return _Claim("elided", leads, [], 0, 0)
 
 
-def _append_work(text: str, group: list[ProposedTask], span: tuple[int, int]) -> None:
-    """Add a following sentence of the same directive to its tasks' work."""
+def _append_work(
+    text: str,
+    group: list[ProposedTask],
+    span: tuple[int, int],
+    read: list[ProposedTask] | None = None,
+) -> None:
+    """Add a following sentence of the same directive to its tasks' work; its deadline (as
+    `read`, the sentence's own reading, found it) goes to the tasks that have none."""
     sentence = _clean_task(text[span[0] : span[1]])
+    dated = next((t for t in read or [] if t.deadline_text), None)
+    undated_sentence = sentence
+    if dated is not None and dated.deadline_text and dated.deadline_text in sentence:
+        # ("Sau đó, tổng hợp báo cáo trước ngày 5/11.": the date leaves the work of a task
+        # that had none; a task with its own date keeps the phrase in its work)
+        undated_sentence = _clean_task(sentence.replace(dated.deadline_text, ""))
+    toks = tokenize(text[span[0] : span[1]], span[0])
+    # ("Đồng thời, phối hợp với Sở Công Thương mời ...": the units it names coordinate.)
+    joining = [
+        unit.text
+        for units, _a, _b in _coordination_inside(toks, 0, min(len(toks), 12), text)
+        for unit in units
+    ]
     for task in group:
-        task.task = f"{task.task}. {sentence}"
+        if dated is not None and task.deadline_text is None:
+            task.task = f"{task.task}. {undated_sentence}"
+            task.deadline_text = dated.deadline_text
+            task.deadline = dated.deadline
+            task.recurring = dated.recurring
+            task.field_confidence["deadline"] = dated.field_confidence["deadline"]
+        else:
+            task.task = f"{task.task}. {sentence}"
+        task.coordinating.extend(u for u in joining if u not in task.coordinating)
         task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
         task.source = text[task.source_start : span[1]].strip()
         task.source_end = span[1]
 
 
+# Linking words after which a sentence without a subject goes on with the same directive.
+_GOES_ON = frozenset({"đồng thời", "bên cạnh đó", "cạnh đó", "cùng với đó", "sau đó", "tiếp đó"})
+# A sentence that only says by when ("Hoàn thành trước ngày ...", "Thời hạn: ...").
+_WHEN_DONE_RE = re.compile(
+    r"(?:(?:thời\s+(?:hạn|gian)(?:\s+(?:hoàn\s+thành|thực\s+hiện|báo\s+cáo))?\s*:?|hoàn\s+thành|xong)"
+    r"\s*,?\s*(?:trước|chậm\s+nhất|trong|cuối|đến|tới|ngày|quý|tháng|năm)\b)",
+    re.I,
+)
+_ONLY_DONE = frozenset({"hoàn thành", "hoàn thành xong", "thực hiện xong", "xong", "hoàn tất"})
+
+
+def _same_work_for_exceptions(read: list[ProposedTask], before: list[ProposedTask]) -> None:
+    """ "UBND các xã rà soát hồ sơ, hoàn thành trước ngày 15-11; riêng UBND phường Tân An hoàn
+    thành trước ngày 30-11": a directive whose work is only "hoàn thành" by another date is the
+    same work as the task before it."""
+    for index, task in enumerate(read):
+        if task.task.lower().rstrip(".") not in _ONLY_DONE:
+            continue
+        earlier = read[:index] or before
+        if earlier:
+            task.task = earlier[-1].task
+            task.field_confidence["task"] = _bounded(task.field_confidence["task"] - 0.1)
+
+
+# A subject that points back at the units just named ("các địa phương này", "các đơn vị trên").
+_ANAPHORA_RE = re.compile(r"\s(?:này|trên|nêu\s+trên|nói\s+trên|đó)$", re.I)
+
+
+def _continue_group(
+    text: str, group: list[ProposedTask], span: tuple[int, int], read: list[ProposedTask]
+) -> None:
+    """The work of a sentence whose subject points back joins the tasks of the directive
+    before, with its deadline when those have none."""
+    work = read[0].task
+    for task in group:
+        task.task = f"{task.task}; {work[:1].lower()}{work[1:]}"
+        task.source = text[task.source_start : span[1]].strip()
+        task.source_end = span[1]
+    dated = next((task for task in read if task.deadline_text), None)
+    if dated is None:
+        return
+    for task in group:
+        if task.deadline_text is None:
+            task.deadline_text = dated.deadline_text
+            task.deadline = dated.deadline
+            task.recurring = dated.recurring
+            task.field_confidence["deadline"] = dated.field_confidence["deadline"]
+
+
+def _unit_heading(text: str) -> list[UnitSpan]:
+    """The units of a line that holds nothing else ("Sở Y tế", "UBND các huyện, thị xã:"), or
+    an empty list. Not a list item ending with ";" or ",": attendees are listed so."""
+    if len(text) > 200:
+        return []
+    toks = tokenize(text)
+    units, j = parse_unit_list(toks, 0, len(toks), text)
+    if not units or not (j == len(toks) or (j == len(toks) - 1 and toks[j].text in {":", "."})):
+        return []
+    return units
+
+
 def _addressees(line: str) -> frozenset[str]:
     """Match keys of the units a "Kính gửi:" line (or a recipient line after it) names; a
     person's title is dropped ("Đồng chí Chủ tịch UBND tỉnh Phú Thọ" names UBND tỉnh Phú Thọ)."""
+    return frozenset(match_key(name) for name in _addressee_names(line))
+
+
+def _addressee_names(line: str) -> list[str]:
+    """The units a "Kính gửi:" line (or a recipient line after it) names, as written."""
     toks = tokenize(line[:500])
-    found = set()
+    names = []
     k = 0
     while k < len(toks):
         units, after = parse_unit_list(toks, k, len(toks), line)
         if units:
-            found.update(match_key(u.text) for u in units)
+            names.extend(u.text for u in units)
             k = after
         else:
             k += 1
-    return frozenset(found)
+    return names
 
 
 def _attach_follow_up(
@@ -2121,6 +2425,63 @@ def _contained(short: Counter[str], long: Counter[str]) -> float:
         if other:
             common += count if count < other else other
     return common / size
+
+
+# A news lede: "UBND tỉnh vừa (ban hành văn bản) yêu cầu các địa phương ...".
+_LEDE_RE = re.compile(
+    r"\bvừa\s+(?:[^\s.;:]+\s+){0,5}?(?:yêu\s+cầu|chỉ\s+đạo|giao|đề\s+nghị)\b", re.I
+)
+
+
+def _drop_ledes(tasks: list[ProposedTask]) -> list[ProposedTask]:
+    """A news report opens with what the committee "vừa yêu cầu", often of broader units
+    ("các địa phương"), then tells the same directive in full with the units that carry it
+    out: the lede gives way when a later sentence's task shares half the words of the shorter
+    of the two."""
+    kept = []
+    for index, task in enumerate(tasks):
+        if index == 0 and _is_summary_lede(task, tasks[1:]):
+            continue
+        if _LEDE_RE.search(task.source):
+            words = _words(task.task)
+            later = [t for t in tasks[index + 1 : index + 21] if t.source_start >= task.source_end]
+            # (a lede names broader units, or the same one; a named department's lede that
+            # resembles another department's task is kept)
+            if any(
+                (task.lead_is_group or match_key(other.lead) == match_key(task.lead))
+                and _restates(words, _words(other.task))
+                for other in later
+            ):
+                continue
+        kept.append(task)
+    return kept
+
+
+# A report of what the chair did, with the directive after it ("Phó Chủ tịch UBND tỉnh đã kiểm
+# tra hiện trường ... và yêu cầu các ngành chức năng ...").
+_REPORTED_RE = re.compile(
+    r"\b(?:đã|vừa)\s+[^.;:]{0,200}?\b(?:yêu\s+cầu|chỉ\s+đạo|giao|đề\s+nghị)\s", re.I
+)
+_GENERIC_LEAD_RE = re.compile(
+    r"(?:các|những)\s+(?:ngành|sở|cơ\s+quan|đơn\s+vị|địa\s+phương|lực\s+lượng)\b[^A-ZĐ]*$"
+)
+
+
+def _is_summary_lede(task: ProposedTask, later: list[ProposedTask]) -> bool:
+    """A news report's first directive, to "các ngành chức năng" or "các địa phương" in a
+    sentence telling what the chair did, sums up the directives to named units after it."""
+    named = [t for t in later[:20] if not t.lead_is_group and t.source_start >= task.source_end]
+    return (
+        task.lead_is_group
+        and _GENERIC_LEAD_RE.fullmatch(task.lead) is not None
+        and _REPORTED_RE.search(task.source) is not None
+        and len({t.lead for t in named}) >= 2
+    )
+
+
+def _restates(a: Counter[str], b: Counter[str]) -> bool:
+    short, long = (a, b) if a.total() <= b.total() else (b, a)
+    return short.total() >= 4 and _contained(short, long) >= 0.5
 
 
 def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:

@@ -121,6 +121,7 @@ ban chỉ huy quân sự|ban chỉ đạo|ban quản lý|công an|trung tâm|tty
 kho bạc|kho bạc nhà nước|kbnn|bảo hiểm xã hội|bhxh|thanh tra|đài|bệnh viện|trường|hội|đoàn
 liên đoàn|liên đoàn lao động|huyện đoàn|tỉnh đoàn|thành đoàn|huyện ủy|tỉnh ủy|thành ủy|đảng ủy
 ngân hàng|chi nhánh|công ty|tổng công ty|tập đoàn|hạt kiểm lâm|quỹ|tòa án|viện kiểm sát|đội
+hiệp hội
 trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn quốc gia|thường trực|tổ công tác|ban qlda
 lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
 hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
@@ -134,6 +135,8 @@ sở|ban|ngành|phòng|cơ quan|đơn vị|địa phương|xã|huyện|phường
 đặc khu
 trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|thành viên|phòng ban|ban ngành|nhà trường
 cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
+thôn|ấp|tổ dân phố|khu phố|thôn, bản
+cấp|cấp ủy|cấp uỷ|chính quyền|chính quyền địa phương
 """.replace("\n", "|").split("|")
 )
 
@@ -155,7 +158,10 @@ _BARE_GENERIC = {
 _CAPITAL_BARE = {"chủ đầu tư", "đơn vị", "cơ quan", "địa phương"}
 
 # Determiners that make a group ("các xã", "tất cả các đơn vị").
-DETERMINERS = Lexicon(["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các"])
+DETERMINERS = Lexicon(
+    # ("Quý cơ quan", "Quý Sở": a letter's polite form for the addressee)
+    ["các", "những", "mọi", "tất cả các", "toàn bộ các", "toàn thể các", "quý"]
+)
 
 # Job titles dropped in front of the unit ("Giám đốc Sở Y tế" is "Sở Y tế").
 TITLES = Lexicon(
@@ -212,6 +218,8 @@ quản lý, khai thác công trình thủy lợi|khai thác công trình thủy 
 giải phóng mặt bằng|bồi thường, giải phóng mặt bằng|phát triển nông thôn|phát triển cụm công nghiệp
 công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|cung cấp nước sạch|cấp nước
 thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
+công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
+các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 """.replace("\n", "|").split("|")
 )
 
@@ -291,7 +299,7 @@ TRIGGERS = Lexicon(
     _lexicon_lines("""
 giao|giao cho|giao nhiệm vụ cho|giao trách nhiệm cho|giao nhiệm vụ|yêu cầu|đề nghị|chỉ đạo
 phân công|phân công cho|nhất trí giao|thống nhất giao|yêu cầu cho|giao trách nhiệm
-giao đích danh|giao đích danh cho|đề nghị cho|giao cụ thể cho|giao cụ thể
+giao đích danh|giao đích danh cho|đề nghị cho|giao cụ thể cho|giao cụ thể|lưu ý
 """)
 )
 
@@ -310,6 +318,7 @@ class UnitSpan:
     head: str = ""  # the head noun as written ("sở", "UBND")
     distributive: bool = False  # "các sở QHKT, Xây dựng": the head is shared by the next names
     cut: bool = False  # no word ended the name: it was cut after its capitalised words
+    role: str = ""  # "coordinating" for "Sở Tài chính (phối hợp)"
 
 
 def _is_lower_word(token: Token) -> bool:
@@ -330,6 +339,13 @@ def _head_at(tokens: Sequence[Token], i: int, end: int, after_title: bool) -> tu
     if i >= end or not tokens[i].is_word:
         return 0, False
     token = tokens[i]
+    if (
+        token.key == "tổ"
+        and i + 1 < end
+        and tokens[i + 1].is_capital
+        and tokens[i + 1].key not in {"chức", "dân"}
+    ):
+        return 1, False  # "Tổ Địa chính", "tổ Kiểm tra" (but "Tổ chức ..." is a verb)
     n = NAMED_HEADS.match(tokens, i, end)
     capital = token.text[0].isupper()
     if n and (capital or after_title):
@@ -444,12 +460,33 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     head_text = " ".join(t.text for t in tokens[head_first:j])
     # A protected tail keeps "Sở Văn hóa, Thể thao và Du lịch" whole.
     protected = PROTECTED_NAMES.match(tokens, j, end)
+    if (
+        protected
+        and generic
+        and key_of(head_text) not in _SHARED_HEADS
+        and not tokens[j].is_capital
+    ):
+        protected = 0  # "các địa phương kiểm tra ...": a verb after a kind of unit, no name
     if protected:
         j += protected
     name_words = 0
     place_at: int | None = None  # index after the last place word ("huyện", "tỉnh")
+    # A department's known name is complete: "Sở Lao động - Thương binh và Xã hội | nắm tình
+    # hình" even when the verb lexicon lacks "nắm" (places and name words may still follow).
+    complete = bool(protected) and key_of(head_text) in {"sở", "phòng"}
     while j < end:
         token = tokens[j]
+        if (
+            complete
+            and token.is_word
+            and not token.is_capital
+            and not _PLACE_WORDS.match(tokens, j, end)
+            and not _NAME_WORDS.match(tokens, j, end)
+            and not NAME_COMPOUNDS.match(tokens, j, end)
+        ):
+            break
+        if token.is_word and (token.is_capital or _PLACE_WORDS.match(tokens, j, end)):
+            complete = complete and not token.is_capital
         if token.text in {"-", "&"}:
             if j + 1 < end and tokens[j + 1].is_word and not is_verb_at(tokens, j + 1, end):
                 j += 2
@@ -494,6 +531,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             continue
         if token.key == "cùng":
             break  # "Ban CHQS huyện cùng Công an huyện ...": "cùng" names a coordinating unit
+        if token.key == "cũng":
+            break  # "Sở này cũng phải báo cáo ...": an adverb before the verb
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
@@ -586,8 +625,56 @@ def parse_unit_list(
         units.append(unit)
         j = _distributed_names(tokens, j + 1, end, text, unit, units)
         return units[1:], j
+    if (
+        unit.is_group
+        and j + 1 < end
+        and tokens[j].text == ":"
+        and tokens[j + 1].is_capital
+        and _ends_with_kind_of_place(unit, tokens)
+        and not _head_at(tokens, j + 1, end, False)[0]
+    ):
+        # "UBND các huyện: Vĩnh Linh, Gio Linh, Cam Lộ": one committee per place named.
+        members = []
+        m = j + 1
+        while m < end and tokens[m].is_capital and not _head_at(tokens, m, end, False)[0]:
+            e = m
+            while e < end and tokens[e].is_word and tokens[e].is_capital:
+                e += 1
+            members.append((m, e))
+            if e + 1 < end and tokens[e].text in {",", "và"} and tokens[e + 1].is_capital:
+                m = e + 1
+                continue
+            m = e
+            break
+        if len(members) > 1:
+            prefix = " ".join(text[tokens[unit.first].start : tokens[unit.last - 1].end].split())
+            prefix = re.sub(r"(?:^|\s+)(?:các|những)\s+", " ", prefix).strip()
+            return [
+                UnitSpan(
+                    f"{prefix} {' '.join(text[tokens[a].start : tokens[b - 1].end].split())}",
+                    a,
+                    b,
+                    False,
+                    unit.head,
+                )
+                for a, b in members
+            ], m
+    if (
+        unit.is_group
+        and key_of(unit.head) not in _SHARED_HEADS
+        and j + 1 < end
+        and tokens[j].text == ":"
+    ):
+        # "Các đơn vị liên quan: Công an tỉnh, Sở Giao thông vận tải, ... tập trung ...": the
+        # units listed after the colon are the ones meant.
+        listed, after = parse_unit_list(tokens, j + 1, end, text)
+        if listed:
+            return listed, after
     units.append(unit)
     while j < end:
+        j = _role_after(tokens, j, end, units[-1])
+        if j >= end:
+            break
         sep = tokens[j]
         if sep.text not in {",", ";", "và", "/"}:
             break
@@ -642,6 +729,23 @@ def parse_unit_list(
                 )
                 j = m
                 continue
+        if (
+            current.is_group
+            and sep.text in {",", "và"}
+            and nxt.is_capital
+            and not _head_at(tokens, k, end, False)[0]
+            and not TITLES.match(tokens, k, end)
+            and _names_places(current, tokens)
+        ):
+            # "UBND các xã Triệu Đông, Triệu Thành, Triệu Trạch": one more place's name, for
+            # `_distribute_places` to give its own committee.
+            m = k + 1
+            while m < end and tokens[m].is_word and tokens[m].is_capital:
+                m += 1
+            current.last = m
+            current.text = " ".join(text[tokens[current.first].start : tokens[m - 1].end].split())
+            j = m
+            continue
         # A capitalised name without its head shares the previous plural head.
         if (
             nxt.is_capital
@@ -665,6 +769,8 @@ def parse_unit_list(
             break
         units.append(_distribute_first(unit, tokens, text))
         j = m
+    if any(u.is_group for u in units):
+        units = [member for u in units for member in _distribute_places(u, tokens, text)]
     return units, j
 
 
@@ -767,6 +873,99 @@ def _distribute_first(unit: UnitSpan, tokens: Sequence[Token], text: str) -> Uni
             name = " ".join((rest[0].upper() + rest[1:]).split())
             return UnitSpan(name, unit.first, unit.last, False, head.text, True)
     return unit
+
+
+# A member that says its own kind of place: "TX.An Nhơn", "TP Quy Nhơn", "thị trấn Phú Mỹ".
+_OWN_KIND_RE = re.compile(r"(?:TX|TP|TT|Tx|Tp|Tt|Q|P|[Tt]hị xã|[Tt]hành phố|[Tt]hị trấn)\b")
+
+
+_ROLES = {
+    "chủ trì": "lead",
+    "cơ quan chủ trì": "lead",
+    "đơn vị chủ trì": "lead",
+    "phối hợp": "coordinating",
+    "cơ quan phối hợp": "coordinating",
+    "đơn vị phối hợp": "coordinating",
+}
+
+
+def _role_after(tokens: Sequence[Token], j: int, end: int, unit: UnitSpan) -> int:
+    """ "Sở Y tế (chủ trì), Sở Tài chính (phối hợp)": a role in brackets after a unit is noted
+    on it and skipped; the index after it (`j` itself when there is none)."""
+    if j + 2 >= end or tokens[j].text != "(":
+        return j
+    k = j + 1
+    while k < end and k < j + 5 and tokens[k].text != ")":
+        k += 1
+    if k >= end or tokens[k].text != ")":
+        return j
+    role = _ROLES.get(" ".join(t.key for t in tokens[j + 1 : k]))
+    if role is None:
+        return j
+    unit.role = role
+    return k + 1
+
+
+def _ends_with_kind_of_place(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
+    """ "UBND các huyện", "Công an các xã": a head, "các" and one kind of place."""
+    last = unit.last
+    for kind in (1, 2):
+        if (
+            _is_place(tokens, last - kind, last)
+            and last - kind - 1 >= unit.first
+            and tokens[last - kind - 1].key in {"các", "những"}
+        ):
+            return True
+    return False
+
+
+def _names_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
+    """Whether the group is "<head> các <kind of place> <Name> ..." ("UBND các xã Triệu Đông")."""
+    for d in range(unit.first, unit.last - 2):
+        if tokens[d].key == "các":
+            kind = (
+                2
+                if _is_place(tokens, d + 1, d + 3)
+                else 1
+                if _is_place(tokens, d + 1, d + 2)
+                else 0
+            )
+            return bool(kind) and d > unit.first and tokens[d + 1 + kind].is_capital
+    return False
+
+
+def _distribute_places(unit: UnitSpan, tokens: Sequence[Token], text: str) -> list[UnitSpan]:
+    """ "UBND các huyện Phù Mỹ, Vân Canh, TX.An Nhơn và TP.Quy Nhơn" names four committees:
+    "UBND huyện Phù Mỹ", ..., "UBND TX.An Nhơn" (a member that says its own kind keeps it).
+    Only when every member is a capitalised proper name: "UBND các huyện, thị xã, thành phố"
+    and "UBND các huyện, thành phố Gia Nghĩa" stay groups."""
+    if not unit.is_group:
+        return [unit]
+    d = unit.first
+    while d < unit.last and tokens[d].key != "các":
+        d += 1
+    if d == unit.first or d >= unit.last - 2:
+        return [unit]
+    kind_len = 2 if _is_place(tokens, d + 1, d + 3) else 1 if _is_place(tokens, d + 1, d + 2) else 0
+    start = d + 1 + kind_len
+    if not kind_len or start >= unit.last or not tokens[start].is_capital:
+        return [unit]
+    prefix = " ".join(text[tokens[unit.first].start : tokens[d - 1].end].split())
+    kind = " ".join(t.text for t in tokens[d + 1 : d + 1 + kind_len])
+    members: list[UnitSpan] = []
+    k = start
+    while k < unit.last:
+        m = k
+        while m < unit.last and tokens[m].text != "," and tokens[m].key != "và":
+            m += 1
+        if m == k or not tokens[k].is_capital or _head_at(tokens, k, m, False)[0]:
+            return [unit]
+        name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+        own_kind = _OWN_KIND_RE.match(name)
+        full = f"{prefix} {name}" if own_kind else f"{prefix} {kind} {name}"
+        members.append(UnitSpan(full, k, m, False, unit.head))
+        k = m + 1
+    return members if len(members) > 1 else [unit]
 
 
 def split_units(names: str) -> list[str]:
