@@ -1,0 +1,5 @@
+"""stub"""
+
+
+def init_app(app):
+    pass
