@@ -6,11 +6,10 @@ Create Date: 2026-12-04 16:40:51.304231
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tracker.core.time
-
 
 # revision identifiers, used by Alembic.
 revision = "handdown_0001"
