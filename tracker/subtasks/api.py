@@ -261,7 +261,17 @@ OPENAPI_PATHS: dict[str, Any] = {
             ],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("NewSubtask")}},
+                "content": {
+                    "application/json": {
+                        "schema": _ref("NewSubtask"),
+                        "example": {
+                            "assignee_id": 12,
+                            "content": "Rà soát thủ tục hành chính cấp huyện",
+                            "deadline": "2017-04-18",
+                            "version": 3,
+                        },
+                    }
+                },
             },
             "responses": {
                 "201": {
