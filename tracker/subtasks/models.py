@@ -159,3 +159,5 @@ class SubtaskReminder(db.Model):
     day: Mapped[date] = mapped_column()
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
+
+    subtask: Mapped[Subtask] = relationship()
