@@ -1099,9 +1099,7 @@ def run_pass(
     try:
         send_due(clock, rules, mailer, result, threads=threads)
         # Sub-tasks handed down inside a unit (tracker/subtasks/reminders.py).
-        subtask_messages = remind_subtasks(clock, rules, mailer)
-        if subtask_messages:
-            log.info("sub-task reminder messages: %d", subtask_messages)
+        result.sent += remind_subtasks(clock, rules, mailer)
         # E-mail claims turn synchronous_commit off in their first statement (_lock_statement);
         # the webhooks' transactions through the session hook.
         db.session.info[ASYNC_COMMIT] = True
