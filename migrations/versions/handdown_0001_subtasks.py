@@ -125,18 +125,18 @@ def upgrade():
     )
     with op.batch_alter_table("subtask_reminders", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_subtask_reminders_recipient_id"), ["recipient_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_subtask_reminders_subtask_id"), ["subtask_id"], unique=False
+            "ix_subtask_reminders_unsent",
+            ["recipient_id"],
+            unique=False,
+            postgresql_where=sa.text("sent_dt IS NULL"),
+            sqlite_where=sa.text("sent_dt IS NULL"),
         )
 
 
 def downgrade():
 
     with op.batch_alter_table("subtask_reminders", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subtask_reminders_subtask_id"))
-        batch_op.drop_index(batch_op.f("ix_subtask_reminders_recipient_id"))
+        batch_op.drop_index("ix_subtask_reminders_unsent")
 
     op.drop_table("subtask_reminders")
     with op.batch_alter_table("subtask_events", schema=None) as batch_op:

@@ -146,16 +146,22 @@ class SubtaskReminder(db.Model):
         sa.UniqueConstraint(
             "subtask_id", "recipient_id", "kind", "day", name="uq_subtask_reminder"
         ),
+        # The pass looks up what is still to send, by person: only unsent rows are indexed,
+        # so the index stays the size of a morning, not of the history.
+        sa.Index(
+            "ix_subtask_reminders_unsent",
+            "recipient_id",
+            postgresql_where=sa.text("sent_dt IS NULL"),
+            sqlite_where=sa.text("sent_dt IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subtask_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("subtasks.id", ondelete="CASCADE"), index=True
-    )
-    recipient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    # The unique constraint above leads with it: no index of its own.
+    subtask_id: Mapped[int] = mapped_column(sa.ForeignKey("subtasks.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(16))
+    # The local day it is for; an escalation's is the part's deadline (sent once).
     day: Mapped[date] = mapped_column()
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)

@@ -40,87 +40,110 @@ from tracker.tasks.models import OPEN_STATUSES, Task
 log = logging.getLogger("tracker.reminders")
 
 
-def _assignees(subtask: Subtask, unit_members: dict[int, list[User]]) -> list[User]:
-    if subtask.assignee is not None:
-        return [subtask.assignee] if subtask.assignee.is_active_user else []
-    return unit_members.get(subtask.child_unit_id or 0, [])
+def _insert_ignoring_duplicates(rows: list[dict[str, object]]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING: a row another pass (or an earlier one) planned
+    stands, without a failed transaction."""
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = SubtaskReminder.__table__
+    inserted = 0
+    for start in range(0, len(rows), 2000):
+        result = db.session.execute(
+            insert(table).on_conflict_do_nothing(),
+            rows[start : start + 2000],
+            execution_options={"preserve_rowcount": True},
+        )
+        inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    return inserted
 
 
 def plan(clock: Clock, rules: Rules) -> int:
     """Add today's sub-task reminders that are not there yet; returns how many."""
     today = clock.today
     horizon = today + timedelta(days=max(rules.days_before, 0))
-    subtasks = list(
-        db.session.scalars(
-            sa.select(Subtask)
-            .join(Task, Task.id == Subtask.task_id)
-            .options(selectinload(Subtask.assignee))
-            .where(
-                Subtask.status == SubtaskStatus.OPEN.value,
-                Subtask.deadline <= horizon,
-                # A paused, cancelled or confirmed parent: its parts are not chased.
-                Task.status.in_([s.value for s in OPEN_STATUSES]),
-            )
+    # Columns, not objects: at 100,000 tasks with a fifth broken down, tens of thousands of
+    # open parts are due or overdue on a morning.
+    parts = db.session.execute(
+        sa.select(
+            Subtask.id,
+            Subtask.unit_id,
+            Subtask.assignee_id,
+            Subtask.child_unit_id,
+            Subtask.deadline,
         )
-    )
-    if not subtasks:
-        return 0
-    units = {s.child_unit_id for s in subtasks if s.child_unit_id} | {s.unit_id for s in subtasks}
-    people = db.session.scalars(
-        sa.select(User).where(User.unit_id.in_(units), User.is_active_user.is_(True))
+        .join(Task, Task.id == Subtask.task_id)
+        .where(
+            Subtask.status == SubtaskStatus.OPEN.value,
+            Subtask.deadline <= horizon,
+            # A paused, cancelled or confirmed parent: its parts are not chased.
+            Task.status.in_([s.value for s in OPEN_STATUSES]),
+        )
     ).all()
-    unit_members: dict[int, list[User]] = defaultdict(list)
-    heads: dict[int, list[User]] = defaultdict(list)
-    for person in people:
-        unit_members[person.unit_id or 0].append(person)
-        if person.role == Role.UNIT_HEAD:
-            heads[person.unit_id or 0].append(person)
-    escalated = set(
-        db.session.execute(
-            sa.select(SubtaskReminder.subtask_id, SubtaskReminder.recipient_id).where(
-                SubtaskReminder.subtask_id.in_([s.id for s in subtasks]),
-                SubtaskReminder.kind == SubtaskReminderKind.ESCALATION.value,
-            )
-        ).all()
-    )
-    wanted: set[tuple[int, int, str]] = set()
-    for subtask in subtasks:
-        days_left = (subtask.deadline - today).days
+    if not parts:
+        return 0
+    units = {p.child_unit_id for p in parts if p.child_unit_id} | {p.unit_id for p in parts}
+    active: set[int] = set()
+    unit_members: dict[int, list[int]] = defaultdict(list)
+    heads: dict[int, list[int]] = defaultdict(list)
+    for user_id, unit_id, role in db.session.execute(
+        sa.select(User.id, User.unit_id, User.role).where(
+            User.unit_id.in_(units), User.is_active_user.is_(True)
+        )
+    ):
+        active.add(user_id)
+        unit_members[unit_id].append(user_id)
+        if role == Role.UNIT_HEAD:
+            heads[unit_id].append(user_id)
+    rows: list[dict[str, object]] = []
+
+    def add(subtask_id: int, recipient_id: int, kind: SubtaskReminderKind, day: date) -> None:
+        rows.append(
+            {
+                "subtask_id": subtask_id,
+                "recipient_id": recipient_id,
+                "kind": kind.value,
+                "day": day,
+                "attempts": 0,
+            }
+        )
+
+    for part in parts:
+        if part.assignee_id is not None:
+            # An officer who left the unit (or was deactivated) is not written to.
+            assignees = [part.assignee_id] if part.assignee_id in active else []
+        else:
+            assignees = unit_members.get(part.child_unit_id, [])
+        days_left = (part.deadline - today).days
         if days_left >= 0:
             if days_left > 0 or rules.on_deadline_day:
-                for person in _assignees(subtask, unit_members):
-                    wanted.add((subtask.id, person.id, SubtaskReminderKind.DUE_SOON.value))
+                for person in assignees:
+                    add(part.id, person, SubtaskReminderKind.DUE_SOON, today)
             continue
-        overdue = -days_left
-        if (overdue - 1) % max(rules.overdue_every, 1) == 0:
-            for person in _assignees(subtask, unit_members):
-                wanted.add((subtask.id, person.id, SubtaskReminderKind.OVERDUE.value))
-        # Once: the head hears of a late part the first overdue day a pass runs.
-        for head in heads.get(subtask.unit_id, []):
-            if (subtask.id, head.id) not in escalated:
-                wanted.add((subtask.id, head.id, SubtaskReminderKind.ESCALATION.value))
-    existing = set(
-        db.session.execute(
-            sa.select(
-                SubtaskReminder.subtask_id, SubtaskReminder.recipient_id, SubtaskReminder.kind
-            ).where(
-                SubtaskReminder.day == today,
-                SubtaskReminder.subtask_id.in_([s.id for s in subtasks]),
-            )
-        ).all()
+        if (-days_left - 1) % max(rules.overdue_every, 1) == 0:
+            for person in assignees:
+                add(part.id, person, SubtaskReminderKind.OVERDUE, today)
+        # Once per part and head: the row's day is the part's deadline, not today, so the
+        # unique constraint keeps the first one (the first overdue day a pass ran, even when
+        # that was after a weekend).
+        for head in heads.get(part.unit_id, []):
+            add(part.id, head, SubtaskReminderKind.ESCALATION, part.deadline)
+    inserted = _insert_ignoring_duplicates(rows)
+    db.session.commit()
+    return inserted
+
+
+def _sendable(today: date) -> sa.ColumnElement[bool]:
+    """Today's reminders, and escalations (dated by the part's deadline) not yet sent: a
+    reminder of a past day that never went out is stale, an escalation is not."""
+    return sa.or_(
+        SubtaskReminder.day == today,
+        SubtaskReminder.kind == SubtaskReminderKind.ESCALATION.value,
     )
-    new = wanted - existing
-    for subtask_id, recipient_id, kind in sorted(new):
-        db.session.add(
-            SubtaskReminder(subtask_id=subtask_id, recipient_id=recipient_id, kind=kind, day=today)
-        )
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # Another pass planned the same rows at the same moment: theirs stand.
-        db.session.rollback()
-        return 0
-    return len(new)
 
 
 def _claim(recipient_id: int, today: date, rules: Rules) -> list[int]:
@@ -131,8 +154,8 @@ def _claim(recipient_id: int, today: date, rules: Rules) -> list[int]:
             sa.update(SubtaskReminder)
             .where(
                 SubtaskReminder.recipient_id == recipient_id,
-                SubtaskReminder.day == today,
                 SubtaskReminder.sent_dt.is_(None),
+                _sendable(today),
                 SubtaskReminder.attempts < rules.max_attempts,
             )
             .values(sent_dt=now_utc(), attempts=SubtaskReminder.attempts + 1)
@@ -199,8 +222,8 @@ def send(clock: Clock, rules: Rules, mailer: Mailer) -> int:
         db.session.scalars(
             sa.select(SubtaskReminder.recipient_id)
             .where(
-                SubtaskReminder.day == today,
                 SubtaskReminder.sent_dt.is_(None),
+                _sendable(today),
                 SubtaskReminder.attempts < rules.max_attempts,
             )
             .distinct()
