@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from tracker.auth.models import Role, User
 from tracker.core.time import now_utc
@@ -36,6 +37,7 @@ from tracker.subtasks.models import (
     SubtaskStatus,
 )
 from tracker.tasks.models import OPEN_STATUSES, Task
+from tracker.units.models import Unit
 
 log = logging.getLogger("tracker.reminders")
 
@@ -146,24 +148,39 @@ def _sendable(today: date) -> sa.ColumnElement[bool]:
     )
 
 
-def _claim(recipient_id: int, today: date, rules: Rules) -> list[int]:
-    """Mark the recipient's unsent reminders of today sent, and return them: only one pass
-    gets them."""
-    ids = list(
-        db.session.scalars(
-            sa.update(SubtaskReminder)
-            .where(
-                SubtaskReminder.recipient_id == recipient_id,
-                SubtaskReminder.sent_dt.is_(None),
-                _sendable(today),
-                SubtaskReminder.attempts < rules.max_attempts,
-            )
-            .values(sent_dt=now_utc(), attempts=SubtaskReminder.attempts + 1)
-            .returning(SubtaskReminder.id)
+# People whose reminders one statement claims: few statements for a busy morning's hundreds
+# of officers, and a pass that dies loses at most this many people's messages of the day.
+CLAIM_BATCH = 100
+
+
+def _claim(recipient_ids: list[int], today: date, rules: Rules) -> list[tuple[int, int]]:
+    """Mark the unsent reminders of these people sent, and return (id, recipient) of each:
+    only one pass gets them."""
+    claimed = db.session.execute(
+        sa.update(SubtaskReminder)
+        .where(
+            SubtaskReminder.recipient_id.in_(recipient_ids),
+            SubtaskReminder.sent_dt.is_(None),
+            _sendable(today),
+            SubtaskReminder.attempts < rules.max_attempts,
         )
-    )
+        .values(sent_dt=now_utc(), attempts=SubtaskReminder.attempts + 1)
+        .returning(SubtaskReminder.id, SubtaskReminder.recipient_id)
+    ).all()
     db.session.commit()
-    return ids
+    return [(row[0], row[1]) for row in claimed]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One part in a message."""
+
+    subtask_id: int
+    kind: str
+    content: str
+    deadline: date
+    progress: int
+    assignee: str
 
 
 KIND_ORDER = {
@@ -173,34 +190,59 @@ KIND_ORDER = {
 }
 
 
-def compose(recipient: User, rows: list[SubtaskReminder], today: date) -> EmailMessage:
-    """One message to one person about their sub-tasks of the day."""
+def _lines(ids: list[int]) -> dict[int, list[Line]]:
+    """The claimed reminders with what their message prints, by recipient; one query."""
+    assignee = aliased(User)
+    child = aliased(Unit)
+    result: dict[int, list[Line]] = defaultdict(list)
+    for start in range(0, len(ids), 2000):
+        rows = db.session.execute(
+            sa.select(
+                SubtaskReminder.recipient_id,
+                SubtaskReminder.subtask_id,
+                SubtaskReminder.kind,
+                Subtask.content,
+                Subtask.deadline,
+                Subtask.progress,
+                sa.func.coalesce(assignee.full_name, child.name, ""),
+            )
+            .join(Subtask, Subtask.id == SubtaskReminder.subtask_id)
+            .outerjoin(assignee, assignee.id == Subtask.assignee_id)
+            .outerjoin(child, child.id == Subtask.child_unit_id)
+            .where(SubtaskReminder.id.in_(ids[start : start + 2000]))
+        ).all()
+        for recipient_id, *fields in rows:
+            result[recipient_id].append(Line(*fields))
+    return result
+
+
+def compose(recipient: User, lines: list[Line]) -> EmailMessage:
+    """One message to one person about their parts of the day."""
     base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
     sender = current_app.config.get("TRACKER_MAIL_FROM") or "tracker@localhost"
-    rows = sorted(rows, key=lambda r: (KIND_ORDER.get(r.kind, 9), r.subtask.deadline, r.id))
+    lines = sorted(lines, key=lambda x: (KIND_ORDER.get(x.kind, 9), x.deadline, x.subtask_id))
     with force_locale(recipient.locale or "vi"):
         labels = {
             SubtaskReminderKind.DUE_SOON.value: _("Sắp đến hạn"),
             SubtaskReminderKind.OVERDUE.value: _("Quá hạn"),
             SubtaskReminderKind.ESCALATION.value: _("Cán bộ chưa hoàn thành việc được giao"),
         }
-        if any(r.kind == SubtaskReminderKind.ESCALATION for r in rows):
-            subject = _("Nhắc việc: %(n)d việc giao cán bộ quá hạn", n=len(rows))
+        if any(x.kind == SubtaskReminderKind.ESCALATION for x in lines):
+            subject = _("Nhắc việc: %(n)d việc giao cán bộ quá hạn", n=len(lines))
         else:
-            subject = _("Nhắc việc: %(n)d việc được giao cần chú ý", n=len(rows))
-        lines = [_("Kính gửi %(name)s,", name=recipient.full_name), ""]
-        for row in rows:
-            subtask = row.subtask
-            lines.append(f"- [{labels.get(row.kind, row.kind)}] {subtask.content}")
+            subject = _("Nhắc việc: %(n)d việc được giao cần chú ý", n=len(lines))
+        text = [_("Kính gửi %(name)s,", name=recipient.full_name), ""]
+        for line in lines:
+            text.append(f"- [{labels.get(line.kind, line.kind)}] {line.content}")
             detail = _(
                 "Hạn %(day)s; giao cho %(who)s; tiến độ %(p)d%%.",
-                day=subtask.deadline.strftime("%d/%m/%Y"),
-                who=subtask.assignee_name,
-                p=subtask.progress,
+                day=line.deadline.strftime("%d/%m/%Y"),
+                who=line.assignee,
+                p=line.progress,
             )
-            lines.append(f"  {detail}")
-            lines.append(f"  {base}/subtasks/{subtask.id}")
-        lines += ["", _("Xem tất cả tại %(url)s", url=f"{base}/my-work")]
+            text.append(f"  {detail}")
+            text.append(f"  {base}/subtasks/{line.subtask_id}")
+        text += ["", _("Xem tất cả tại %(url)s", url=f"{base}/my-work")]
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
@@ -208,9 +250,9 @@ def compose(recipient: User, rows: list[SubtaskReminder], today: date) -> EmailM
     message["Date"] = format_datetime(now_utc())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     # As X-Tracker-Reminders on the task reminders: filters and tests see what it carries.
-    message["X-Tracker-Subtasks"] = " ".join(f"{r.subtask_id}:{r.kind}" for r in rows)
+    message["X-Tracker-Subtasks"] = " ".join(f"{x.subtask_id}:{x.kind}" for x in lines)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content("\n".join(lines))
+    message.set_content("\n".join(text))
     return message
 
 
@@ -227,36 +269,39 @@ def send(clock: Clock, rules: Rules, mailer: Mailer) -> int:
                 SubtaskReminder.attempts < rules.max_attempts,
             )
             .distinct()
+            .order_by(SubtaskReminder.recipient_id)
         )
     )
     sent = 0
-    for recipient_id in recipients:
-        ids = _claim(recipient_id, today, rules)
-        if not ids:
+    for start in range(0, len(recipients), CLAIM_BATCH):
+        claimed = _claim(recipients[start : start + CLAIM_BATCH], today, rules)
+        if not claimed:
             continue
-        recipient = db.session.get(User, recipient_id)
-        if recipient is None or not recipient.email or not recipient.is_active_user:
-            continue  # no address: the sub-task is on their "Việc của tôi" page
-        rows = list(
-            db.session.scalars(
-                sa.select(SubtaskReminder)
-                .options(
-                    selectinload(SubtaskReminder.subtask).selectinload(Subtask.assignee),
-                    selectinload(SubtaskReminder.subtask).selectinload(Subtask.child_unit),
-                )
-                .where(SubtaskReminder.id.in_(ids))
-            )
-        )
-        try:
-            mailer.send(compose(recipient, rows, today))
-        except MailError as error:
-            log.warning("sub-task reminders to user %s refused: %s", recipient_id, error)
+        ids_of: dict[int, list[int]] = defaultdict(list)
+        for reminder_id, recipient_id in claimed:
+            ids_of[recipient_id].append(reminder_id)
+        people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids_of)))}
+        lines = _lines([reminder_id for reminder_id, _r in claimed])
+        refused: list[int] = []
+        for recipient_id, reminder_ids in ids_of.items():
+            person = people.get(recipient_id)
+            if person is None or not person.email or not person.is_active_user:
+                continue  # no address: the part is on their "Việc của tôi" page
+            try:
+                mailer.send(compose(person, lines[recipient_id]))
+            except MailError as error:
+                log.warning("sub-task reminders to user %s refused: %s", recipient_id, error)
+                refused += reminder_ids
+                continue
+            sent += 1
+        if refused:
+            # Offered again to the next pass, up to the admin's number of attempts.
             db.session.execute(
-                sa.update(SubtaskReminder).where(SubtaskReminder.id.in_(ids)).values(sent_dt=None)
+                sa.update(SubtaskReminder)
+                .where(SubtaskReminder.id.in_(refused))
+                .values(sent_dt=None)
             )
-            db.session.commit()
-            continue
-        sent += 1
+        db.session.commit()
     return sent
 
 
