@@ -16,8 +16,9 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
@@ -216,7 +217,7 @@ def _lines(ids: list[int]) -> dict[int, list[Line]]:
     return result
 
 
-def compose(recipient: User, lines: list[Line]) -> EmailMessage:
+def compose(recipient: User, lines: list[Line]) -> MIMEText:
     """One message to one person about their parts of the day."""
     base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
     sender = current_app.config.get("TRACKER_MAIL_FROM") or "tracker@localhost"
@@ -243,16 +244,17 @@ def compose(recipient: User, lines: list[Line]) -> EmailMessage:
             text.append(f"  {detail}")
             text.append(f"  {base}/subtasks/{line.subtask_id}")
         text += ["", _("Xem tất cả tại %(url)s", url=f"{base}/my-work")]
-    message = EmailMessage()
-    message["Subject"] = subject
+    # MIMEText (the compat32 policy) rather than EmailMessage: the default policy parses each
+    # header it is given, which was half the time of a morning's few hundred messages.
+    message = MIMEText("\n".join(text), "plain", "utf-8")
+    message["Subject"] = Header(subject, "utf-8").encode()
     message["From"] = sender
-    message["To"] = f"{recipient.full_name} <{recipient.email}>"
+    message["To"] = formataddr((recipient.full_name, recipient.email or ""), charset="utf-8")
     message["Date"] = format_datetime(now_utc())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     # As X-Tracker-Reminders on the task reminders: filters and tests see what it carries.
     message["X-Tracker-Subtasks"] = " ".join(f"{x.subtask_id}:{x.kind}" for x in lines)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content("\n".join(text))
     return message
 
 
