@@ -291,3 +291,17 @@ def test_the_parents_timeliness_and_official_counts_do_not_change(world, hd) -> 
     )
     db.session.commit()
     assert world.task.status == "submitted"
+
+
+def test_a_unit_head_must_belong_to_a_unit(app) -> None:
+    from tracker.auth.operations import create_user, set_role
+
+    with pytest.raises(ValidationError) as error:
+        create_user(username="truong", full_name="Trưởng", password="x" * 12, role="unit_head")
+    assert "unit_id" in error.value.errors
+    from tests.factories import make_user
+    from tracker.auth.models import Role
+
+    admin_like = make_user(Role.OFFICE, None, "vp")
+    with pytest.raises(ValidationError):
+        set_role(admin_like, "unit_head")
