@@ -4,10 +4,12 @@ who hears of it before the chair does (the chair's escalation is about the paren
 after the parent's own deadline).
 
 Kept apart from the task reminders' delivery table: a sub-task is not a task, and its
-reminders are few. The `subtask_reminders` row (one per sub-task, person, kind and day, unique)
-makes each happen once whatever the number of passes; a message is claimed by marking it
-sent before it goes out and un-marked if the server refuses it, so two passes never both send
-it (a pass that dies in between loses that message; the next day's reminder follows).
+reminders are few. A `subtask_reminders` row (unique per sub-task, person, kind and day; an
+escalation's day is the part's deadline, so it happens once) makes each happen once whatever
+the number of passes, planned with INSERT ... ON CONFLICT DO NOTHING. Messages are claimed a
+hundred people at a time by marking their rows sent before they go out, and un-marked when the
+server refuses one, so two passes never both send a message (a pass that dies in between
+loses those people's messages of the day; the next reminder follows).
 """
 
 from __future__ import annotations
