@@ -16,7 +16,22 @@ from tracker.reports.calendar_feed import feed_token, regenerate_feed
 from tracker.tasks.attachments import Upload, attach_files
 from tracker.tasks.extensions import request_extension
 
-ROLES = ["anonymous", "lead", "coord", "other", "chair", "office", "admin", "inactive"]
+ROLES = [
+    "anonymous",
+    "lead",
+    "coord",
+    "other",
+    "chair",
+    "office",
+    "admin",
+    "inactive",
+    # Phòng Nội vụ (the lead unit) again: its head (role unit_head) and an officer given a
+    # part of the task (tracker/subtasks).
+    "head",
+    "officer",
+]
+# The lead unit's head and officer may do with the task what its other members may.
+LEAD_UNIT = {"lead", "head", "officer"}
 MANAGERS = {"chair", "office", "admin"}
 
 # Who may use an endpoint. The forbidden answer for a logged-in user is 404 when the object is
@@ -87,6 +102,13 @@ AUDIENCE: dict[str, str] = {
     "api.post_extension_request": "token",
     "api.post_extension_decision": "token",
     "reports_api.units_summary": "token",
+    "subtasks.my_work": "auth",
+    "subtasks.officers_csv": "unit_head",
+    "subtasks.subtask_new": "break_down",
+    "subtasks.subtask_detail": "subtask_view",
+    "subtasks.subtask_report": "subtask_report",
+    "subtasks.subtask_decision": "subtask_manage",
+    "subtasks_api.create_subtask": "token",
 }
 
 
@@ -96,6 +118,9 @@ def _allowed(audience: str, role: str) -> bool | None:
         return True
     if role in ("anonymous", "inactive"):
         return False
+    if role in ("head", "officer") and audience == "owner":
+        return False  # the lead user's own token and notifications
+    lead_unit = role in LEAD_UNIT
     return {
         "auth": True,
         "admin": role == "admin",
@@ -104,11 +129,16 @@ def _allowed(audience: str, role: str) -> bool | None:
         "meeting": role != "other",
         "task_view": role != "other",
         "task_contribute": role != "other",
-        "task_report": role == "lead",
+        "task_report": lead_unit,
         "task_mute": role == "coord",
         "task_decide": role in MANAGERS,
         "owner": role == "lead",
         "token": False,
+        "unit_head": role == "head",
+        "break_down": role == "head",
+        "subtask_view": lead_unit or role in MANAGERS,
+        "subtask_report": role == "officer",
+        "subtask_manage": role == "head",
     }[audience]
 
 
@@ -119,8 +149,11 @@ def _refusal(audience: str, role: str) -> set[int]:
         return {302, 401}  # to the login page
     if audience in ("meeting", "task_view", "task_contribute", "owner"):
         return {404}
-    if audience in ("task_report", "task_decide", "task_mute"):
+    if audience in ("task_report", "task_decide", "task_mute", "break_down"):
         return {404} if role == "other" else {403}
+    if audience in ("subtask_view", "subtask_report", "subtask_manage"):
+        # A part of the task is the lead unit's and the managers': others do not know it.
+        return {404} if role in ("coord", "other") else {403}
     return {403, 404}
 
 
@@ -145,6 +178,20 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
     create_api_token(world.lead_user, "test")
     token_row = db.session.scalar(db.select(ApiToken))
     feed = regenerate_feed(world.lead_user)
+    from tests.factories import make_user
+    from tracker.auth.models import Role
+    from tracker.subtasks.operations import create_subtask
+
+    head = make_user(Role.UNIT_HEAD, world.noivu, "truongnoivu")
+    officer = make_user(Role.UNIT, world.noivu, "canbo1")
+    subtask = create_subtask(
+        world.task,
+        actor=head,
+        content="Rà soát thủ tục",
+        deadline=date(2017, 4, 18),
+        today=date(2017, 4, 10),
+        assignee=officer,
+    )
     db.session.commit()
     return {
         "task_id": world.task.id,
@@ -164,6 +211,9 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "name": "none.eml",
         "draft_id": 1,  # a scanned notice's page: managers only (none here: 404)
         "number": 1,
+        "subtask_id": subtask.id,
+        "head": head,
+        "officer": officer,
     }
 
 
@@ -180,7 +230,7 @@ def test_every_route_has_an_entry(app) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(app, world, objects, login, role) -> None:
-    users = world.people()
+    users = {**world.people(), "head": objects["head"], "officer": objects["officer"]}
     failures = []
     for rule, method in _rules(app):
         if rule.endpoint in ("auth.logout",):

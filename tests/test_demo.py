@@ -63,7 +63,13 @@ def test_the_demo_happens_now(app, today: date) -> None:  # type: ignore[no-unty
     meetings = db.session.scalars(sa.select(Meeting).order_by(Meeting.held_on)).all()
     # The same story on every date.
     assert len(tasks) == 46 and len(meetings) == 3
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 16
+    # 16, and the head of Phòng Nội vụ with two officers (the hand-down, tracker/subtasks).
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 19
+    from tracker.subtasks.models import Subtask
+
+    parts = db.session.scalars(sa.select(Subtask).order_by(Subtask.id)).all()
+    assert [p.status for p in parts] == ["done", "open", "open"]
+    assert [p.deadline < today for p in parts] == [False, True, False]
     assert sorted(Status(t.status).value for t in tasks).count("done") == 3
     assert sum(1 for t in tasks if t.status == "submitted") == 1
     assert sum(1 for t in tasks if t.extension_count) == 1

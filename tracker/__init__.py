@@ -23,6 +23,7 @@ DOMAINS = (
     "reports",
     "maintenance",
     "performance",
+    "subtasks",
 )
 
 

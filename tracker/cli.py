@@ -69,7 +69,7 @@ def users_group() -> None:
 @click.option("--unit", "unit_name", help="The user's unit, by name, short name or alias.")
 @click.option(
     "--role",
-    type=click.Choice(["unit", "chair", "office", "admin"]),
+    type=click.Choice(["unit", "unit_head", "chair", "office", "admin"]),
     default="unit",
     show_default=True,
 )
@@ -184,7 +184,7 @@ def _change_user(username: str, change: str, apply: Callable[[Any], None]) -> No
 
 @users_group.command("set-role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["unit", "chair", "office", "admin"]))
+@click.argument("role", type=click.Choice(["unit", "unit_head", "chair", "office", "admin"]))
 @with_appcontext
 def users_set_role(username: str, role: str) -> None:
     """Give USERNAME another ROLE (their logins end). The last active admin keeps the role."""

@@ -23,9 +23,10 @@ from flask import Flask, current_app
 
 from tracker.auth.models import Role, User
 from tracker.auth.operations import create_user
-from tracker.core.time import local_zone, now_utc
+from tracker.core.time import local_zone, now_utc, today_local
 from tracker.extensions import db
 from tracker.meetings.operations import save_meeting
+from tracker.subtasks import operations as subtask_ops
 from tracker.tasks import extensions
 from tracker.tasks import operations as task_ops
 from tracker.tasks.models import Task
@@ -523,6 +524,10 @@ def _load(app: Flask, story: Story, now: datetime) -> list[tuple[str, str, str]]
     user("lvhung", "Lò Văn Hùng", Role.OFFICE, "Văn phòng HĐND và UBND huyện")
     noivu = user("noivu", "Hà Thị Lan", Role.UNIT, "Phòng Nội vụ")
     user("noivu2", "Sồng A Dính", Role.UNIT, "Phòng Nội vụ")
+    # The hand-down (tracker/subtasks): the head of Phòng Nội vụ gives parts to two officers.
+    head_nv = user("truongnoivu", "Lù Văn Minh", Role.UNIT_HEAD, "Phòng Nội vụ")
+    canbo1 = user("canbo1", "Quàng Thị Hương", Role.UNIT, "Phòng Nội vụ")
+    canbo2 = user("canbo2", "Vì Văn Khánh", Role.UNIT, "Phòng Nội vụ")
     tckh = user("tckh", "Vì Văn Quang", Role.UNIT, "Phòng Tài chính - Kế hoạch")
     tuphap = user("tuphap", "Lường Thị Mai", Role.UNIT, "Phòng Tư pháp")
     user("vhtt", "Mùa A Chứ", Role.UNIT, "Phòng Văn hóa và Thông tin")
@@ -657,6 +662,7 @@ def _load(app: Flask, story: Story, now: datetime) -> list[tuple[str, str, str]]
 
     # Tuesday 11 April: the monthly meeting (giao ban); its notice the next day.
     at(date(2017, 4, 12))
+    parts = _hand_down(s, t_inspect, head_nv, canbo1, canbo2)
     held = s.day(date(2017, 4, 11))
     planned = [
         (lead, make(s), s.deadline(deadline) if deadline else None, coordinating)
@@ -775,8 +781,31 @@ def _load(app: Flask, story: Story, now: datetime) -> list[tuple[str, str, str]]
             source_text=flood_line,
         )
 
+    at(date(2017, 5, 12))
+    subtask_ops.report_subtask(
+        parts[1],
+        actor=canbo2,
+        note="Đã kiểm tra 5/8 phòng chuyên môn.",
+        progress=60,
+        done=False,
+        today=today_local(),
+        seen_version=None,
+    )
     at(date(2017, 5, 15))
+    subtask_ops.report_subtask(
+        parts[0],
+        actor=canbo1,
+        note="Đã kiểm tra 7 xã khu vực phía Bắc; biên bản kiểm tra từng xã đã lưu hồ sơ.",
+        progress=None,
+        done=True,
+        today=today_local(),
+        seen_version=None,
+    )
     task_ops.post_progress(t_inspect, actor=noivu, note="Đã kiểm tra 6/14 xã.", progress=40)
+    at(date(2017, 5, 16))
+    subtask_ops.decide_subtask(
+        parts[0], actor=head_nv, decision="confirm", reason="", seen_version=None
+    )
     task_ops.post_progress(t_it, actor=clerk, note="Đã cài đặt phần mềm cho 8 phòng.", progress=60)
     at(date(2017, 5, 17))
     chiengkhoa = commune_tasks["UBND xã Chiềng Khoa"]
@@ -824,6 +853,38 @@ def _load(app: Flask, story: Story, now: datetime) -> list[tuple[str, str, str]]
     reminders.finish(now)
     db.session.flush()
     return logins
+
+
+def _hand_down(s: Story, task: Task, head: User, first: User, second: User) -> list[Any]:
+    """The head of Phòng Nội vụ breaks the inspection down: one part done and confirmed, one
+    overdue (the head hears of it), one still to come."""
+    today = today_local()
+    return [
+        subtask_ops.create_subtask(
+            task,
+            actor=head,
+            content="Kiểm tra công vụ tại UBND 7 xã khu vực phía Bắc",
+            deadline=s.deadline(date(2017, 5, 31)),
+            today=today,
+            assignee=first,
+        ),
+        subtask_ops.create_subtask(
+            task,
+            actor=head,
+            content="Kiểm tra công vụ tại các phòng chuyên môn thuộc UBND huyện",
+            deadline=s.deadline(date(2017, 5, 22)),
+            today=today,
+            assignee=second,
+        ),
+        subtask_ops.create_subtask(
+            task,
+            actor=head,
+            content="Tổng hợp kết quả kiểm tra, dự thảo báo cáo trình UBND huyện",
+            deadline=s.deadline(date(2017, 6, 23)),
+            today=today,
+            assignee=first,
+        ),
+    ]
 
 
 def is_demo_user(user: Any) -> bool:

@@ -18,6 +18,8 @@ KEYS = {
     "search",
     "reminder_pass",
     "export_quarter",
+    "officer_list",
+    "officer_api_list",
 }
 FIELDS = {"p50_ms", "p95_ms", "queries", "floor_ms", "ratio"}
 

@@ -149,6 +149,12 @@ PATHS: dict[str, Any] = {
                     "Deadline on or before this date (YYYY-MM-DD).",
                 ),
                 _query(
+                    "assignee",
+                    {"type": "string", "enum": ["me"]},
+                    "`me`: only tasks with a part (sub-task) given to the user or to their "
+                    "unit as a child unit: an officer's own work.",
+                ),
+                _query(
                     "q",
                     {"type": "string", "maxLength": 200},
                     "Words in the content, diacritics ignored (`noi vu` finds `Nội vụ`).",

@@ -110,6 +110,8 @@ SCHEMAS: dict[str, Any] = {
             "extension_count": {"type": "integer", "minimum": 0},
             "history": {"type": "array", "items": ref("TaskEvent")},
             "extension_requests": {"type": "array", "items": ref("ExtensionRequest")},
+            # The parts the lead unit's head gave its officers (tracker/subtasks/api.py).
+            "subtasks": {"type": "array", "items": ref("Subtask")},
         }
     ),
     "ExtensionRequestWithTask": _object({**_EXTENSION_PROPERTIES, "task": ref("Task")}),

@@ -44,6 +44,7 @@ from tracker.core.permissions import (
 from tracker.core.text import fold
 from tracker.core.time import local_zone, today_local
 from tracker.extensions import csrf, db
+from tracker.subtasks.api import assigned_task_ids, subtasks_for
 from tracker.tasks.extensions import decide_extension, request_extension
 from tracker.tasks.models import (
     STATUS_VALUES,
@@ -144,7 +145,18 @@ def _stale_row(error: StaleDataError) -> Any:
 # Query parameters each endpoint reads; anything else is a mistake worth telling the client
 # about (`?statuss=new` would otherwise silently list every task). `lang` is read by i18n.
 LIST_PARAMS = frozenset(
-    {"unit", "role", "status", "timeliness", "meeting", "due_before", "q", "page", "per_page"}
+    {
+        "unit",
+        "role",
+        "status",
+        "timeliness",
+        "meeting",
+        "due_before",
+        "q",
+        "page",
+        "per_page",
+        "assignee",
+    }
 )
 COMMON_PARAMS = frozenset({"lang"})
 
@@ -210,6 +222,7 @@ def _task_detail(task: Task) -> dict[str, Any]:
         "extension_count": task.extension_count,
         "history": [event_json(e) for e in events],
         "extension_requests": [extension_json(r) for r in requests],
+        "subtasks": subtasks_for(task, api_user()),
     }
 
 
@@ -273,6 +286,9 @@ def list_tasks() -> Any:
         due_before = parse_date(args["due_before"])
         if due_before is None:
             errors["due_before"] = _("Ngày không hợp lệ (cần dạng YYYY-MM-DD).")
+    assignee = args.get("assignee")
+    if assignee is not None and assignee != "me":
+        errors["assignee"] = _("Giá trị phải là me.")
     q = (args.get("q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         errors["q"] = _("Từ khoá quá dài (tối đa %(n)s ký tự).", n=MAX_QUERY_CHARS)
@@ -291,6 +307,9 @@ def list_tasks() -> Any:
                     )
                 )
             )
+    if assignee == "me":
+        # Tasks with a part given to the user (tracker/subtasks): an officer's own work.
+        conditions.append(Task.id.in_(assigned_task_ids(api_user())))
     if statuses:
         conditions.append(Task.status.in_(statuses))
     if timeliness is not None:

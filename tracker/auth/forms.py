@@ -11,6 +11,7 @@ from tracker.core.forms import Line, Select, email, max_length, optional, requir
 
 ROLE_LABELS = {
     Role.UNIT.value: _l("Cán bộ đơn vị"),
+    Role.UNIT_HEAD.value: _l("Trưởng đơn vị (giao việc cho cán bộ)"),
     Role.CHAIR.value: _l("Lãnh đạo UBND (Chủ tịch, Phó Chủ tịch)"),
     Role.OFFICE.value: _l("Văn phòng HĐND và UBND"),
     Role.ADMIN.value: _l("Quản trị hệ thống"),

@@ -22,9 +22,16 @@ class Role(enum.StrEnum):
     """What a user does in the tracker."""
 
     UNIT = "unit"  # member of a department or commune: reports on its tasks
+    # A unit member who also breaks its received tasks down for its officers (trưởng phòng,
+    # chủ tịch xã): everything a unit member may do, and the hand-down (tracker/subtasks).
+    UNIT_HEAD = "unit_head"
     CHAIR = "chair"  # Chủ tịch / Phó Chủ tịch UBND: assigns and confirms
     OFFICE = "office"  # Văn phòng HĐND và UBND: enters notices, follows up for the chair
     ADMIN = "admin"  # manages the directory of units and users
+
+
+# The roles that belong to a unit and must name one.
+UNIT_ROLES = frozenset({Role.UNIT.value, Role.UNIT_HEAD.value})
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -83,6 +90,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_unit_head(self) -> bool:
+        """Heads the unit they belong to: breaks its tasks down (tracker/subtasks)."""
+        return self.role == Role.UNIT_HEAD and self.unit_id is not None
 
     @property
     def sees_all_tasks(self) -> bool:

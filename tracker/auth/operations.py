@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask_babel import gettext as _
 
 from tracker.auth import sessions
-from tracker.auth.models import ApiToken, Role, User
+from tracker.auth.models import UNIT_ROLES, ApiToken, Role, User
 from tracker.core.errors import ValidationError
 from tracker.core.limits import control_message, has_control
 from tracker.core.time import now_utc
@@ -139,7 +139,7 @@ def set_role(user: User, role: str) -> None:
     """Change the user's role; their logins end (their rights changed)."""
     if role not in {r.value for r in Role}:
         raise ValidationError({"role": _("Vai trò không hợp lệ.")})
-    if role == Role.UNIT and user.unit_id is None:
+    if role in UNIT_ROLES and user.unit_id is None:
         raise ValidationError({"unit_id": _("Người dùng của đơn vị phải thuộc một đơn vị.")})
     check_keeps_an_admin(user, role=role, active=user.is_active_user)
     if user.role != role:
@@ -171,7 +171,7 @@ def create_user(
         errors["username"] = _("Tên đăng nhập này đã được dùng.")
     if role not in {r.value for r in Role}:
         errors["role"] = _("Vai trò không hợp lệ.")
-    elif role == Role.UNIT and unit is None:
+    elif role in UNIT_ROLES and unit is None:
         errors["unit_id"] = _("Người dùng của đơn vị phải thuộc một đơn vị.")
     if has_control(full_name):
         errors["full_name"] = control_message()

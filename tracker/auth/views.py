@@ -35,7 +35,7 @@ from tracker.auth.forms import (
     SecondFactorForm,
     UserForm,
 )
-from tracker.auth.models import ApiToken, AuditEvent, User
+from tracker.auth.models import UNIT_ROLES, ApiToken, AuditEvent, User
 from tracker.core.errors import ValidationError
 from tracker.core.i18n import LANGUAGES
 from tracker.core.time import now_utc, to_local
@@ -627,7 +627,7 @@ def _update_user(user: User, form: UserForm, unit: Unit | None) -> None:
     clash = db.session.scalar(sa.select(User).where(User.username == username, User.id != user.id))
     if clash is not None:
         raise ValidationError({"username": _("Tên đăng nhập này đã được dùng.")})
-    if form.role.data == "unit" and unit is None:
+    if form.role.data in UNIT_ROLES and unit is None:
         raise ValidationError({"unit_id": _("Người dùng của đơn vị phải thuộc một đơn vị.")})
     operations.check_keeps_an_admin(user, role=form.role.data, active=bool(form.is_active.data))
     if user.role != form.role.data or user.unit_id != (unit.id if unit else None):

@@ -128,3 +128,83 @@ def can_view_calendar(user: User | None) -> bool:
     return bool(
         user and user.is_authenticated and user.is_active and (user.is_admin or user.is_office)
     )
+
+
+# --- hand-down: sub-tasks inside the lead unit (tracker/subtasks) ---------------------------
+
+if TYPE_CHECKING:
+    from tracker.subtasks.models import Subtask
+
+
+class SubtaskAction(enum.StrEnum):
+    """Things a user may do with a sub-task."""
+
+    VIEW = "view"
+    REPORT = "report"  # the assignee: progress, "done"
+    MANAGE = "manage"  # the unit's head: confirm, reopen, cancel
+
+
+def _active(user: User | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can_break_down(user: User | None, task: Task) -> bool:
+    """Only the head of the task's lead unit gives parts of it to the unit's officers."""
+    return _active(user) and user.is_unit_head and user.unit_id == task.lead_unit_id  # type: ignore[union-attr]
+
+
+def can_view_breakdown(user: User | None, task: Task) -> bool:
+    """The whole breakdown of a task: its lead unit (head and officers) and, read-only, the
+    chair, the office and admins. Coordinating units see only sub-tasks given to them."""
+    if not can(user, Action.VIEW, task):
+        return False
+    return user.sees_all_tasks or is_lead_member(user, task)  # type: ignore[union-attr]
+
+
+def is_subtask_assignee(user: User | None, subtask: Subtask) -> bool:
+    """The officer it was given to, or a member of the child unit it was given to."""
+    if not _active(user):
+        return False
+    if subtask.assignee_id is not None:
+        return subtask.assignee_id == user.id  # type: ignore[union-attr]
+    return user.unit_id is not None and user.unit_id == subtask.child_unit_id  # type: ignore[union-attr]
+
+
+def can_subtask(user: User | None, action: SubtaskAction, subtask: Subtask) -> bool:
+    """Whether `user` may do `action` with `subtask`."""
+    if not _active(user):
+        return False
+    head = user.is_unit_head and user.unit_id == subtask.unit_id  # type: ignore[union-attr]
+    if action == SubtaskAction.MANAGE:
+        return head
+    if action == SubtaskAction.REPORT:
+        return is_subtask_assignee(user, subtask)
+    return (
+        head
+        or is_subtask_assignee(user, subtask)
+        or user.unit_id == subtask.unit_id  # type: ignore[union-attr]
+        or user.sees_all_tasks  # type: ignore[union-attr]
+    )
+
+
+def require_subtask(user: User | None, action: SubtaskAction, subtask: Subtask) -> None:
+    """NotVisible when the user may not see the sub-task, PermissionDenied when they may see
+    it but not do `action`."""
+    if not can_subtask(user, SubtaskAction.VIEW, subtask):
+        raise NotVisible
+    if action != SubtaskAction.VIEW and not can_subtask(user, action, subtask):
+        raise PermissionDenied
+
+
+def assigned_subtasks_clause(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause on sub-tasks selecting those given to `user` (or their unit)."""
+    from tracker.subtasks.models import Subtask
+
+    if user.unit_id is None:
+        return Subtask.assignee_id == user.id
+    return sa.or_(Subtask.assignee_id == user.id, Subtask.child_unit_id == user.unit_id)
+
+
+def can_view_officer_summary(user: User | None, unit_id: int) -> bool:
+    """The per-officer view of a unit's sub-tasks is for the unit's head only."""
+    return _active(user) and user.is_unit_head and user.unit_id == unit_id  # type: ignore[union-attr]

@@ -135,6 +135,9 @@ MEASUREMENTS = (
     "search",
     "export_quarter",
     "reminder_pass",
+    # Hand-down (tracker/subtasks): an officer's own work, with 20 % of the tasks broken down.
+    "officer_list",
+    "officer_api_list",
 )
 
 
@@ -319,6 +322,8 @@ def _run_measurements(
         ),
         # Last: it sends thousands of messages and changes reminder state.
         ("reminder_pass", lambda: _measure_once(log, lambda: _digest_pass(now))),
+        ("officer_list", lambda: _measure_officer(app, log, samples, api=False)),
+        ("officer_api_list", lambda: _measure_officer(app, log, samples, api=True)),
     ]
     for name, step in steps:
         if wanted is not None and name not in wanted:
@@ -345,6 +350,32 @@ def _run_measurements(
             }
         click.echo(f"  {name}: {results[name]}", err=True)
     return results
+
+
+def _measure_officer(app: Flask, log: QueryLog, samples: int, *, api: bool) -> dict[str, Any]:
+    """The busiest officer's "Việc của tôi" page, or `GET /api/v1/tasks?assignee=me`, with a
+    fifth of the tasks broken down into three parts each (built once, kept with the province)."""
+    from tracker.auth.models import User
+    from tracker.auth.operations import create_api_token
+    from tracker.performance.synthetic import BENCH_TODAY
+    from tracker.subtasks.synthetic import break_down, busiest_officer
+
+    started = time.perf_counter()
+    made = break_down(BENCH_TODAY)
+    click.echo(f"  sub-tasks: {made} ({time.perf_counter() - started:.1f} s)", err=True)
+    username = busiest_officer()
+    if not api:
+        return _measure_get(log, _login(app, username), "/my-work", samples)
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    token = create_api_token(user, "bench-officer")
+    db.session.commit()
+    return _measure_get(
+        log,
+        app.test_client(),
+        "/api/v1/tasks?assignee=me&per_page=50",
+        samples,
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def _expect_ok(response: Any) -> None:

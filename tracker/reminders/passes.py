@@ -63,6 +63,7 @@ from tracker.reminders.models import (
 )
 from tracker.reminders.operations.planning import STATE_ID, WORKING_STATUSES, plan
 from tracker.reminders.operations.rules import Clock, Rules, load_rules
+from tracker.subtasks.reminders import remind as remind_subtasks
 from tracker.tasks.models import (
     CLOSED_STATUSES,
     ExtensionRequest,
@@ -1097,6 +1098,8 @@ def run_pass(
     mailer = mailer or default_mailer()
     try:
         send_due(clock, rules, mailer, result, threads=threads)
+        # Sub-tasks handed down inside a unit (tracker/subtasks/reminders.py).
+        result.sent += remind_subtasks(clock, rules, mailer)
         # E-mail claims turn synchronous_commit off in their first statement (_lock_statement);
         # the webhooks' transactions through the session hook.
         db.session.info[ASYNC_COMMIT] = True

@@ -1,0 +1,291 @@
+"""Sub-tasks in the JSON API: POST /api/v1/tasks/<id>/subtasks, the `subtasks` of a task,
+`?assignee=me`, and their OpenAPI description (merged by tracker/api/openapi.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, jsonify
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.api.auth import api_error, api_user, token_required
+from tracker.api.inputs import Fields, read_json_object, unknown_query_parameters
+from tracker.api.serializers import iso_date, iso_datetime, unit_ref, user_ref
+from tracker.auth.models import User
+from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.permissions import (
+    Action,
+    NotVisible,
+    PermissionDenied,
+    assigned_subtasks_clause,
+    can_break_down,
+    can_view_breakdown,
+    is_subtask_assignee,
+    require,
+)
+from tracker.core.time import today_local
+from tracker.extensions import csrf, db
+from tracker.subtasks import operations
+from tracker.subtasks.models import Subtask, SubtaskStatus
+from tracker.tasks.models import Task
+from tracker.tasks.operations import stale_error as task_stale_error
+from tracker.units.models import Unit
+
+bp = Blueprint("subtasks_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+MAX_ID = 2**31 - 1
+
+
+@bp.before_request
+def _refuse_unknown_query_parameters() -> Any:
+    unknown = unknown_query_parameters(frozenset({"lang"}))
+    if unknown:
+        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
+    return None
+
+
+@bp.errorhandler(NotVisible)
+def _not_visible(error: NotVisible) -> Any:
+    db.session.rollback()
+    return api_error(404, _("Không tìm thấy."))
+
+
+@bp.errorhandler(PermissionDenied)
+def _permission_denied(error: PermissionDenied) -> Any:
+    db.session.rollback()
+    return api_error(403, _("Bạn không có quyền thực hiện thao tác này."))
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError) -> Any:
+    db.session.rollback()
+    return api_error(422, _("Dữ liệu không hợp lệ."), {k: str(v) for k, v in error.errors.items()})
+
+
+@bp.errorhandler(StaleVersion)
+def _stale(error: StaleVersion) -> Any:
+    db.session.rollback()
+    body = {
+        "error": _("Nhiệm vụ đã được %(who)s thay đổi. Vui lòng xem lại.", who=error.changed_by),
+        "changed_by": error.changed_by,
+        "changed_at": iso_datetime(error.changed_dt),
+        "current_version": error.current_version,
+    }
+    return jsonify(body), 409
+
+
+def subtask_json(subtask: Subtask) -> dict[str, Any]:
+    """A sub-task as the API returns it."""
+    return {
+        "id": subtask.id,
+        "task_id": subtask.task_id,
+        "assignee": user_ref(subtask.assignee),
+        "child_unit": unit_ref(subtask.child_unit),
+        "content": subtask.content,
+        "deadline": iso_date(subtask.deadline),
+        "status": subtask.status,
+        "progress": subtask.progress,
+        "completed_on": iso_date(subtask.completed_on),
+        "last_note": subtask.last_note or "",
+        "version": subtask.version,
+        "created_at": iso_datetime(subtask.created_dt),
+    }
+
+
+def subtasks_for(task: Task, user: User) -> list[dict[str, Any]]:
+    """The `subtasks` of GET /api/v1/tasks/<id>: the whole breakdown for the lead unit and
+    the managers, only the parts given to them for anyone else (none for a coordinating
+    unit, unless a part is its own)."""
+    subtasks = operations.subtasks_of(task.id)
+    if not can_view_breakdown(user, task):
+        subtasks = [s for s in subtasks if is_subtask_assignee(user, s)]
+    return [subtask_json(s) for s in subtasks]
+
+
+def assigned_task_ids(user: User) -> sa.Select[tuple[int]]:
+    """For `GET /api/v1/tasks?assignee=me`: the tasks with a part given to `user` (or to
+    their unit as a child unit), open or not."""
+    return sa.select(Subtask.task_id).where(
+        assigned_subtasks_clause(user), Subtask.status != SubtaskStatus.CANCELLED.value
+    )
+
+
+@bp.post("/tasks/<int:task_id>/subtasks")
+@token_required
+def create_subtask(task_id: int) -> Any:
+    """The head of the lead unit gives a part of the task to an officer or a child unit."""
+    user = api_user()
+    task = db.session.get(Task, task_id) if task_id <= MAX_ID else None
+    if task is None:
+        raise NotVisible
+    require(user, Action.VIEW, task)
+    if not can_break_down(user, task):
+        raise PermissionDenied
+    fields = Fields(
+        read_json_object(), ("assignee_id", "child_unit_id", "content", "deadline", "version")
+    )
+    assignee_id = fields.integer("assignee_id", low=1, high=MAX_ID)
+    child_unit_id = fields.integer("child_unit_id", low=1, high=MAX_ID)
+    content = fields.string("content", required=True, max_length=operations.MAX_CONTENT_CHARS)
+    deadline = fields.date("deadline", required=True)
+    version = fields.integer("version", required=True)
+    fields.check()
+    if version != task.version:
+        raise task_stale_error(task)
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    child_unit = db.session.get(Unit, child_unit_id) if child_unit_id else None
+    errors = {}
+    if assignee_id and assignee is None:
+        errors["assignee_id"] = _("Không có cán bộ này.")
+    if child_unit_id and child_unit is None:
+        errors["child_unit_id"] = _("Không có đơn vị này.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        subtask = operations.create_subtask(
+            task,
+            actor=user,
+            content=content or "",
+            deadline=deadline,
+            today=today_local(),
+            assignee=assignee,
+            child_unit=child_unit,
+        )
+    except ValidationError as error:
+        # The operation names the form's single choice "assignee"; the API has two fields.
+        if "assignee" in error.errors:
+            key = "child_unit_id" if child_unit_id and not assignee_id else "assignee_id"
+            error.errors[key] = error.errors.pop("assignee")
+        raise
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise task_stale_error(task) from None
+    return jsonify(subtask_json(subtask)), 201
+
+
+def init_app(app: Flask) -> None:
+    """Register the sub-task API routes."""
+    app.register_blueprint(bp)
+
+
+# --- OpenAPI ------------------------------------------------------------------------------
+
+_DATE = {"type": "string", "format": "date", "examples": ["2017-04-18"]}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_SUBTASK_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "task_id": {"type": "integer"},
+    "assignee": _nullable(_ref("UserRef")),
+    "child_unit": _nullable(_ref("UnitRef")),
+    "content": {"type": "string"},
+    "deadline": _DATE,
+    "status": {"type": "string", "enum": [s.value for s in SubtaskStatus]},
+    "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+    "completed_on": _nullable(_DATE),
+    "last_note": {"type": "string"},
+    "version": {"type": "integer"},
+    "created_at": {"type": "string", "format": "date-time"},
+}
+
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "Subtask": {
+        "type": "object",
+        "description": "A part of a task given by the lead unit's head to one officer of the "
+        "unit (`assignee`) or to one of its child units (`child_unit`). Not counted in the "
+        "official reports: the task is judged on its own deadline.",
+        "properties": _SUBTASK_PROPERTIES,
+        "required": list(_SUBTASK_PROPERTIES),
+        "additionalProperties": False,
+    },
+    "NewSubtask": {
+        "type": "object",
+        "description": "Exactly one of `assignee_id` and `child_unit_id`.",
+        "properties": {
+            "assignee_id": _ID,
+            "child_unit_id": _ID,
+            "content": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": operations.MAX_CONTENT_CHARS,
+            },
+            "deadline": {
+                **_DATE,
+                "description": "Not before today, not after the task's deadline.",
+            },
+            "version": {"type": "integer", "description": "The task's version as read."},
+        },
+        "required": ["content", "deadline", "version"],
+        "additionalProperties": False,
+    },
+}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/tasks/{task_id}/subtasks": {
+        "post": {
+            "operationId": "createSubtask",
+            "summary": "Give a part of a task to an officer or a child unit",
+            "description": "Only the head of the task's lead unit (role `unit_head`). The "
+            "deadline may not be after the task's; the officer must belong to the lead unit, "
+            "the child unit must be under it.",
+            "tags": ["subtasks"],
+            "parameters": [
+                {
+                    "name": "task_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                    "description": "The task.",
+                },
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"},
+                    "description": "Language of the messages.",
+                },
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _ref("NewSubtask"),
+                        "example": {
+                            "assignee_id": 12,
+                            "content": "Rà soát thủ tục hành chính cấp huyện",
+                            "deadline": "2017-04-18",
+                            "version": 3,
+                        },
+                    }
+                },
+            },
+            "responses": {
+                "201": {
+                    "description": "The sub-task.",
+                    "content": {"application/json": {"schema": _ref("Subtask")}},
+                },
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "403": {"$ref": "#/components/responses/Forbidden"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+                "409": {"$ref": "#/components/responses/Conflict"},
+                "413": {"$ref": "#/components/responses/TooLarge"},
+                "422": {"$ref": "#/components/responses/ValidationFailed"},
+                "500": {"$ref": "#/components/responses/ServerError"},
+            },
+        }
+    }
+}
