@@ -39,6 +39,7 @@ from tracker.core.permissions import (
     NotVisible,
     PermissionDenied,
     require,
+    require_decide_request,
     visible_tasks_clause,
 )
 from tracker.core.text import fold
@@ -385,6 +386,8 @@ def post_extension_decision(request_id: int) -> Any:
     if extension is None:
         raise NotVisible
     task = _load_task(extension.task_id, Action.DECIDE, for_update=True)
+    # Nobody decides their own request, nor their unit's (before saying it was decided).
+    require_decide_request(api_user(), task, extension.requested_by_id)
     if extension.status != ExtensionStatus.PENDING:
         response = _conflict_body(
             _("Đề nghị gia hạn này đã được quyết định."),

@@ -66,8 +66,9 @@ TRANSITIONS: dict[str, Transition] = {
             Status.SUBMITTED,
             Action.REPORT,
         ),
-        Transition("confirm", frozenset({Status.SUBMITTED}), Status.DONE, Action.DECIDE),
-        Transition("return", frozenset({Status.SUBMITTED}), Status.RETURNED, Action.DECIDE, True),
+        # Judged, not merely decided: never by the unit that submitted the result.
+        Transition("confirm", frozenset({Status.SUBMITTED}), Status.DONE, Action.JUDGE),
+        Transition("return", frozenset({Status.SUBMITTED}), Status.RETURNED, Action.JUDGE, True),
         Transition("pause", _OPEN, Status.PAUSED, Action.DECIDE, True),
         Transition("resume", frozenset({Status.PAUSED}), Status.IN_PROGRESS, Action.DECIDE),
         Transition("cancel", _OPEN | {Status.PAUSED}, Status.CANCELLED, Action.DECIDE, True),

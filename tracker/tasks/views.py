@@ -35,6 +35,7 @@ from tracker.core.permissions import (
     NotVisible,
     PermissionDenied,
     can,
+    can_decide_request,
     require,
     visible_tasks_clause,
 )
@@ -578,7 +579,9 @@ def _render_detail(task: Task, **forms: Any) -> Any:
     decisions = [
         (name, DECISION_LABELS[name])
         for name, t in operations.TRANSITIONS.items()
-        if t.action == Action.DECIDE and Status(task.status) in t.sources
+        if t.action in (Action.DECIDE, Action.JUDGE)
+        and Status(task.status) in t.sources
+        and can(current_user, t.action, task)
     ]
     series = task.series
     may_edit = can(current_user, Action.EDIT, task)
@@ -610,6 +613,9 @@ def _render_detail(task: Task, **forms: Any) -> Any:
         may_report=can(current_user, Action.REPORT, task),
         may_contribute=can(current_user, Action.CONTRIBUTE, task),
         may_decide=can(current_user, Action.DECIDE, task),
+        may_judge=can(current_user, Action.JUDGE, task),
+        may_decide_extension=pending is not None
+        and can_decide_request(current_user, task, pending.requested_by_id),
         may_edit=may_edit,
         may_request_extension=(
             can(current_user, Action.REQUEST_EXTENSION, task)
