@@ -128,9 +128,11 @@ PATHS: dict[str, Any] = {
                 ),
                 _query(
                     "role",
-                    {"type": "string", "enum": ["lead", "coordinating"], "default": "lead"},
-                    "With `unit`: tasks the unit leads (chủ trì) or coordinates (phối hợp). "
-                    "Ignored without `unit`.",
+                    {"type": "string", "enum": ["lead", "coordinating"]},
+                    "Tasks the unit leads (chủ trì) or coordinates (phối hợp): the unit given "
+                    "in `unit`, or without `unit` the caller's own unit (a caller without a "
+                    "unit gets an empty list). With `unit` and no `role`: the tasks it leads. "
+                    "Without both: every task the caller may see.",
                 ),
                 _query(
                     "status",

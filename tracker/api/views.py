@@ -255,8 +255,8 @@ def list_tasks() -> Any:
     unit_id = _int_arg(errors, "unit", None, 1, MAX_ID)
     meeting_id = _int_arg(errors, "meeting", None, 1, MAX_ID)
     # An empty value is refused like any other value the document does not allow.
-    role = args.get("role", "lead")
-    if role not in ROLES:
+    role = args.get("role")
+    if role is not None and role not in ROLES:
         errors["role"] = _("Giá trị phải là lead hoặc coordinating.")
     # As the document's pattern: empty, or statuses separated by single commas ("new,," and
     # "," are refused, not read as "new" and nothing).
@@ -281,14 +281,22 @@ def list_tasks() -> Any:
         raise ValidationError(errors)
 
     conditions: list[sa.ColumnElement[bool]] = [visible_tasks_clause(api_user())]
-    if unit_id is not None:
+    # `role` names the side of `unit`, by default the caller's own unit (issue 18 §9):
+    # `?role=lead` is "what my unit leads". Without `role`, `unit` means "leads" as before;
+    # without both, everything visible. A caller without a unit has no side: nothing.
+    role_unit = unit_id if unit_id is not None else api_user().unit_id
+    if unit_id is not None and role is None:
+        role = "lead"
+    if role is not None and role_unit is None:
+        conditions.append(sa.false())
+    elif role is not None:
         if role == "lead":
-            conditions.append(Task.lead_unit_id == unit_id)
+            conditions.append(Task.lead_unit_id == role_unit)
         else:
             conditions.append(
                 Task.id.in_(
                     sa.select(task_coordinating_units.c.task_id).where(
-                        task_coordinating_units.c.unit_id == unit_id
+                        task_coordinating_units.c.unit_id == role_unit
                     )
                 )
             )
