@@ -212,7 +212,7 @@ def test_a_day_from_notice_to_report(
     )
     page.get_by_label("Tiến độ (%)").fill("50")
     page.get_by_role("button", name="Gửi báo cáo").click()
-    assert "Đã gửi báo cáo tiến độ." in flash(page)
+    assert "Đã cập nhật tiến độ nhiệm vụ TB " in flash(page)
     expect(page.locator("dl.facts")).to_contain_text("50%")
     expect(page.locator(".history")).to_contain_text("Đã xây dựng dự thảo kế hoạch")
     task_url = page.url
@@ -234,7 +234,7 @@ def test_a_day_from_notice_to_report(
         ]
     )
     page.get_by_role("button", name="Gửi báo cáo").click()
-    assert "Đã gửi báo cáo tiến độ." in flash(page)
+    assert "để Chủ tịch xác nhận" in flash(page)
     expect(page.locator("dl.facts")).to_contain_text("Chờ xác nhận")
     expect(page.locator("ul.files").first).to_contain_text("Ke-hoach-62-KH-UBND.docx")
 
@@ -252,7 +252,7 @@ def test_a_day_from_notice_to_report(
     page.get_by_role("link", name=re.compile(PLAN_TASK, re.I)).click()
     checks.check(page, "task-detail-chair")
     page.get_by_role("button", name="Xác nhận hoàn thành").click()
-    assert "Đã cập nhật trạng thái nhiệm vụ." in flash(page)
+    assert "Đã xác nhận hoàn thành nhiệm vụ TB " in flash(page)
     expect(page.locator("dl.facts")).to_contain_text("Hoàn thành")
     expect(page.locator("dl.facts")).to_contain_text("18/04/2017")  # the day it was submitted
 
@@ -304,7 +304,7 @@ def test_a_day_from_notice_to_report(
         "Còn 4 xã chưa kiểm tra do mưa lũ chia cắt đường giao thông; đề nghị gia hạn đến 14/7/2017."
     )
     page.get_by_role("button", name="Gửi đề nghị gia hạn").click()
-    assert "Đã gửi đề nghị gia hạn." in flash(page)
+    assert "đến 14/07/2017 để Chủ tịch quyết định" in flash(page)
     inspect_url = page.url
 
     # The chair looks the task up among the overdue ones, opens it and approves (logged in
@@ -321,7 +321,7 @@ def test_a_day_from_notice_to_report(
     assert page.url == inspect_url
     expect(page.locator("#pending-extension")).to_contain_text("14/07/2017")
     page.get_by_role("button", name="Đồng ý gia hạn").click()
-    assert "Đã quyết định đề nghị gia hạn." in flash(page)
+    assert "đến 14/07/2017." in flash(page) and "Đã gia hạn nhiệm vụ" in flash(page)
     expect(page.locator("dl.facts")).to_contain_text("14/07/2017")
     expect(page.locator("dl.facts")).to_contain_text("gia hạn 1 lần")
 

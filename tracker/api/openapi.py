@@ -175,6 +175,24 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/decisions": {
+        "get": {
+            "operationId": "listDecisions",
+            "summary": "Decisions waiting for the chair or the office",
+            "description": "Results submitted for confirmation (also those submitted again "
+            "after a return) and pending extension requests, oldest first: the "
+            "“Chờ quyết định” page. Never the caller's own unit's tasks nor their own "
+            "requests (nobody decides their own). Chair and office only; others get 403. At "
+            "most 200 items.",
+            "parameters": [_LANG],
+            "responses": {
+                "200": _json(ref("DecisionQueue"), "What waits, oldest first."),
+                "403": _response("Forbidden"),
+                "422": _response("ValidationFailed"),
+                **_COMMON,
+            },
+        }
+    },
     "/api/v1/tasks/{task_id}": {
         "get": {
             "operationId": "getTask",

@@ -38,12 +38,14 @@ from tracker.core.permissions import (
     Action,
     NotVisible,
     PermissionDenied,
+    can_see_decisions,
     require,
     require_decide_request,
     visible_tasks_clause,
 )
 from tracker.core.text import fold
 from tracker.core.time import local_zone, today_local
+from tracker.decisions.queue import waiting_items
 from tracker.extensions import csrf, db
 from tracker.tasks.extensions import decide_extension, request_extension
 from tracker.tasks.models import (
@@ -331,6 +333,30 @@ def list_tasks() -> Any:
         per_page=per_page,
         total=total,
         pages=math.ceil(total / per_page),
+    )
+
+
+@bp.get("/decisions")
+@token_required
+def list_decisions() -> Any:
+    """The decision queue of the chair or the office, oldest first."""
+    user = api_user()
+    if not can_see_decisions(user):
+        raise PermissionDenied
+    items = waiting_items(user)
+    today = today_local()
+    return jsonify(
+        items=[
+            {
+                "kind": item.kind,
+                "since": iso_datetime(item.since),
+                "resubmitted": item.resubmitted,
+                "task": task_json(item.task, today),
+                "extension": extension_json(item.extension) if item.extension else None,
+            }
+            for item in items
+        ],
+        total=len(items),
     )
 
 

@@ -150,3 +150,11 @@ def can_view_calendar(user: User | None) -> bool:
     return bool(
         user and user.is_authenticated and user.is_active and (user.is_admin or user.is_office)
     )
+
+
+def can_see_decisions(user: User | None) -> bool:
+    """The chair and the office work the decision queue ("Chờ quyết định"); units and admins
+    do not decide results or extensions."""
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_chair or user.is_office)
+    )

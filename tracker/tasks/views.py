@@ -95,8 +95,33 @@ DECISION_LABELS = {
     "reopen": _l("Mở lại"),
 }
 
+# What the flash says after each decision: which task, what happened to it.
+DECISION_DONE = {
+    "confirm": _l("Đã xác nhận hoàn thành nhiệm vụ %(task)s."),
+    "return": _l("Đã trả lại nhiệm vụ %(task)s để đơn vị thực hiện lại."),
+    "pause": _l("Đã tạm hoãn nhiệm vụ %(task)s."),
+    "resume": _l("Đã cho tiếp tục thực hiện nhiệm vụ %(task)s."),
+    "cancel": _l("Đã huỷ nhiệm vụ %(task)s."),
+    "reopen": _l("Đã mở lại nhiệm vụ %(task)s."),
+}
+
 PER_PAGE = 50
 COUNT_CAP = 10_000
+
+
+SHORT_TITLE_CHARS = 60
+
+
+def task_title(task: Task) -> str:
+    """The task as headings and messages name it: the notice's number and the first words of
+    the content ("TB 45/TB-UBND · Xây dựng kế hoạch khắc phục …"); a bare "Nhiệm vụ #69"
+    told nobody which task it was."""
+    content = " ".join(task.content.split())
+    if len(content) > SHORT_TITLE_CHARS:
+        cut = content[:SHORT_TITLE_CHARS].rsplit(" ", 1)[0]
+        content = f"{cut} …"
+    number = task.meeting.notice_number if task.meeting else None
+    return f"TB {number} · {content}" if number else content
 
 
 def load_task(task_id: int, action: Action = Action.VIEW) -> Task:
@@ -632,8 +657,20 @@ def task_detail(task_id: int) -> Any:
     return _render_detail(load_task(task_id))
 
 
+def _back(task: Task) -> Any:
+    # Forms posted from the decision queue go back to it; nothing else is accepted as a
+    # destination (no open redirect).
+    if request.form.get("next") == "decisions" and "decisions.queue" in current_app.view_functions:
+        return redirect(url_for("decisions.queue"))
+    return redirect(url_for("tasks.task_detail", task_id=task.id))
+
+
 def _act_on_task(
-    task: Task, form: Any, form_name: str, operation: Callable[[], object], done: str
+    task: Task,
+    form: Any,
+    form_name: str,
+    operation: Callable[[], object],
+    done: str | Callable[[], str],
 ) -> Any:
     """The shape of every form posted from the task page: validate, run the operation and
     commit (`_apply`), then go back to the task; on bad input or a stale version, show the task
@@ -660,8 +697,9 @@ def _act_on_task(
             db.session.rollback()
             abort(403)
         else:
-            flash(done, "success")
-            return redirect(url_for("tasks.task_detail", task_id=task.id))
+            # Said after the operation: what was done depends on what the form asked.
+            flash(done if isinstance(done, str) else done(), "success")
+            return _back(task)
     db.session.refresh(task)
     return _render_detail(task, **{form_name: form}), status
 
@@ -684,7 +722,15 @@ def task_progress(task_id: int) -> Any:
             seen_version=_version(form.version.data),
             attachments=_uploads("progress-files"),
         ),
-        _("Đã gửi báo cáo tiến độ."),
+        lambda: (
+            _("Đã gửi kết quả nhiệm vụ %(task)s để Chủ tịch xác nhận.", task=task_title(task))
+            if task.status == Status.SUBMITTED
+            else _(
+                "Đã cập nhật tiến độ nhiệm vụ %(task)s: %(n)d%%.",
+                task=task_title(task),
+                n=task.progress,
+            )
+        ),
     )
 
 
@@ -703,7 +749,7 @@ def task_comment(task_id: int) -> Any:
             note=form.note.data or "",
             attachments=_uploads("comment-files"),
         ),
-        _("Đã gửi ý kiến."),
+        lambda: _("Đã gửi ý kiến về nhiệm vụ %(task)s.", task=task_title(task)),
     )
 
 
@@ -723,7 +769,7 @@ def task_decision(task_id: int) -> Any:
             reason=form.reason.data or "",
             seen_version=_version(form.version.data),
         ),
-        _("Đã cập nhật trạng thái nhiệm vụ."),
+        lambda: str(DECISION_DONE[form.action.data]) % {"task": task_title(task)},
     )
 
 
@@ -743,7 +789,11 @@ def task_extension_request(task_id: int) -> Any:
             reason=form.reason.data or "",
             seen_version=_version(form.version.data),
         ),
-        _("Đã gửi đề nghị gia hạn."),
+        lambda: _(
+            "Đã gửi đề nghị gia hạn nhiệm vụ %(task)s đến %(day)s để Chủ tịch quyết định.",
+            task=task_title(task),
+            day=format_date(form.new_deadline.data),
+        ),
     )
 
 
@@ -768,9 +818,16 @@ def extension_decision(request_id: int) -> Any:
             seen_version=_version(form.version.data),
         )
 
-    return _act_on_task(
-        task, form, "extension_decision_form", decide, _("Đã quyết định đề nghị gia hạn.")
-    )
+    def done() -> str:
+        if extension.status == ExtensionStatus.APPROVED:
+            return _(
+                "Đã gia hạn nhiệm vụ %(task)s đến %(day)s.",
+                task=task_title(task),
+                day=format_date(extension.approved_deadline),
+            )
+        return _("Đã không đồng ý gia hạn nhiệm vụ %(task)s.", task=task_title(task))
+
+    return _act_on_task(task, form, "extension_decision_form", decide, done)
 
 
 @bp.route("/tasks/<int:task_id>/series/stop", methods=["POST"])
@@ -806,5 +863,6 @@ def attachment_download(attachment_id: int) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint and the task's name for templates."""
     app.register_blueprint(bp)
+    app.add_template_global(task_title)
