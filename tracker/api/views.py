@@ -47,6 +47,7 @@ from tracker.core.text import fold
 from tracker.core.time import local_zone, today_local
 from tracker.decisions.queue import waiting_items
 from tracker.extensions import csrf, db
+from tracker.reminders.instant import notify_task_now
 from tracker.tasks.extensions import decide_extension, request_extension
 from tracker.tasks.models import (
     STATUS_VALUES,
@@ -388,6 +389,7 @@ def post_update(task_id: int) -> Any:
         seen_version=version,
     )
     db.session.commit()
+    notify_task_now(task.id)
     return jsonify(_task_detail(task))
 
 
@@ -405,6 +407,7 @@ def post_extension_request(task_id: int) -> Any:
         task, actor=api_user(), new_deadline=new_deadline, reason=reason or "", seen_version=version
     )
     db.session.commit()
+    notify_task_now(task.id)
     return jsonify({**extension_json(extension), "task": task_json(task)}), 201
 
 
@@ -441,6 +444,7 @@ def post_extension_decision(request_id: int) -> Any:
         extension, actor=api_user(), approve=bool(approve), deadline=deadline, comment=comment or ""
     )
     db.session.commit()
+    notify_task_now(task.id)
     return jsonify({**extension_json(extension), "task": task_json(task)})
 
 

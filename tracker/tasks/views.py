@@ -50,6 +50,7 @@ from tracker.core.web import (
 )
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
+from tracker.reminders.instant import notify_task_now
 from tracker.tasks import attachments as files
 from tracker.tasks import extensions, operations, recurrence, search
 from tracker.tasks.forms import (
@@ -433,6 +434,7 @@ def task_new(meeting_id: int) -> Any:
             apply_errors(form, _field_names(error.errors))
         else:
             db.session.commit()
+            notify_task_now(task.id)
             flash(_("Đã giao nhiệm vụ cho %(unit)s.", unit=task.lead_unit.name), "success")
             if request.form.get("another"):
                 return redirect(url_for("tasks.task_new", meeting_id=meeting.id))
@@ -462,6 +464,7 @@ def _apply(task: Task, operation: Callable[[], object]) -> None:
     except StaleDataError:
         db.session.rollback()
         raise operations.stale_error(task) from None
+    notify_task_now(task.id)
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
