@@ -56,6 +56,7 @@ AUDIENCE: dict[str, str] = {
     "tasks.task_detail": "task_view",
     "tasks.task_edit": "task_decide",
     "tasks.task_progress": "task_report",
+    "tasks.task_complete": "task_report",
     "tasks.task_extension_request": "task_report",
     "tasks.task_comment": "task_contribute",
     "tasks.task_decision": "task_decide",

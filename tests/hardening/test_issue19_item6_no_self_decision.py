@@ -39,11 +39,10 @@ def _fresh(task: Task) -> Task:
 
 def _submit(client: FlaskClient, task: Task) -> None:
     response = client.post(
-        f"/tasks/{task.id}/progress",
+        f"/tasks/{task.id}/complete",
         data={
-            "progress-note": "Đã tổng hợp xong, gửi kèm báo cáo",
-            "progress-status": "submitted",
-            "progress-version": str(_fresh(task).version),
+            "result-note": "Đã tổng hợp xong, gửi kèm báo cáo",
+            "result-version": str(_fresh(task).version),
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -25,11 +25,10 @@ def _rows(**filters: object) -> list[Delivery]:
 
 def _submit(client, world) -> None:
     response = client.post(
-        f"/tasks/{world.task.id}/progress",
+        f"/tasks/{world.task.id}/complete",
         data={
-            "progress-note": "Đã ban hành Kế hoạch số 62/KH-UBND",
-            "progress-status": "submitted",
-            "progress-version": str(world.task.version),
+            "result-note": "Đã ban hành Kế hoạch số 62/KH-UBND",
+            "result-version": str(world.task.version),
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -36,6 +36,7 @@ from tracker.core.permissions import (
     PermissionDenied,
     can,
     can_decide_request,
+    is_coordinating_member,
     require,
     visible_tasks_clause,
 )
@@ -59,6 +60,7 @@ from tracker.tasks.forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
+    ResultForm,
     TaskForm,
 )
 from tracker.tasks.models import (
@@ -152,11 +154,17 @@ def timeliness_of(task: Task) -> str | None:
 @bp.route("/tasks/mine")
 @login_required
 def my_tasks() -> Any:
-    led, coordinated = operations.unit_task_lists(current_user)
+    manager = current_user.sees_all_tasks
+    led, coordinated = operations.unit_task_lists(current_user, coordinated=not manager)
+    # A chair or the office follows every unit: their page lists the units' open work and
+    # what awaits their decision, not "tasks our unit coordinates" (every task it does not
+    # lead).
     return render_template(
         "tasks/mine.html",
         led=led,
         coordinated=coordinated,
+        manager=manager,
+        units_load=operations.units_overview(request_today()) if manager else [],
         closed_days=operations.RECENTLY_CLOSED_DAYS,
     )
 
@@ -535,17 +543,15 @@ def _flash_stale(stale: StaleVersion) -> None:
 
 def _progress_form(task: Task, formdata: Any = None) -> ProgressForm:
     form = ProgressForm(formdata=formdata, prefix="progress")
-    # The current status and the ones a report can move to; a choice that no longer fits
-    # (the task moved meanwhile) is explained by the operation, after the version check.
-    shown = (Status.NEW, task.status) if formdata is not None else (task.status,)
-    choices = {str(s): operations.status_label(s) for s in shown}
-    for status, name in operations.REPORTABLE_STATUSES.items():
-        if formdata is not None or Status(task.status) in operations.TRANSITIONS[name].sources:
-            choices[status.value] = operations.status_label(status)
-    form.status.choices = list(choices.items())
     if formdata is None:
-        form.status.data = task.status
         form.progress.data = task.progress
+        form.version.data = str(task.version)
+    return form
+
+
+def _result_form(task: Task, formdata: Any = None) -> ResultForm:
+    form = ResultForm(formdata=formdata, prefix="result")
+    if formdata is None:
         form.version.data = str(task.version)
     return form
 
@@ -592,6 +598,7 @@ def _render_detail(task: Task, **forms: Any) -> Any:
     ).all()
     pending = next((r for r in extension_requests if r.status == ExtensionStatus.PENDING), None)
     progress_form = forms.get("progress_form") or _progress_form(task)
+    result_form = forms.get("result_form") or _result_form(task)
     comment_form = forms.get("comment_form") or CommentForm(prefix="comment")
     decision_form = forms.get("decision_form") or DecisionForm(prefix="decision")
     if not decision_form.version.data:
@@ -622,6 +629,8 @@ def _render_detail(task: Task, **forms: Any) -> Any:
         type_label=files.type_label,
         iso_day=_iso_day,
         progress_form=progress_form,
+        result_form=result_form,
+        may_submit_result=Status(task.status) in operations.TRANSITIONS["submit"].sources,
         comment_form=comment_form,
         decision_form=decision_form,
         decisions=decisions,
@@ -639,7 +648,10 @@ def _render_detail(task: Task, **forms: Any) -> Any:
             else []
         ),
         may_report=can(current_user, Action.REPORT, task),
-        may_contribute=can(current_user, Action.CONTRIBUTE, task),
+        # The coordinating units' form, for them only: a chair or the office has the
+        # decision form's comment box, not a coordinating unit's.
+        may_contribute=can(current_user, Action.CONTRIBUTE, task)
+        and is_coordinating_member(current_user, task),
         may_decide=can(current_user, Action.DECIDE, task),
         may_judge=can(current_user, Action.JUDGE, task),
         may_decide_extension=pending is not None
@@ -721,19 +733,36 @@ def task_progress(task_id: int) -> Any:
             actor=current_user,
             note=form.note.data or "",
             progress=form.progress.data,
-            status=form.status.data,
             seen_version=_version(form.version.data),
             attachments=_uploads("progress-files"),
         ),
-        lambda: (
-            _("Đã gửi kết quả nhiệm vụ %(task)s để Chủ tịch xác nhận.", task=task_title(task))
-            if task.status == Status.SUBMITTED
-            else _(
-                "Đã cập nhật tiến độ nhiệm vụ %(task)s: %(n)d%%.",
-                task=task_title(task),
-                n=task.progress,
-            )
+        lambda: _(
+            "Đã cập nhật tiến độ nhiệm vụ %(task)s: %(n)d%%.",
+            task=task_title(task),
+            n=task.progress,
         ),
+    )
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@login_required
+def task_complete(task_id: int) -> Any:
+    """Báo cáo hoàn thành: the lead unit sends its result for the chair's confirmation."""
+    task = load_task(task_id, Action.REPORT)
+    form = _result_form(task, request.form)
+    return _act_on_task(
+        task,
+        form,
+        "result_form",
+        lambda: operations.post_progress(
+            task,
+            actor=current_user,
+            note=form.note.data or "",
+            status=Status.SUBMITTED.value,
+            seen_version=_version(form.version.data),
+            attachments=_uploads("result-files"),
+        ),
+        lambda: _("Đã gửi kết quả nhiệm vụ %(task)s để Chủ tịch xác nhận.", task=task_title(task)),
     )
 
 
