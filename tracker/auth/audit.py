@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 
 from tracker.auth.models import AuditEvent, User
 from tracker.core.time import now_utc
@@ -33,6 +34,36 @@ class AuditKind(enum.StrEnum):
     MFA_RECOVERY_USED = "mfa_recovery_used"
     MFA_CODES_RENEWED = "mfa_codes_renewed"
     MFA_UNREADABLE = "mfa_unreadable"  # no configured key opens the stored TOTP secret
+
+
+# What the audit log page shows for each event: a phrase in the reader's language, not the key.
+KIND_LABELS: dict[str, object] = {
+    AuditKind.LOGIN: _l("Đăng nhập"),
+    AuditKind.LOGIN_FAILED: _l("Đăng nhập sai"),
+    AuditKind.LOGIN_LOCKED: _l("Tạm khoá đăng nhập"),
+    AuditKind.LOGOUT: _l("Đăng xuất"),
+    AuditKind.PASSWORD_CHANGED: _l("Đổi mật khẩu"),
+    AuditKind.USER_CREATED: _l("Tạo người dùng"),
+    AuditKind.USER_CHANGED: _l("Sửa người dùng"),
+    AuditKind.TOKEN_CREATED: _l("Tạo mã truy cập API"),
+    AuditKind.TOKEN_REVOKED: _l("Thu hồi mã truy cập API"),
+    AuditKind.EXPORT: _l("Tải báo cáo"),
+    AuditKind.CALENDAR_FEED: _l("Đọc lịch hạn nhiệm vụ"),
+    AuditKind.MFA_ENABLED: _l("Bật xác thực hai lớp"),
+    AuditKind.MFA_DISABLED: _l("Tắt xác thực hai lớp"),
+    AuditKind.MFA_RESET: _l("Đặt lại xác thực hai lớp"),
+    AuditKind.MFA_FAILED: _l("Nhập sai mã xác thực"),
+    AuditKind.MFA_LOCKED: _l("Tạm khoá bước xác thực"),
+    AuditKind.MFA_RECOVERY_USED: _l("Dùng mã khôi phục"),
+    AuditKind.MFA_CODES_RENEWED: _l("Cấp lại mã khôi phục"),
+    AuditKind.MFA_UNREADABLE: _l("Không đọc được khoá xác thực"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """The event's name for people; an event recorded by an older version keeps its key."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
 
 
 def record(

@@ -542,7 +542,12 @@ def audit_log() -> Any:
         query = query.where(AuditEvent.username.like(f"%{who}%"))
     page = db.paginate(query, per_page=100, error_out=False)
     return render_template(
-        "auth/audit.html", page=page, kind=kind, who=who, kinds=[k.value for k in audit.AuditKind]
+        "auth/audit.html",
+        page=page,
+        kind=kind,
+        who=who,
+        kinds=[k.value for k in audit.AuditKind],
+        kind_label=audit.kind_label,
     )
 
 

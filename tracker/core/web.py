@@ -102,6 +102,24 @@ def format_number(value: int | float) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+FILE_SIZE_UNITS = ("B", "KB", "MB", "GB")
+
+
+def format_file_size(size: int) -> str:
+    """A file's size in the reader's language: "1,5 MB" in Vietnamese, "1.5 MB" in English
+    (Babel's decimal format for the current locale; 1 KB = 1024 bytes, as file managers count)."""
+    from babel.numbers import format_decimal
+    from flask_babel import get_locale
+
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(FILE_SIZE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    pattern = "#,##0" if unit == 0 else "#,##0.#"
+    number = format_decimal(value, format=pattern, locale=get_locale() or "vi")
+    return f"{number} {FILE_SIZE_UNITS[unit]}"
+
+
 def nl2br(value: str) -> Markup:
     """Keep the line breaks of a note, escaping everything else."""
     return Markup("<br>").join(escape(line) for line in (value or "").split("\n"))
@@ -241,6 +259,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["relative"] = relative_deadline
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["nl2br"] = nl2br
+    app.jinja_env.filters["filesize"] = format_file_size
 
     from tracker.tasks.operations import status_label
     from tracker.tasks.views import TIMELINESS_LABELS, task_rows, timeliness_of
