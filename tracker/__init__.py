@@ -16,6 +16,7 @@ DOMAINS = (
     "units",
     "meetings",
     "tasks",
+    "decisions",
     "calendar",
     "notices",
     "api",

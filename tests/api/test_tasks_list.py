@@ -88,6 +88,36 @@ def test_filters(api, world, tasks) -> None:
     assert get("?meeting=999") == []
 
 
+def test_role_without_unit_means_the_callers_own_unit(api, world, tasks) -> None:
+    """Issue 18 §9: `?role=lead` without `unit` lists what the caller's unit leads, not every
+    task it may see; without `role`, everything visible."""
+    lead = lambda query: _ids(api("lead").get("/api/v1/tasks" + query))  # noqa: E731
+    # Phòng Nội vụ leads "soon" and the main task, coordinates "overdue".
+    assert lead("?role=lead") == [tasks["soon"].id, world.task.id]
+    assert lead("?role=coordinating") == [tasks["overdue"].id]
+    assert lead("") == [tasks["overdue"].id, tasks["soon"].id, world.task.id]
+    coord = lambda query: _ids(api("coord").get("/api/v1/tasks" + query))  # noqa: E731
+    assert coord("?role=lead") == [tasks["overdue"].id]
+    assert coord("?role=coordinating") == [world.task.id]
+    # The chair's unit (the leadership) leads nothing; without `role` the chair sees all.
+    assert _ids(api("chair").get("/api/v1/tasks?role=lead")) == []
+    assert len(_ids(api("chair").get("/api/v1/tasks"))) == 4
+    # An admin belongs to no unit: a role of no unit is nothing, not everything.
+    assert _ids(api("admin").get("/api/v1/tasks?role=coordinating")) == []
+    # `unit` still names another unit's side, for those who see it.
+    assert _ids(api("chair").get(f"/api/v1/tasks?unit={world.tuphap.id}&role=lead")) == [
+        tasks["ongoing"].id
+    ]
+
+
+def test_role_without_unit_is_documented() -> None:
+    from tracker.api.openapi import openapi_document
+
+    params = openapi_document()["paths"]["/api/v1/tasks"]["get"]["parameters"]
+    role = next(p for p in params if p["name"] == "role")
+    assert "caller's own unit" in role["description"] and "default" not in role["schema"]
+
+
 def test_timeliness_of_each_task(api, tasks) -> None:
     items = api("chair").get("/api/v1/tasks").json["items"]
     assert [t["timeliness"] for t in items] == [

@@ -211,19 +211,22 @@ def test_a_day_from_notice_to_report(
         "Đã xây dựng dự thảo kế hoạch, đang lấy ý kiến các phòng."
     )
     page.get_by_label("Tiến độ (%)").fill("50")
-    page.get_by_role("button", name="Gửi báo cáo").click()
-    assert "Đã gửi báo cáo tiến độ." in flash(page)
+    page.get_by_role("button", name="Cập nhật tiến độ").click()
+    assert "Đã cập nhật tiến độ nhiệm vụ TB " in flash(page)
     expect(page.locator("dl.facts")).to_contain_text("50%")
     expect(page.locator(".history")).to_contain_text("Đã xây dựng dự thảo kế hoạch")
     task_url = page.url
 
-    # Tuesday 18/4: the plan is signed; the department submits it with the document.
+    # Tuesday 18/4: the plan is signed; the department reports it done ("Báo cáo hoàn
+    # thành", its own form) with the document.
     live.start("2017-04-18T15:00:00")
     page.goto(task_url)
-    page.get_by_label("Nội dung báo cáo").fill("Đã trình Kế hoạch số 62/KH-UBND ngày 18/4/2017.")
-    page.get_by_label("Tiến độ (%)").fill("100")
-    page.get_by_label("Trạng thái").select_option(label="Chờ xác nhận")
-    page.get_by_label("Tệp đính kèm").set_input_files(
+    result_form = page.locator("form#result")
+    expect(result_form.get_by_role("heading")).to_have_text("Báo cáo hoàn thành")
+    result_form.get_by_label("Kết quả thực hiện").fill(
+        "Đã trình Kế hoạch số 62/KH-UBND ngày 18/4/2017."
+    )
+    result_form.get_by_label("Văn bản, tài liệu kết quả").set_input_files(
         files=[
             {
                 "name": "Ke-hoach-62-KH-UBND.docx",
@@ -233,8 +236,10 @@ def test_a_day_from_notice_to_report(
             }
         ]
     )
-    page.get_by_role("button", name="Gửi báo cáo").click()
-    assert "Đã gửi báo cáo tiến độ." in flash(page)
+    result_form.get_by_role("button", name="Gửi kết quả để xác nhận").click()
+    assert "Đã gửi kết quả nhiệm vụ TB 45/TB-UBND · " in flash(page)
+    assert "để Chủ tịch xác nhận" in flash(page)
+    expect(page.locator("form#result")).to_have_count(0)
     expect(page.locator("dl.facts")).to_contain_text("Chờ xác nhận")
     expect(page.locator("ul.files").first).to_contain_text("Ke-hoach-62-KH-UBND.docx")
 
@@ -245,14 +250,31 @@ def test_a_day_from_notice_to_report(
     page = chair.page
     chair.login("chutich")
     expect(page.locator("h1")).to_have_text("Danh sách nhiệm vụ")
-    page.get_by_label("Trạng thái").select_option(label="Chờ xác nhận")
-    page.get_by_role("button", name="Lọc").click()
-    expect(page.locator("table.tasks tbody tr")).to_have_count(1)
     checks.check(page, "task-list")
-    page.get_by_role("link", name=re.compile(PLAN_TASK, re.I)).click()
+    # The navigation counts what waits for the chair; the queue decides in place.
+    nav = page.get_by_role("navigation", name="Điều hướng chính")
+    waiting = nav.get_by_role("link", name=re.compile("Chờ quyết định"))
+    expect(waiting.locator(".count")).to_have_text("1")
+    waiting.click()
+    expect(page.locator("h1")).to_have_text("Chờ quyết định")
+    item = page.locator("article.queue-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(re.compile(PLAN_TASK, re.I))
+    expect(item).to_contain_text("Báo cáo hoàn thành")
+    expect(item).to_contain_text("Đã trình Kế hoạch số 62/KH-UBND")
+    checks.check(page, "decisions")
+    item.get_by_role("link").first.click()
     checks.check(page, "task-detail-chair")
-    page.get_by_role("button", name="Xác nhận hoàn thành").click()
-    assert "Đã cập nhật trạng thái nhiệm vụ." in flash(page)
+    expect(page.get_by_role("heading", name="Ý kiến của đơn vị phối hợp")).to_have_count(0)
+    page.go_back()
+    page.locator("article.queue-item").get_by_role("button", name="Xác nhận hoàn thành").click()
+    assert "Đã xác nhận hoàn thành nhiệm vụ TB 45/TB-UBND · " in flash(page)
+    expect(page.locator("h1")).to_have_text("Chờ quyết định")
+    expect(page.locator("article.queue-item")).to_have_count(0)
+    expect(
+        nav.get_by_role("link", name=re.compile("Chờ quyết định")).locator(".count")
+    ).to_have_count(0)
+    page.goto(task_url)
     expect(page.locator("dl.facts")).to_contain_text("Hoàn thành")
     expect(page.locator("dl.facts")).to_contain_text("18/04/2017")  # the day it was submitted
 
@@ -304,7 +326,7 @@ def test_a_day_from_notice_to_report(
         "Còn 4 xã chưa kiểm tra do mưa lũ chia cắt đường giao thông; đề nghị gia hạn đến 14/7/2017."
     )
     page.get_by_role("button", name="Gửi đề nghị gia hạn").click()
-    assert "Đã gửi đề nghị gia hạn." in flash(page)
+    assert "đến 14/07/2017 để Chủ tịch quyết định" in flash(page)
     inspect_url = page.url
 
     # The chair looks the task up among the overdue ones, opens it and approves (logged in
@@ -321,7 +343,7 @@ def test_a_day_from_notice_to_report(
     assert page.url == inspect_url
     expect(page.locator("#pending-extension")).to_contain_text("14/07/2017")
     page.get_by_role("button", name="Đồng ý gia hạn").click()
-    assert "Đã quyết định đề nghị gia hạn." in flash(page)
+    assert "đến 14/07/2017." in flash(page) and "Đã gia hạn nhiệm vụ" in flash(page)
     expect(page.locator("dl.facts")).to_contain_text("14/07/2017")
     expect(page.locator("dl.facts")).to_contain_text("gia hạn 1 lần")
 

@@ -85,15 +85,14 @@ def test_task_form(login, world, content, deadline, lead) -> None:
 
 
 @SETTINGS
-@given(note=texts, progress=texts, status=texts, version=texts)
-def test_progress_form(login, world, note, progress, status, version) -> None:
+@given(note=texts, progress=texts, version=texts)
+def test_progress_form(login, world, note, progress, version) -> None:
     client = login(world.lead_user)
     response = client.post(
         f"/tasks/{world.task.id}/progress",
         data={
             "progress-note": note,
             "progress-progress": progress,
-            "progress-status": status,
             "progress-version": version,
         },
     )
@@ -130,7 +129,7 @@ def test_unit_form(login, world, name, aliases, short) -> None:
 def test_one_megabyte_of_text(login, world) -> None:
     big = ("Nội dung rất dài " * 70_000)[:1_000_000]
     response = login(world.lead_user).post(
-        f"/tasks/{world.task.id}/progress", data={"progress-note": big, "progress-status": "new"}
+        f"/tasks/{world.task.id}/progress", data={"progress-note": big}
     )
     assert response.status_code == 422
     assert "Tối đa" in response.get_data(as_text=True)
@@ -142,7 +141,6 @@ def test_nul_characters_never_reach_the_database(login, world) -> None:
         f"/tasks/{world.task.id}/progress",
         data={
             "progress-note": "Báo cáo\x00 có ký tự rỗng",
-            "progress-status": "in_progress",
             "progress-version": str(world.task.version),
         },
     )

@@ -38,7 +38,6 @@ def _report(client: Any, world: World, task_id: int, files: list[tuple[bytes, st
         data={
             "progress-note": "Báo cáo kèm tệp",
             "progress-progress": "50",
-            "progress-status": "in_progress",
             "progress-version": str(task.version),
             "progress-files": [(io.BytesIO(data), name) for data, name in files],
         },

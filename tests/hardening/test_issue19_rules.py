@@ -90,7 +90,6 @@ def test_empty_version_is_stale(login, world: World, version: str | None) -> Non
     data = {
         "progress-note": "Báo cáo từ một trang cũ",
         "progress-progress": "30",
-        "progress-status": "in_progress",
     }
     if version is not None:
         data["progress-version"] = version

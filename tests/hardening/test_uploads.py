@@ -37,7 +37,6 @@ def _progress_form(world: World, files: list[tuple[io.BytesIO, str]]) -> dict[st
     return {
         "progress-note": "Báo cáo kèm tệp",
         "progress-progress": "50",
-        "progress-status": "in_progress",
         "progress-version": str(world.task.version),
         "progress-files": files,
     }

@@ -81,9 +81,13 @@ def test_a_task_confirmed_between_planning_and_sending_is_not_reminded(
     change_status(world.task, actor=world.chair, transition_name="confirm")
     db.session.commit()
     result = run(now)
-    assert (result.planned, result.sent, result.skipped) == (0, 0, 2)
-    assert smtp.received == []
-    assert {d.last_error for d in _deliveries()} == {"status done"}
+    # The submission's news for the chair and the office (decided already: skipped too) and
+    # the confirmation's for the lead unit are planned; only the confirmation is sent.
+    assert (result.planned, result.sent, result.skipped) == (3, 1, 4)
+    assert [r.envelope_to for r in smtp.received] == [["noivu@vanho.example"]]
+    assert "Kết quả đã được xác nhận hoàn thành" in smtp.received[0].message["Subject"]
+    skipped = {(d.kind, d.last_error) for d in _deliveries() if d.status == "skipped"}
+    assert skipped == {("due_soon", "status done"), ("result_submitted", "status done")}
 
 
 def test_an_extended_deadline_makes_a_planned_reminder_irrelevant(

@@ -32,14 +32,24 @@ EXPECTED = {
         "noivu": [["A:due_soon"]],
         "tckh": [["A:due_soon"]],
     },
-    date(2017, 4, 19): {"noivu2": [["D:overdue"]]},
+    # A submitted: the chair and the office hear at once (issue 18 §2).
+    date(2017, 4, 19): {
+        "noivu2": [["D:overdue"]],
+        "chutich": [["A:result_submitted"]],
+        "vanphong": [["A:result_submitted"]],
+    },
     date(2017, 4, 20): {"tuphap": [["B:due_soon"]]},
     date(2017, 4, 21): {
         "noivu2": [["D:overdue"]],
         "chutich": [["A:awaiting_confirmation", "D:escalation"]],
         "vanphong": [["A:awaiting_confirmation", "D:escalation"]],
     },
-    date(2017, 4, 24): {"noivu": [["A:returned"]], "noivu2": [["A:returned"]]},
+    date(2017, 4, 24): {
+        "noivu": [["A:returned"]],
+        "noivu2": [["A:returned"]],
+        "chutich": [["D:extension_requested"]],
+        "vanphong": [["D:extension_requested"]],
+    },
     date(2017, 4, 25): {
         "tuphap": [["B:due_today"]],
         "noivu2": [["A:overdue", "D:overdue"], ["D:extension_decided"]],
@@ -55,11 +65,18 @@ EXPECTED = {
         "vanphong": [["A:escalation"]],
     },
     date(2017, 4, 28): {"tuphap": [["B:overdue"]], "noivu2": [["D:due_soon"]]},
-    date(2017, 5, 3): {"noivu": [["A:overdue"]], "noivu2": [["A:overdue"]]},
+    date(2017, 5, 3): {
+        "noivu": [["A:overdue"]],
+        "noivu2": [["A:overdue"]],
+        "chutich": [["A:result_submitted"]],
+        "vanphong": [["A:result_submitted"]],
+    },
     date(2017, 5, 4): {
         "tuphap": [["B:overdue"]],
         "chutich": [["B:escalation"]],
         "vanphong": [["B:escalation"]],
+        "noivu": [["A:confirmed"]],
+        "noivu2": [["A:confirmed"]],
     },
     date(2017, 5, 5): {"noivu2": [["D:due_today"]]},
     date(2017, 5, 8): {"tuphap": [["B:overdue"]], "noivu2": [["D:overdue"]]},

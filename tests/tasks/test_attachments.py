@@ -22,23 +22,20 @@ def _stored(app) -> list[Path]:
     return sorted(p for p in folder.iterdir()) if folder.exists() else []
 
 
-def _progress(world, files, **overrides):
-    data = {
-        "progress-note": "Đã hoàn thành, gửi kèm kế hoạch",
-        "progress-progress": "100",
-        "progress-status": "submitted",
-        "progress-version": str(world.task.version),
-        "progress-files": files,
+def _result(world, files):
+    """The "Báo cáo hoàn thành" form with its result documents."""
+    return {
+        "result-note": "Đã hoàn thành, gửi kèm kế hoạch",
+        "result-version": str(world.task.version),
+        "result-files": files,
     }
-    data.update(overrides)
-    return data
 
 
 def test_submission_with_result_files_round_trips(app, login, world) -> None:
     client = login(world.lead_user)
     response = client.post(
-        f"/tasks/{world.task.id}/progress",
-        data=_progress(
+        f"/tasks/{world.task.id}/complete",
+        data=_result(
             world,
             [
                 (io.BytesIO(sample_files.docx_bytes("Kế hoạch số 12")), "Kế hoạch CCHC.docx"),
@@ -136,8 +133,8 @@ def test_coordinating_unit_attaches_to_its_comment(login, world) -> None:
 def test_refused_types_leave_nothing_behind(app, login, world, content, name) -> None:
     client = login(world.lead_user)
     response = client.post(
-        f"/tasks/{world.task.id}/progress",
-        data=_progress(
+        f"/tasks/{world.task.id}/complete",
+        data=_result(
             world,
             [
                 (io.BytesIO(sample_files.docx_bytes()), "hop-le.docx"),
@@ -160,8 +157,8 @@ def test_size_limit(app, login, world) -> None:
     app.config["TRACKER_MAX_UPLOAD_MB"] = 1
     big = ("Dòng số liệu báo cáo\n" * 60_000).encode()  # about 1.4 MB of text
     response = login(world.lead_user).post(
-        f"/tasks/{world.task.id}/progress",
-        data=_progress(world, [(io.BytesIO(big), "so-lieu.txt")], **{"progress-status": "new"}),
+        f"/tasks/{world.task.id}/complete",
+        data=_result(world, [(io.BytesIO(big), "so-lieu.txt")]),
         content_type="multipart/form-data",
     )
     assert response.status_code == 422

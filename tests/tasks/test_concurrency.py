@@ -99,7 +99,6 @@ def test_conflict_at_commit_is_explained_on_the_page(login, world, monkeypatch) 
         data={
             "progress-note": "Báo cáo bị tranh chấp",
             "progress-progress": "50",
-            "progress-status": "in_progress",
             "progress-version": str(world.task.version),
         },
     )

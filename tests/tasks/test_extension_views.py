@@ -23,7 +23,7 @@ def _ask(client, world, **overrides):
 def test_lead_unit_asks_and_chair_approves(login, world) -> None:
     lead = login(world.lead_user)
     page = lead.get(f"/tasks/{world.task.id}").get_data(as_text=True)
-    assert "Xin gia hạn" in page and 'name="extension-new_deadline"' in page
+    assert "Đề nghị gia hạn" in page and 'name="extension-new_deadline"' in page
     assert _ask(lead, world).status_code == 302
     page = lead.get(f"/tasks/{world.task.id}").get_data(as_text=True)
     assert "Đề nghị gia hạn đang chờ quyết định" in page
@@ -142,7 +142,6 @@ def test_stale_decision_is_not_applied(login, world) -> None:
         data={
             "progress-note": "Đã có dự thảo",
             "progress-progress": "40",
-            "progress-status": "new",
             "progress-version": str(seen),
         },
     )

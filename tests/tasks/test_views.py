@@ -161,7 +161,6 @@ def test_lead_unit_posts_progress(login, world) -> None:
         data={
             "progress-note": "Đã xây dựng dự thảo kế hoạch",
             "progress-progress": "50",
-            "progress-status": "in_progress",
             "progress-version": str(world.task.version),
         },
     )
@@ -179,7 +178,6 @@ def test_progress_with_bad_input_keeps_the_note(login, world) -> None:
         data={
             "progress-note": "Ghi chú cần giữ lại",
             "progress-progress": "150",
-            "progress-status": "new",
             "progress-version": str(world.task.version),
         },
     )
@@ -191,7 +189,6 @@ def test_progress_with_bad_input_keeps_the_note(login, world) -> None:
         data={
             "progress-note": "Ghi chú cần giữ lại",
             "progress-progress": "abc",
-            "progress-status": "new",
         },
     )
     assert "Vui lòng nhập một số nguyên" in response.get_data(as_text=True)
@@ -207,7 +204,6 @@ def test_stale_version_is_not_overwritten(login, world) -> None:
         data={
             "progress-note": "Lần 1",
             "progress-progress": "10",
-            "progress-status": "new",
             "progress-version": str(seen),
         },
     )
@@ -216,7 +212,6 @@ def test_stale_version_is_not_overwritten(login, world) -> None:
         data={
             "progress-note": "Lần 2 dựa trên bản cũ",
             "progress-progress": "20",
-            "progress-status": "new",
             "progress-version": str(seen),
         },
     )
@@ -275,7 +270,6 @@ def test_permission_matrix(login, world, who) -> None:
             f"/tasks/{task_id}/progress",
             data={
                 "progress-note": "x",
-                "progress-status": "new",
                 "progress-version": str(world.task.version),
             },
         ).status_code

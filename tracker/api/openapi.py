@@ -128,9 +128,11 @@ PATHS: dict[str, Any] = {
                 ),
                 _query(
                     "role",
-                    {"type": "string", "enum": ["lead", "coordinating"], "default": "lead"},
-                    "With `unit`: tasks the unit leads (chủ trì) or coordinates (phối hợp). "
-                    "Ignored without `unit`.",
+                    {"type": "string", "enum": ["lead", "coordinating"]},
+                    "Tasks the unit leads (chủ trì) or coordinates (phối hợp): the unit given "
+                    "in `unit`, or without `unit` the caller's own unit (a caller without a "
+                    "unit gets an empty list). With `unit` and no `role`: the tasks it leads. "
+                    "Without both: every task the caller may see.",
                 ),
                 _query(
                     "status",
@@ -174,6 +176,24 @@ PATHS: dict[str, Any] = {
                 "200": _json(
                     ref("TaskPage"), "One page of tasks; a page past the last one is empty."
                 ),
+                "422": _response("ValidationFailed"),
+                **_COMMON,
+            },
+        }
+    },
+    "/api/v1/decisions": {
+        "get": {
+            "operationId": "listDecisions",
+            "summary": "Decisions waiting for the chair or the office",
+            "description": "Results submitted for confirmation (also those submitted again "
+            "after a return) and pending extension requests, oldest first: the "
+            "“Chờ quyết định” page. Never the caller's own unit's tasks nor their own "
+            "requests (nobody decides their own). Chair and office only; others get 403. At "
+            "most 200 items.",
+            "parameters": [_LANG],
+            "responses": {
+                "200": _json(ref("DecisionQueue"), "What waits, oldest first."),
+                "403": _response("Forbidden"),
                 "422": _response("ValidationFailed"),
                 **_COMMON,
             },

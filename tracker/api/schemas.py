@@ -124,6 +124,29 @@ SCHEMAS: dict[str, Any] = {
             "pages": {"type": "integer", "minimum": 0},
         }
     ),
+    "DecisionItem": _object(
+        {
+            "kind": {
+                "type": "string",
+                "enum": ["result", "extension"],
+                "description": "result: a result submitted for confirmation (confirm or "
+                "return it); extension: an extension request to approve or refuse.",
+            },
+            "since": {**DATETIME, "description": "When it was submitted or asked for."},
+            "resubmitted": {
+                "type": "boolean",
+                "description": "A result submitted again after it was returned.",
+            },
+            "task": ref("Task"),
+            "extension": _nullable(ref("ExtensionRequest")),
+        }
+    ),
+    "DecisionQueue": _object(
+        {
+            "items": {"type": "array", "items": ref("DecisionItem")},
+            "total": {"type": "integer", "minimum": 0},
+        }
+    ),
     "Error": {
         "type": "object",
         "properties": {

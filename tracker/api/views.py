@@ -38,12 +38,16 @@ from tracker.core.permissions import (
     Action,
     NotVisible,
     PermissionDenied,
+    can_see_decisions,
     require,
+    require_decide_request,
     visible_tasks_clause,
 )
 from tracker.core.text import fold
 from tracker.core.time import local_zone, today_local
+from tracker.decisions.queue import waiting_items
 from tracker.extensions import csrf, db
+from tracker.reminders.instant import notify_task_now
 from tracker.subtasks.api import assigned_task_ids, subtasks_for
 from tracker.tasks.extensions import decide_extension, request_extension
 from tracker.tasks.models import (
@@ -267,8 +271,8 @@ def list_tasks() -> Any:
     unit_id = _int_arg(errors, "unit", None, 1, MAX_ID)
     meeting_id = _int_arg(errors, "meeting", None, 1, MAX_ID)
     # An empty value is refused like any other value the document does not allow.
-    role = args.get("role", "lead")
-    if role not in ROLES:
+    role = args.get("role")
+    if role is not None and role not in ROLES:
         errors["role"] = _("Giá trị phải là lead hoặc coordinating.")
     # As the document's pattern: empty, or statuses separated by single commas ("new,," and
     # "," are refused, not read as "new" and nothing).
@@ -296,14 +300,22 @@ def list_tasks() -> Any:
         raise ValidationError(errors)
 
     conditions: list[sa.ColumnElement[bool]] = [visible_tasks_clause(api_user())]
-    if unit_id is not None:
+    # `role` names the side of `unit`, by default the caller's own unit (issue 18 §9):
+    # `?role=lead` is "what my unit leads". Without `role`, `unit` means "leads" as before;
+    # without both, everything visible. A caller without a unit has no side: nothing.
+    role_unit = unit_id if unit_id is not None else api_user().unit_id
+    if unit_id is not None and role is None:
+        role = "lead"
+    if role is not None and role_unit is None:
+        conditions.append(sa.false())
+    elif role is not None:
         if role == "lead":
-            conditions.append(Task.lead_unit_id == unit_id)
+            conditions.append(Task.lead_unit_id == role_unit)
         else:
             conditions.append(
                 Task.id.in_(
                     sa.select(task_coordinating_units.c.task_id).where(
-                        task_coordinating_units.c.unit_id == unit_id
+                        task_coordinating_units.c.unit_id == role_unit
                     )
                 )
             )
@@ -344,6 +356,30 @@ def list_tasks() -> Any:
     )
 
 
+@bp.get("/decisions")
+@token_required
+def list_decisions() -> Any:
+    """The decision queue of the chair or the office, oldest first."""
+    user = api_user()
+    if not can_see_decisions(user):
+        raise PermissionDenied
+    items = waiting_items(user)
+    today = today_local()
+    return jsonify(
+        items=[
+            {
+                "kind": item.kind,
+                "since": iso_datetime(item.since),
+                "resubmitted": item.resubmitted,
+                "task": task_json(item.task, today),
+                "extension": extension_json(item.extension) if item.extension else None,
+            }
+            for item in items
+        ],
+        total=len(items),
+    )
+
+
 @bp.get("/tasks/<int:task_id>")
 @token_required
 def get_task(task_id: int) -> Any:
@@ -372,6 +408,7 @@ def post_update(task_id: int) -> Any:
         seen_version=version,
     )
     db.session.commit()
+    notify_task_now(task.id)
     return jsonify(_task_detail(task))
 
 
@@ -389,6 +426,7 @@ def post_extension_request(task_id: int) -> Any:
         task, actor=api_user(), new_deadline=new_deadline, reason=reason or "", seen_version=version
     )
     db.session.commit()
+    notify_task_now(task.id)
     return jsonify({**extension_json(extension), "task": task_json(task)}), 201
 
 
@@ -404,6 +442,8 @@ def post_extension_decision(request_id: int) -> Any:
     if extension is None:
         raise NotVisible
     task = _load_task(extension.task_id, Action.DECIDE, for_update=True)
+    # Nobody decides their own request, nor their unit's (before saying it was decided).
+    require_decide_request(api_user(), task, extension.requested_by_id)
     if extension.status != ExtensionStatus.PENDING:
         response = _conflict_body(
             _("Đề nghị gia hạn này đã được quyết định."),
@@ -423,6 +463,7 @@ def post_extension_decision(request_id: int) -> Any:
         extension, actor=api_user(), approve=bool(approve), deadline=deadline, comment=comment or ""
     )
     db.session.commit()
+    notify_task_now(task.id)
     return jsonify({**extension_json(extension), "task": task_json(task)})
 
 

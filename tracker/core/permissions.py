@@ -23,6 +23,9 @@ class Action(enum.StrEnum):
     CONTRIBUTE = "contribute"  # comment, attach (lead and coordinating units)
     EDIT = "edit"  # change content, units, deadline (chair, office)
     DECIDE = "decide"  # confirm, return, pause, cancel, reopen, decide extensions
+    # Confirm or return a submitted result, decide an extension request: DECIDE, except for
+    # members of the task's lead unit, who would be judging their own work (issue 19 item 6).
+    JUDGE = "judge"
     REQUEST_EXTENSION = "request_extension"  # lead unit
 
 
@@ -52,6 +55,10 @@ def can(user: User | None, action: Action, task: Task) -> bool:
         if action in (Action.REPORT, Action.REQUEST_EXTENSION):
             # The office may report on a unit's behalf only when it leads the task itself.
             return is_lead_member(user, task)
+        if action == Action.JUDGE:
+            # An office member whose unit leads the task submitted the result or asked for
+            # the extension: someone else (the chair) decides it.
+            return not is_lead_member(user, task)
         return True
     lead = is_lead_member(user, task)
     coordinating = not lead and is_coordinating_member(user, task)
@@ -70,6 +77,21 @@ def require(user: User | None, action: Action, task: Task) -> None:
     if not can(user, Action.VIEW, task):
         raise NotVisible
     if action != Action.VIEW and not can(user, action, task):
+        raise PermissionDenied
+
+
+def can_decide_request(user: User | None, task: Task, requested_by_id: int | None) -> bool:
+    """Whether `user` may approve or refuse an extension request of `task` made by the user
+    `requested_by_id`: a judge of the task, and never the person who asked."""
+    if not can(user, Action.JUDGE, task):
+        return False
+    return requested_by_id is None or user is None or requested_by_id != user.id
+
+
+def require_decide_request(user: User | None, task: Task, requested_by_id: int | None) -> None:
+    """Like `require`, for deciding an extension request (see `can_decide_request`)."""
+    require(user, Action.JUDGE, task)
+    if not can_decide_request(user, task, requested_by_id):
         raise PermissionDenied
 
 
@@ -208,3 +230,11 @@ def assigned_subtasks_clause(user: User) -> sa.ColumnElement[bool]:
 def can_view_officer_summary(user: User | None, unit_id: int) -> bool:
     """The per-officer view of a unit's sub-tasks is for the unit's head only."""
     return _active(user) and user.is_unit_head and user.unit_id == unit_id  # type: ignore[union-attr]
+
+
+def can_see_decisions(user: User | None) -> bool:
+    """The chair and the office work the decision queue ("Chờ quyết định"); units and admins
+    do not decide results or extensions."""
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_chair or user.is_office)
+    )

@@ -51,6 +51,9 @@ KIND_LABELS = {
     ReminderKind.ASSIGNED.value: _l("Được giao nhiệm vụ"),
     ReminderKind.RETURNED.value: _l("Nhiệm vụ bị trả lại"),
     ReminderKind.EXTENSION_DECIDED.value: _l("Đã có quyết định gia hạn"),
+    ReminderKind.RESULT_SUBMITTED.value: _l("Đơn vị báo cáo hoàn thành, chờ xác nhận"),
+    ReminderKind.EXTENSION_REQUESTED.value: _l("Đơn vị đề nghị gia hạn"),
+    ReminderKind.CONFIRMED.value: _l("Kết quả đã được xác nhận hoàn thành"),
 }
 
 # The digest's sections, in the order people should act on them.
@@ -61,12 +64,22 @@ DIGEST_GROUPS = (
     (
         "waiting",
         _l("Chờ anh/chị xử lý"),
-        (ReminderKind.AWAITING_CONFIRMATION, ReminderKind.EXTENSION_PENDING),
+        (
+            ReminderKind.RESULT_SUBMITTED,
+            ReminderKind.EXTENSION_REQUESTED,
+            ReminderKind.AWAITING_CONFIRMATION,
+            ReminderKind.EXTENSION_PENDING,
+        ),
     ),
     (
         "events",
         _l("Thông tin mới"),
-        (ReminderKind.ASSIGNED, ReminderKind.RETURNED, ReminderKind.EXTENSION_DECIDED),
+        (
+            ReminderKind.ASSIGNED,
+            ReminderKind.RETURNED,
+            ReminderKind.EXTENSION_DECIDED,
+            ReminderKind.CONFIRMED,
+        ),
     ),
 )
 # A digest for the office may cover thousands of tasks; it lists the first ones and links

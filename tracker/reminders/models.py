@@ -32,6 +32,9 @@ class ReminderKind(enum.StrEnum):
     ASSIGNED = "assigned"  # được giao nhiệm vụ
     RETURNED = "returned"  # bị trả lại
     EXTENSION_DECIDED = "extension_decided"  # đã quyết định gia hạn
+    RESULT_SUBMITTED = "result_submitted"  # đơn vị báo cáo hoàn thành, chờ xác nhận
+    EXTENSION_REQUESTED = "extension_requested"  # đơn vị đề nghị gia hạn
+    CONFIRMED = "confirmed"  # kết quả được xác nhận hoàn thành
 
 
 SCHEDULED_KINDS = (
@@ -42,7 +45,14 @@ SCHEDULED_KINDS = (
     ReminderKind.AWAITING_CONFIRMATION,
     ReminderKind.EXTENSION_PENDING,
 )
-EVENT_KINDS = (ReminderKind.ASSIGNED, ReminderKind.RETURNED, ReminderKind.EXTENSION_DECIDED)
+EVENT_KINDS = (
+    ReminderKind.ASSIGNED,
+    ReminderKind.RETURNED,
+    ReminderKind.EXTENSION_DECIDED,
+    ReminderKind.RESULT_SUBMITTED,
+    ReminderKind.EXTENSION_REQUESTED,
+    ReminderKind.CONFIRMED,
+)
 
 
 class Audience(enum.StrEnum):

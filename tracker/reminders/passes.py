@@ -189,6 +189,15 @@ def skip_reason(
             sa.and_(kind == ReminderKind.EXTENSION_PENDING.value, ~pending_extension),
             "extension decided",
         ),
+        # Decided before the message left (a digest the next morning): nothing waits.
+        (
+            sa.and_(kind == ReminderKind.RESULT_SUBMITTED.value, status != Status.SUBMITTED.value),
+            by_status,
+        ),
+        (
+            sa.and_(kind == ReminderKind.EXTENSION_REQUESTED.value, ~pending_extension),
+            "extension decided",
+        ),
         (
             sa.and_(
                 kind == ReminderKind.ASSIGNED.value,

@@ -29,7 +29,7 @@ from tracker.core.web import admin_required, apply_errors
 from tracker.extensions import db
 from tracker.reminders.forms import PreferencesForm, SettingsForm, WebhookForm
 from tracker.reminders.mail import KIND_LABELS, read_outbox, read_outbox_message
-from tracker.reminders.models import Delivery, DeliveryStatus, UnitWebhook
+from tracker.reminders.models import Delivery, DeliveryStatus, ReminderKind, UnitWebhook
 from tracker.reminders.operations import preferences as prefs
 from tracker.reminders.operations.counts import status_counts
 from tracker.reminders.operations.rules import load_rules, save_rules
@@ -67,7 +67,24 @@ def notifications() -> Any:
         page=page,
         kind_labels=KIND_LABELS,
         unread=prefs.unread_count(current_user),
+        resolved_kinds=RESOLVED_BY_DONE,
     )
+
+
+# Notifications that asked for something the task's completion settles: shown dimmed, "đã
+# xong", once the task is done (an "overdue" notice of a finished task misleads).
+RESOLVED_BY_DONE = frozenset(
+    {
+        ReminderKind.DUE_SOON.value,
+        ReminderKind.DUE_TODAY.value,
+        ReminderKind.OVERDUE.value,
+        ReminderKind.ESCALATION.value,
+        ReminderKind.AWAITING_CONFIRMATION.value,
+        ReminderKind.RESULT_SUBMITTED.value,
+        ReminderKind.ASSIGNED.value,
+        ReminderKind.RETURNED.value,
+    }
+)
 
 
 @bp.route("/notifications/<int:delivery_id>")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from tracker.auth.models import User
 from tracker.core.errors import ValidationError
 from tracker.core.limits import date_in_range, date_range_message, is_blank
-from tracker.core.permissions import Action, require
+from tracker.core.permissions import Action, require, require_decide_request
 from tracker.core.time import now_utc
 from tracker.extensions import db
 from tracker.tasks.models import (
@@ -102,7 +102,8 @@ def decide_extension(
 ) -> ExtensionRequest:
     """Approve (optionally with another date) or refuse an extension request."""
     task = request.task
-    require(actor, Action.DECIDE, task)
+    # Never the person who asked, nor anyone of the unit that leads the task.
+    require_decide_request(actor, task, request.requested_by_id)
     _check_version(task, seen_version)
     comment = (comment or "").strip()
     errors: dict[str, str] = {}

@@ -50,18 +50,31 @@ class TaskForm(FlaskForm):
 
 
 class ProgressForm(FlaskForm):
+    """Cập nhật tiến độ: how far the work is; it does not submit the result."""
+
     note = TextAreaField(
         _l("Nội dung báo cáo"),
         validators=[required(), max_length(MAX_NOTE_CHARS)],
-        render_kw={"rows": 4},
+        render_kw={"rows": 3},
     )
     progress = WholeNumber(
         _l("Tiến độ (%)"),
         validators=[optional(), percent()],
         render_kw={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"},
     )
-    status = Select(_l("Trạng thái"))
     files = MultipleFileField(_l("Tệp đính kèm"))
+    version = HiddenField()
+
+
+class ResultForm(FlaskForm):
+    """Báo cáo hoàn thành: the result, sent for the chair's confirmation."""
+
+    note = TextAreaField(
+        _l("Kết quả thực hiện"),
+        validators=[required(), max_length(MAX_NOTE_CHARS)],
+        render_kw={"rows": 4},
+    )
+    files = MultipleFileField(_l("Văn bản, tài liệu kết quả"))
     version = HiddenField()
 
 

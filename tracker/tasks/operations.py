@@ -66,8 +66,9 @@ TRANSITIONS: dict[str, Transition] = {
             Status.SUBMITTED,
             Action.REPORT,
         ),
-        Transition("confirm", frozenset({Status.SUBMITTED}), Status.DONE, Action.DECIDE),
-        Transition("return", frozenset({Status.SUBMITTED}), Status.RETURNED, Action.DECIDE, True),
+        # Judged, not merely decided: never by the unit that submitted the result.
+        Transition("confirm", frozenset({Status.SUBMITTED}), Status.DONE, Action.JUDGE),
+        Transition("return", frozenset({Status.SUBMITTED}), Status.RETURNED, Action.JUDGE, True),
         Transition("pause", _OPEN, Status.PAUSED, Action.DECIDE, True),
         Transition("resume", frozenset({Status.PAUSED}), Status.IN_PROGRESS, Action.DECIDE),
         Transition("cancel", _OPEN | {Status.PAUSED}, Status.CANCELLED, Action.DECIDE, True),
@@ -484,7 +485,7 @@ class TaskSection:
         return self.total > len(self.tasks)
 
 
-def unit_task_lists(user: User) -> tuple[TaskSection, TaskSection]:
+def unit_task_lists(user: User, *, coordinated: bool = True) -> tuple[TaskSection, TaskSection]:
     """The open and recently closed tasks a unit member's unit leads, then those it
     coordinates: the first UNIT_PAGE_LIMIT of each, and their number.
 
@@ -504,7 +505,10 @@ def unit_task_lists(user: User) -> tuple[TaskSection, TaskSection]:
     ]
     closed_last = sa.case((Task.status.in_([Status.DONE, Status.CANCELLED]), 1), else_=0)
     sections = []
-    for side in (Task.lead_unit_id == user.unit_id, Task.lead_unit_id != user.unit_id):
+    sides = [Task.lead_unit_id == user.unit_id]
+    if coordinated:  # a manager's page does not list them (every task it does not lead)
+        sides.append(Task.lead_unit_id != user.unit_id)
+    for side in sides:
         tasks = db.session.scalars(
             sa.select(Task)
             .options(*task_query_options())
@@ -518,4 +522,37 @@ def unit_task_lists(user: User) -> tuple[TaskSection, TaskSection]:
                 sa.select(sa.func.count()).select_from(Task).where(*conditions, side)
             )
         sections.append(TaskSection(list(tasks), int(total or 0)))
+    if len(sections) == 1:
+        sections.append(TaskSection([], 0))
     return sections[0], sections[1]
+
+
+@dataclass(frozen=True)
+class UnitLoad:
+    """One lead unit's open work, for the managers' overview."""
+
+    unit_id: int
+    name: str
+    open: int
+    overdue: int
+    submitted: int
+
+
+def units_overview(today: date) -> list[UnitLoad]:
+    """Per lead unit with open tasks: how many are open, overdue on `today`, and submitted
+    for confirmation (one grouped query), most overdue first. What a chair or the office
+    looks at instead of a unit member's "tasks we coordinate"."""
+    working = [Status.NEW.value, Status.IN_PROGRESS.value, Status.RETURNED.value]
+    open_statuses = [*working, Status.SUBMITTED.value]
+    overdue = sa.func.sum(
+        sa.case((sa.and_(Task.status.in_(working), Task.deadline < today), 1), else_=0)
+    )
+    submitted = sa.func.sum(sa.case((Task.status == Status.SUBMITTED.value, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name, sa.func.count(Task.id), overdue, submitted)
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.status.in_(open_statuses))
+        .group_by(Unit.id, Unit.name)
+        .order_by(overdue.desc(), Unit.name)
+    ).all()
+    return [UnitLoad(r[0], r[1], int(r[2]), int(r[3] or 0), int(r[4] or 0)) for r in rows]

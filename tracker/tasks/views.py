@@ -35,6 +35,8 @@ from tracker.core.permissions import (
     NotVisible,
     PermissionDenied,
     can,
+    can_decide_request,
+    is_coordinating_member,
     require,
     visible_tasks_clause,
 )
@@ -49,6 +51,7 @@ from tracker.core.web import (
 )
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
+from tracker.reminders.instant import notify_task_now
 from tracker.tasks import attachments as files
 from tracker.tasks import extensions, operations, recurrence, search
 from tracker.tasks.forms import (
@@ -57,6 +60,7 @@ from tracker.tasks.forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
+    ResultForm,
     TaskForm,
 )
 from tracker.tasks.models import (
@@ -94,8 +98,33 @@ DECISION_LABELS = {
     "reopen": _l("Mở lại"),
 }
 
+# What the flash says after each decision: which task, what happened to it.
+DECISION_DONE = {
+    "confirm": _l("Đã xác nhận hoàn thành nhiệm vụ %(task)s."),
+    "return": _l("Đã trả lại nhiệm vụ %(task)s để đơn vị thực hiện lại."),
+    "pause": _l("Đã tạm hoãn nhiệm vụ %(task)s."),
+    "resume": _l("Đã cho tiếp tục thực hiện nhiệm vụ %(task)s."),
+    "cancel": _l("Đã huỷ nhiệm vụ %(task)s."),
+    "reopen": _l("Đã mở lại nhiệm vụ %(task)s."),
+}
+
 PER_PAGE = 50
 COUNT_CAP = 10_000
+
+
+SHORT_TITLE_CHARS = 60
+
+
+def task_title(task: Task) -> str:
+    """The task as headings and messages name it: the notice's number and the first words of
+    the content ("TB 45/TB-UBND · Xây dựng kế hoạch khắc phục …"); a bare "Nhiệm vụ #69"
+    told nobody which task it was."""
+    content = " ".join(task.content.split())
+    if len(content) > SHORT_TITLE_CHARS:
+        cut = content[:SHORT_TITLE_CHARS].rsplit(" ", 1)[0]
+        content = f"{cut} …"
+    number = task.meeting.notice_number if task.meeting else None
+    return f"TB {number} · {content}" if number else content
 
 
 def load_task(task_id: int, action: Action = Action.VIEW) -> Task:
@@ -125,11 +154,17 @@ def timeliness_of(task: Task) -> str | None:
 @bp.route("/tasks/mine")
 @login_required
 def my_tasks() -> Any:
-    led, coordinated = operations.unit_task_lists(current_user)
+    manager = current_user.sees_all_tasks
+    led, coordinated = operations.unit_task_lists(current_user, coordinated=not manager)
+    # A chair or the office follows every unit: their page lists the units' open work and
+    # what awaits their decision, not "tasks our unit coordinates" (every task it does not
+    # lead).
     return render_template(
         "tasks/mine.html",
         led=led,
         coordinated=coordinated,
+        manager=manager,
+        units_load=operations.units_overview(request_today()) if manager else [],
         closed_days=operations.RECENTLY_CLOSED_DAYS,
     )
 
@@ -407,6 +442,7 @@ def task_new(meeting_id: int) -> Any:
             apply_errors(form, _field_names(error.errors))
         else:
             db.session.commit()
+            notify_task_now(task.id)
             flash(_("Đã giao nhiệm vụ cho %(unit)s.", unit=task.lead_unit.name), "success")
             if request.form.get("another"):
                 return redirect(url_for("tasks.task_new", meeting_id=meeting.id))
@@ -436,6 +472,7 @@ def _apply(task: Task, operation: Callable[[], object]) -> None:
     except StaleDataError:
         db.session.rollback()
         raise operations.stale_error(task) from None
+    notify_task_now(task.id)
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
@@ -506,17 +543,15 @@ def _flash_stale(stale: StaleVersion) -> None:
 
 def _progress_form(task: Task, formdata: Any = None) -> ProgressForm:
     form = ProgressForm(formdata=formdata, prefix="progress")
-    # The current status and the ones a report can move to; a choice that no longer fits
-    # (the task moved meanwhile) is explained by the operation, after the version check.
-    shown = (Status.NEW, task.status) if formdata is not None else (task.status,)
-    choices = {str(s): operations.status_label(s) for s in shown}
-    for status, name in operations.REPORTABLE_STATUSES.items():
-        if formdata is not None or Status(task.status) in operations.TRANSITIONS[name].sources:
-            choices[status.value] = operations.status_label(status)
-    form.status.choices = list(choices.items())
     if formdata is None:
-        form.status.data = task.status
         form.progress.data = task.progress
+        form.version.data = str(task.version)
+    return form
+
+
+def _result_form(task: Task, formdata: Any = None) -> ResultForm:
+    form = ResultForm(formdata=formdata, prefix="result")
+    if formdata is None:
         form.version.data = str(task.version)
     return form
 
@@ -563,6 +598,7 @@ def _render_detail(task: Task, **forms: Any) -> Any:
     ).all()
     pending = next((r for r in extension_requests if r.status == ExtensionStatus.PENDING), None)
     progress_form = forms.get("progress_form") or _progress_form(task)
+    result_form = forms.get("result_form") or _result_form(task)
     comment_form = forms.get("comment_form") or CommentForm(prefix="comment")
     decision_form = forms.get("decision_form") or DecisionForm(prefix="decision")
     if not decision_form.version.data:
@@ -578,7 +614,9 @@ def _render_detail(task: Task, **forms: Any) -> Any:
     decisions = [
         (name, DECISION_LABELS[name])
         for name, t in operations.TRANSITIONS.items()
-        if t.action == Action.DECIDE and Status(task.status) in t.sources
+        if t.action in (Action.DECIDE, Action.JUDGE)
+        and Status(task.status) in t.sources
+        and can(current_user, t.action, task)
     ]
     series = task.series
     may_edit = can(current_user, Action.EDIT, task)
@@ -591,6 +629,8 @@ def _render_detail(task: Task, **forms: Any) -> Any:
         type_label=files.type_label,
         iso_day=_iso_day,
         progress_form=progress_form,
+        result_form=result_form,
+        may_submit_result=Status(task.status) in operations.TRANSITIONS["submit"].sources,
         comment_form=comment_form,
         decision_form=decision_form,
         decisions=decisions,
@@ -608,8 +648,14 @@ def _render_detail(task: Task, **forms: Any) -> Any:
             else []
         ),
         may_report=can(current_user, Action.REPORT, task),
-        may_contribute=can(current_user, Action.CONTRIBUTE, task),
+        # The coordinating units' form, for them only: a chair or the office has the
+        # decision form's comment box, not a coordinating unit's.
+        may_contribute=can(current_user, Action.CONTRIBUTE, task)
+        and is_coordinating_member(current_user, task),
         may_decide=can(current_user, Action.DECIDE, task),
+        may_judge=can(current_user, Action.JUDGE, task),
+        may_decide_extension=pending is not None
+        and can_decide_request(current_user, task, pending.requested_by_id),
         may_edit=may_edit,
         may_request_extension=(
             can(current_user, Action.REQUEST_EXTENSION, task)
@@ -626,8 +672,20 @@ def task_detail(task_id: int) -> Any:
     return _render_detail(load_task(task_id))
 
 
+def _back(task: Task) -> Any:
+    # Forms posted from the decision queue go back to it; nothing else is accepted as a
+    # destination (no open redirect).
+    if request.form.get("next") == "decisions" and "decisions.queue" in current_app.view_functions:
+        return redirect(url_for("decisions.queue"))
+    return redirect(url_for("tasks.task_detail", task_id=task.id))
+
+
 def _act_on_task(
-    task: Task, form: Any, form_name: str, operation: Callable[[], object], done: str
+    task: Task,
+    form: Any,
+    form_name: str,
+    operation: Callable[[], object],
+    done: str | Callable[[], str],
 ) -> Any:
     """The shape of every form posted from the task page: validate, run the operation and
     commit (`_apply`), then go back to the task; on bad input or a stale version, show the task
@@ -654,8 +712,9 @@ def _act_on_task(
             db.session.rollback()
             abort(403)
         else:
-            flash(done, "success")
-            return redirect(url_for("tasks.task_detail", task_id=task.id))
+            # Said after the operation: what was done depends on what the form asked.
+            flash(done if isinstance(done, str) else done(), "success")
+            return _back(task)
     db.session.refresh(task)
     return _render_detail(task, **{form_name: form}), status
 
@@ -674,11 +733,36 @@ def task_progress(task_id: int) -> Any:
             actor=current_user,
             note=form.note.data or "",
             progress=form.progress.data,
-            status=form.status.data,
             seen_version=_version(form.version.data),
             attachments=_uploads("progress-files"),
         ),
-        _("Đã gửi báo cáo tiến độ."),
+        lambda: _(
+            "Đã cập nhật tiến độ nhiệm vụ %(task)s: %(n)d%%.",
+            task=task_title(task),
+            n=task.progress,
+        ),
+    )
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@login_required
+def task_complete(task_id: int) -> Any:
+    """Báo cáo hoàn thành: the lead unit sends its result for the chair's confirmation."""
+    task = load_task(task_id, Action.REPORT)
+    form = _result_form(task, request.form)
+    return _act_on_task(
+        task,
+        form,
+        "result_form",
+        lambda: operations.post_progress(
+            task,
+            actor=current_user,
+            note=form.note.data or "",
+            status=Status.SUBMITTED.value,
+            seen_version=_version(form.version.data),
+            attachments=_uploads("result-files"),
+        ),
+        lambda: _("Đã gửi kết quả nhiệm vụ %(task)s để Chủ tịch xác nhận.", task=task_title(task)),
     )
 
 
@@ -697,7 +781,7 @@ def task_comment(task_id: int) -> Any:
             note=form.note.data or "",
             attachments=_uploads("comment-files"),
         ),
-        _("Đã gửi ý kiến."),
+        lambda: _("Đã gửi ý kiến về nhiệm vụ %(task)s.", task=task_title(task)),
     )
 
 
@@ -717,7 +801,7 @@ def task_decision(task_id: int) -> Any:
             reason=form.reason.data or "",
             seen_version=_version(form.version.data),
         ),
-        _("Đã cập nhật trạng thái nhiệm vụ."),
+        lambda: str(DECISION_DONE[form.action.data]) % {"task": task_title(task)},
     )
 
 
@@ -737,7 +821,11 @@ def task_extension_request(task_id: int) -> Any:
             reason=form.reason.data or "",
             seen_version=_version(form.version.data),
         ),
-        _("Đã gửi đề nghị gia hạn."),
+        lambda: _(
+            "Đã gửi đề nghị gia hạn nhiệm vụ %(task)s đến %(day)s để Chủ tịch quyết định.",
+            task=task_title(task),
+            day=format_date(form.new_deadline.data),
+        ),
     )
 
 
@@ -762,9 +850,16 @@ def extension_decision(request_id: int) -> Any:
             seen_version=_version(form.version.data),
         )
 
-    return _act_on_task(
-        task, form, "extension_decision_form", decide, _("Đã quyết định đề nghị gia hạn.")
-    )
+    def done() -> str:
+        if extension.status == ExtensionStatus.APPROVED:
+            return _(
+                "Đã gia hạn nhiệm vụ %(task)s đến %(day)s.",
+                task=task_title(task),
+                day=format_date(extension.approved_deadline),
+            )
+        return _("Đã không đồng ý gia hạn nhiệm vụ %(task)s.", task=task_title(task))
+
+    return _act_on_task(task, form, "extension_decision_form", decide, done)
 
 
 @bp.route("/tasks/<int:task_id>/series/stop", methods=["POST"])
@@ -800,5 +895,6 @@ def attachment_download(attachment_id: int) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint and the task's name for templates."""
     app.register_blueprint(bp)
+    app.add_template_global(task_title)

@@ -376,12 +376,32 @@ EVENT_RULES: tuple[tuple[ReminderKind, tuple[Audience, ...], sa.ColumnElement[bo
         (Audience.LEAD,),
         E.c.kind == EventKind.EXTENSION_DECIDED.value,
     ),
+    (
+        ReminderKind.CONFIRMED,
+        (Audience.LEAD,),
+        sa.and_(E.c.kind == EventKind.STATUS.value, E.c.new_value == Status.DONE.value),
+    ),
+    # What waits for the chair and the office (issue 18 §2): told when it happens, not only
+    # by the next morning's "awaiting confirmation" rule.
+    (
+        ReminderKind.RESULT_SUBMITTED,
+        (Audience.MANAGER,),
+        sa.and_(E.c.kind == EventKind.PROGRESS.value, E.c.new_value == Status.SUBMITTED.value),
+    ),
+    (
+        ReminderKind.EXTENSION_REQUESTED,
+        (Audience.MANAGER,),
+        E.c.kind == EventKind.EXTENSION_REQUESTED.value,
+    ),
 )
 
 
-def plan_events(clock: Clock, last_event_id: int, up_to_id: int) -> int:
-    """Turn task history entries (last_event_id, up_to_id] into event notifications: sent at
-    once, or kept for the next digest when the person prefers."""
+def plan_events(
+    clock: Clock, last_event_id: int, up_to_id: int, *, task_id: int | None = None
+) -> int:
+    """Turn task history entries (last_event_id, up_to_id] (of `task_id` only, when given)
+    into event notifications: sent at once, or kept for the next digest when the person
+    prefers."""
     wants_digest = P.c.event_mode == EventMode.DIGEST.value
     since = sa.literal(clock.now - EVENT_WINDOW, TaskEvent.created_dt.type)
     planned = 0
@@ -418,10 +438,28 @@ def plan_events(clock: Clock, last_event_id: int, up_to_id: int) -> int:
                         E.c.created_dt >= since,
                         # Nobody is told about what they did themselves.
                         U.c.id != sa.func.coalesce(E.c.actor_id, 0),
+                        # Planned already by the request that made the entry
+                        # (plan_task_events_now), maybe on the day before this pass.
+                        ~_already(kind, D2.c.created_dt >= E.c.created_dt),
+                        *([E.c.task_id == task_id] if task_id is not None else []),
                     )
                 )
                 planned += _insert_ignoring_duplicates(D, COLUMNS, query)
     return planned
+
+
+def plan_task_events_now(clock: Clock, task_id: int) -> int:
+    """Plan at once the notifications of `task_id`'s history entries the passes have not
+    planned yet: the chair sees a submitted result in the application as soon as it is
+    submitted, and an immediate e-mail leaves with the next pass. The pass's bookkeeping is
+    left alone; it finds these rows planned and adds none."""
+    state = reminder_state()
+    up_to = db.session.scalar(
+        sa.select(sa.func.max(TaskEvent.id)).where(TaskEvent.task_id == task_id)
+    )
+    if not up_to or up_to <= state.last_event_id:
+        return 0
+    return plan_events(clock, state.last_event_id, up_to, task_id=task_id)
 
 
 def plan_webhooks(after_delivery_id: int) -> int:
