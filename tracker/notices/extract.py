@@ -249,15 +249,23 @@ _COLUMN_RES = {
     "coordinating": re.compile(r"phối\s+hợp", re.I),
     "deadline": re.compile(r"thời\s+(?:gian|hạn)|hoàn\s+thành|tiến\s+độ", re.I),
 }
+# A table with one column of units ("Đơn vị thực hiện", "Cơ quan thực hiện") names the lead there.
+_LEAD_FALLBACK_RE = re.compile(r"thực\s+hiện|đơn\s+vị|cơ\s+quan", re.I)
 _BARE_DATE_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?$")
+_BARE_MONTH_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{4}$")  # "6/2025": a month
 _BARE_PERIOD_RE = re.compile(r"(?:tháng|quý|năm)\s", re.I)
+# "Định kỳ hằng quý" says no more than "hằng quý", which the reader knows as recurring.
+_PERIODIC_RE = re.compile(r"định\s+kỳ\s+(?=h[àằ]ng\s)", re.I)
 
 
 def _row_cells(line: str) -> list[str] | None:
     separator = "\t" if "\t" in line else "|" if "|" in line else None
     if separator is None:
         return None
-    cells = [cell.strip() for cell in line.strip().strip("|").split(separator)]
+    # Only the outer "|" of a "| a | b |" row are dropped: a tab row keeps its empty first and
+    # last cells (an empty STT, an empty "Ghi chú") so that its cells line up with the header.
+    row = line.strip(" ").strip("|") if separator == "|" else line.strip(" ")
+    cells = [cell.strip() for cell in row.split(separator)]
     return cells if len(cells) >= 3 else None
 
 
@@ -280,6 +288,15 @@ def _task_table_rows(text: str) -> str:
                 if len(cell) < 40 and pattern.search(cell) and index not in found.values():
                     found[name] = index
                     break
+        if "work" in found and "lead" not in found:
+            for index, cell in enumerate(cells):
+                if (
+                    len(cell) < 40
+                    and _LEAD_FALLBACK_RE.search(cell)
+                    and index not in found.values()
+                ):
+                    found["lead"] = index
+                    break
         if "work" in found and "lead" in found:
             columns = found
             out.append("")  # the header row itself names no task
@@ -298,7 +315,10 @@ def _task_table_rows(text: str) -> str:
             sentence += f", phối hợp với {coordinating.rstrip(' .;')}"
         sentence += f" {work[:1].lower()}{work[1:]}"
         deadline = cells[columns["deadline"]].strip(" .;") if "deadline" in columns else ""
-        if _BARE_DATE_RE.match(deadline):
+        deadline = _PERIODIC_RE.sub("", deadline)
+        if _BARE_MONTH_RE.match(deadline):
+            deadline = f"trong tháng {deadline}"
+        elif _BARE_DATE_RE.match(deadline):
             deadline = f"trước ngày {deadline}"
         elif _BARE_PERIOD_RE.match(deadline):
             deadline = f"trong {deadline[:1].lower()}{deadline[1:]}"

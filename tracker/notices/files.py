@@ -15,10 +15,14 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.notices import ocr
 from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
 from tracker.notices.ocr import PageImage
+
+if TYPE_CHECKING:
+    from docx.table import Table, _Cell, _Row
 
 __all__ = [
     "NoticeDocument",
@@ -180,14 +184,58 @@ def _read_docx(data: bytes) -> str:
         if tag == "p":
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
-            for row in Table(child, document).rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:  # merged cells repeat
-                        continue
-                    seen.add(id(cell._tc))
-                    lines.extend(p.text for p in cell.paragraphs)
+            lines.extend(_table_lines(Table(child, document)))
     return "\n".join(lines)
+
+
+def _cell_text(cell: _Cell) -> str:
+    """A table cell as one line: its paragraphs (and lines) joined, one without a closing mark
+    taken as one item of a list ("Phòng Nội vụ" / "Phòng Tư pháp" -> "Phòng Nội vụ, Phòng Tư
+    pháp") so that units one per line in a cell stay apart."""
+    text = ""
+    for paragraph in cell.paragraphs:
+        # A line break (Shift+Enter) separates items like a paragraph does.
+        for line in paragraph.text.split("\n"):
+            # (A tab inside a cell would read as one more column.)
+            part = " ".join(line.split())
+            if not part:
+                continue
+            if text and text[-1] not in ".,;:!?…":
+                text += ","
+            text = f"{text} {part}" if text else part
+    return text
+
+
+def _row_cells(row: _Row) -> list[str]:
+    """The texts of a row's grid positions: a cell merged across columns gives its text once and
+    empty texts for the other positions it covers, so every row lines up with the header."""
+    cells = [""] * row.grid_cols_before
+    previous = None
+    for cell in row.cells:
+        cells.append("" if previous is not None and cell._tc is previous._tc else _cell_text(cell))
+        previous = cell
+    return cells
+
+
+def _table_lines(table: Table) -> list[str]:
+    """A table's lines. A table of data (some row has three filled cells or more: a plan's task
+    table "STT | Nội dung | Chủ trì | Phối hợp | Thời hạn") gives one line a row, the cells split
+    by tabs, which the reader's table rule reads column by column. A layout table (the emblem
+    header "UBND HUYỆN ... | CỘNG HÒA ...", the signature block) gives each cell's paragraphs
+    as lines of their own, as the text would read on paper."""
+    rows = [_row_cells(row) for row in table.rows]
+    if any(sum(1 for text in cells if text) >= 3 for cells in rows):
+        # (Trailing empty cells are kept: an empty "Ghi chú" column still lines up.)
+        return ["\t".join(cells) for cells in rows]
+    lines: list[str] = []
+    for row in table.rows:
+        previous = None
+        for cell in row.cells:
+            if previous is not None and cell._tc is previous._tc:  # merged cells repeat
+                continue
+            previous = cell
+            lines.extend(p.text for p in cell.paragraphs)
+    return lines
 
 
 @dataclass
