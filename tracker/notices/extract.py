@@ -253,6 +253,7 @@ _COLUMN_RES = {
 _LEAD_FALLBACK_RE = re.compile(r"thực\s+hiện|đơn\s+vị|cơ\s+quan", re.I)
 _BARE_DATE_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?$")
 _BARE_MONTH_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{4}$")  # "6/2025": a month
+_CELL_STOP_RE = re.compile(r"(?<=[a-zà-ỹđ]{2})\.\s+(?=[A-ZĐÀ-Ỹ])")
 _BARE_PERIOD_RE = re.compile(r"(?:tháng|quý|năm)\s", re.I)
 # "Định kỳ hằng quý" says no more than "hằng quý", which the reader knows as recurring.
 _PERIODIC_RE = re.compile(r"định\s+kỳ\s+(?=h[àằ]ng\s)", re.I)
@@ -304,7 +305,9 @@ def _task_table_rows(text: str) -> str:
         if columns is None or len(cells) <= max(columns.values()):
             out.append(line)
             continue
-        work = cells[columns["work"]].rstrip(" .;")
+        # A row is one task: a full stop inside its work cell ("Rà soát X. Báo cáo Y") would
+        # cut the sentence the row is written out as, so it becomes a semicolon.
+        work = _CELL_STOP_RE.sub("; ", cells[columns["work"]].rstrip(" .;"))
         lead = cells[columns["lead"]].rstrip(" .;")
         if not work or not lead:
             out.append(line)

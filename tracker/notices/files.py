@@ -188,20 +188,24 @@ def _read_docx(data: bytes) -> str:
     return "\n".join(lines)
 
 
+_CELL_BULLET_RE = re.compile(r"^[-–+•*]\s+")
+
+
 def _cell_text(cell: _Cell) -> str:
-    """A table cell as one line: its paragraphs (and lines) joined, one without a closing mark
-    taken as one item of a list ("Phòng Nội vụ" / "Phòng Tư pháp" -> "Phòng Nội vụ, Phòng Tư
-    pháp") so that units one per line in a cell stay apart."""
+    """A table cell as one line: its paragraphs (and lines) joined with a space, or with "; "
+    after one without a closing mark, as an item of a list ("Phòng Nội vụ" / "Phòng Tư pháp"
+    -> "Phòng Nội vụ; Phòng Tư pháp"): units one per line in a cell stay apart."""
     text = ""
     for paragraph in cell.paragraphs:
         # A line break (Shift+Enter) separates items like a paragraph does.
         for line in paragraph.text.split("\n"):
-            # (A tab inside a cell would read as one more column.)
-            part = " ".join(line.split())
+            # (A tab inside a cell would read as one more column; a "- " or "+ " bullet of a
+            # list in a cell would read as a dash in the middle of the row's sentence.)
+            part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
             if not part:
                 continue
             if text and text[-1] not in ".,;:!?…":
-                text += ","
+                text += ";"
             text = f"{text} {part}" if text else part
     return text
 
