@@ -250,3 +250,47 @@ def test_an_old_doc_keeps_its_task_table(tmp_path: Path) -> None:
     document = read_notice_document(_doc_from(tmp_path, _notice_docx()), "tb61.doc")
     assert document.kind == "doc"
     assert _tasks(document.text) == EXPECTED
+
+
+def test_a_two_level_header_and_a_work_cell_in_capitals() -> None:
+    # "Đơn vị thực hiện" over "Chủ trì | Phối hợp": the second header row names the columns.
+    document = docx.Document()
+    document.add_paragraph("Số: 9/TB-UBND")
+    document.add_paragraph("Đồi Chè, ngày 02 tháng 3 năm 2017")
+    table = document.add_table(rows=4, cols=5)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "TT"
+    table.cell(0, 1).merge(table.cell(1, 1)).text = "Nội dung"
+    table.cell(0, 2).merge(table.cell(0, 3)).text = "Đơn vị thực hiện"
+    table.cell(1, 2).text = "Chủ trì"
+    table.cell(1, 3).text = "Phối hợp"
+    table.cell(0, 4).merge(table.cell(1, 4)).text = "Thời gian"
+    rows = [
+        ("1", "Báo cáo kết quả kiểm kê kho lưu trữ", "Phòng Nội vụ", "Phòng Tư pháp", "31/3/2017"),
+        ("2", "HĐND các xã giám sát việc niêm yết thủ tục", "Phòng Tư pháp", "", "Quý II/2017"),
+    ]
+    for index, row in enumerate(rows, start=2):
+        for column, value in enumerate(row):
+            table.cell(index, column).text = value
+    document.add_paragraph("")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = read_notice_bytes(buffer.getvalue(), "tb9.docx")
+    assert "TT\tNội dung\tChủ trì\tPhối hợp\tThời gian" in text.split("\n")
+    assert _tasks(text) == [
+        (
+            "Phòng Nội vụ",
+            ["Phòng Tư pháp"],
+            "2017-03-31",
+            False,
+            "Báo cáo kết quả kiểm kê kho lưu trữ",
+        ),
+        (
+            "Phòng Tư pháp",
+            [],
+            "2017-06-30",
+            False,
+            "HĐND các xã giám sát việc niêm yết thủ tục",
+        ),
+    ]
+    source = read_notice(text).tasks[1].source
+    assert "chủ trì HĐND các xã giám sát" in source

@@ -316,7 +316,8 @@ def _task_table_rows(text: str) -> str:
         coordinating = cells[columns["coordinating"]] if "coordinating" in columns else ""
         if coordinating.strip(" -–"):
             sentence += f", phối hợp với {coordinating.rstrip(' .;')}"
-        sentence += f" {work[:1].lower()}{work[1:]}"
+        # ("Rà soát ..." goes on in lower case; "HĐND xã ...", "UBND ..." keep their capitals.)
+        sentence += f" {work[:1].lower()}{work[1:]}" if work[1:2].islower() else f" {work}"
         deadline = cells[columns["deadline"]].strip(" .;") if "deadline" in columns else ""
         deadline = _PERIODIC_RE.sub("", deadline)
         if _BARE_MONTH_RE.match(deadline):
