@@ -294,3 +294,40 @@ def test_a_two_level_header_and_a_work_cell_in_capitals() -> None:
     ]
     source = read_notice(text).tasks[1].source
     assert "chủ trì HĐND các xã giám sát" in source
+
+
+def test_a_table_without_task_columns_reads_cell_by_cell() -> None:
+    # Directives written out in a table whose header names no lead column: each cell reads as a
+    # line of its own, so a directive is read from its sentence and the other cells stay apart.
+    document = docx.Document()
+    document.add_paragraph("Số: 11/TB-UBND")
+    document.add_paragraph("Đồi Chè, ngày 02 tháng 3 năm 2017")
+    table = document.add_table(rows=3, cols=3)
+    for column, name in enumerate(["TT", "Ý kiến kết luận", "Ghi chú"]):
+        table.cell(0, column).text = name
+    table.cell(1, 0).text = "1"
+    table.cell(1, 1).text = (
+        "Giao Phòng Tư pháp chủ trì rà soát quy trình chứng thực bản sao, hoàn thành trước ngày "
+        "30/6/2017."
+    )
+    table.cell(1, 2).text = "Việc mới"
+    table.cell(2, 0).text = "2"
+    table.cell(2, 1).text = "Giao Phòng Nội vụ bố trí phòng lưu trữ tạm thời trong tháng 4/2017."
+    table.cell(2, 2).text = "Tiếp tục"
+    document.add_paragraph("")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = read_notice_bytes(buffer.getvalue(), "tb11.docx")
+    assert "2\tGiao Phòng Nội vụ bố trí phòng lưu trữ tạm thời trong tháng 4/2017.\tTiếp tục" in (
+        text.split("\n")
+    )
+    assert _tasks(text) == [
+        (
+            "Phòng Tư pháp",
+            [],
+            "2017-06-30",
+            False,
+            "Rà soát quy trình chứng thực bản sao",
+        ),
+        ("Phòng Nội vụ", [], "2017-04-30", False, "Bố trí phòng lưu trữ tạm thời"),
+    ]

@@ -270,6 +270,13 @@ def _row_cells(line: str) -> list[str] | None:
     return cells if len(cells) >= 3 else None
 
 
+def _loose_cells(line: str, cells: list[str]) -> str:
+    """A tab row that names no task (no header above it, a section row "I. Lĩnh vực ..."): its
+    filled cells as lines of their own, as a "|" row is read, rather than run together into one
+    line when the tabs become spaces."""
+    return "\n".join(cell for cell in cells if cell) if "\t" in line else line
+
+
 def _task_table_rows(text: str) -> str:
     """A plan's task table pasted as text (cells split by tabs or "|"): under a header row that
     names the columns ("Nội dung | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian hoàn thành"),
@@ -303,14 +310,14 @@ def _task_table_rows(text: str) -> str:
             out.append("")  # the header row itself names no task
             continue
         if columns is None or len(cells) <= max(columns.values()):
-            out.append(line)
+            out.append(_loose_cells(line, cells))
             continue
         # A row is one task: a full stop inside its work cell ("Rà soát X. Báo cáo Y") would
         # cut the sentence the row is written out as, so it becomes a semicolon.
         work = _CELL_STOP_RE.sub("; ", cells[columns["work"]].rstrip(" .;"))
         lead = cells[columns["lead"]].rstrip(" .;")
         if not work or not lead:
-            out.append(line)
+            out.append(_loose_cells(line, cells))
             continue
         sentence = f"{lead} chủ trì"
         coordinating = cells[columns["coordinating"]] if "coordinating" in columns else ""
