@@ -10,6 +10,8 @@ from pathlib import Path
 import docx
 import pytest
 import sqlalchemy as sa
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 
 from tracker.extensions import db
 from tracker.notices import files
@@ -331,3 +333,21 @@ def test_a_table_without_task_columns_reads_cell_by_cell() -> None:
         ),
         ("Phòng Nội vụ", [], "2017-04-30", False, "Bố trí phòng lưu trữ tạm thời"),
     ]
+
+
+def test_a_broken_merge_still_gives_the_tables_text() -> None:
+    # A first-row cell that says it continues the cell above (there is none): python-docx cannot
+    # follow it, and the table's paragraphs are read in order instead of failing the upload.
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    for row in range(2):
+        for column in range(3):
+            table.cell(row, column).text = f"ô {row}{column}"
+    merge = OxmlElement("w:vMerge")
+    merge.set(qn("w:val"), "continue")
+    table.rows[0].cells[1]._tc.get_or_add_tcPr().append(merge)
+    document.add_paragraph("Cuối")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = read_notice_bytes(buffer.getvalue(), "hong.docx")
+    assert text.split("\n") == ["ô 00", "ô 01", "ô 02", "ô 10", "ô 11", "ô 12", "Cuối"]

@@ -171,6 +171,7 @@ def _read_docx(data: bytes) -> str:
         raise NoticeReadError(N_("Tệp .docx không hợp lệ: tệp nén này không chứa văn bản Word."))
     try:
         import docx
+        from docx.oxml.ns import qn
         from docx.table import Table
         from docx.text.paragraph import Paragraph
 
@@ -184,7 +185,12 @@ def _read_docx(data: bytes) -> str:
         if tag == "p":
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
-            lines.extend(_table_lines(Table(child, document)))
+            try:
+                lines.extend(_table_lines(Table(child, document)))
+            except Exception:  # a malformed merge must not lose the notice
+                # (python-docx follows a cell merged down row by row, recursively; a broken or
+                # enormous merge ends up here.) The table's paragraphs, in order, then.
+                lines.extend(Paragraph(p, document).text for p in child.iter(qn("w:p")))
     return "\n".join(lines)
 
 
