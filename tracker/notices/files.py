@@ -219,7 +219,8 @@ def _cell_text(cell: _Cell) -> str:
 def _row_cells(row: _Row) -> list[str]:
     """The texts of a row's grid positions: a cell merged across columns gives its text once and
     empty texts for the other positions it covers, so every row lines up with the header."""
-    cells = [""] * row.grid_cols_before
+    # (grid_cols_before: a row that starts after the first column, python-docx 1.1.1 on.)
+    cells = [""] * getattr(row, "grid_cols_before", 0)
     previous = None
     for cell in row.cells:
         cells.append("" if previous is not None and cell._tc is previous._tc else _cell_text(cell))
