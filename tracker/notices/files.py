@@ -219,7 +219,7 @@ def _cell_text(cell: _Cell) -> str:
 def _row_cells(row: _Row) -> list[str]:
     """The texts of a row's grid positions: a cell merged across columns gives its text once and
     empty texts for the other positions it covers, so every row lines up with the header."""
-    # (grid_cols_before: a row that starts after the first column, python-docx 1.1.1 on.)
+    # (A row may start after the first column; older python-docx cannot say so.)
     cells = [""] * getattr(row, "grid_cols_before", 0)
     previous = None
     for cell in row.cells:
