@@ -265,7 +265,7 @@ def _row_cells(line: str) -> list[str] | None:
         return None
     # Only the outer "|" of a "| a | b |" row are dropped: a tab row keeps its empty first and
     # last cells (an empty STT, an empty "Ghi chú") so that its cells line up with the header.
-    row = line.strip(" ").strip("|") if separator == "|" else line.strip(" ")
+    row = line.strip().strip("|") if separator == "|" else line.strip(" \u00a0")
     cells = [cell.strip() for cell in row.split(separator)]
     return cells if len(cells) >= 3 else None
 
