@@ -351,3 +351,30 @@ def test_a_broken_merge_still_gives_the_tables_text() -> None:
     document.save(buffer)
     text = read_notice_bytes(buffer.getvalue(), "hong.docx")
     assert text.split("\n") == ["ô 00", "ô 01", "ô 02", "ô 10", "ô 11", "ô 12", "Cuối"]
+
+
+def test_a_unit_cell_that_names_the_roles() -> None:
+    document = docx.Document()
+    document.add_paragraph("Số: 13/TB-UBND")
+    document.add_paragraph("Đồi Chè, ngày 02 tháng 3 năm 2017")
+    table = document.add_table(rows=2, cols=4)
+    for column, name in enumerate(["STT", "Nhiệm vụ", "Đơn vị thực hiện", "Tiến độ"]):
+        table.cell(0, column).text = name
+    for column, value in enumerate(
+        ["1", "Kiểm kê tài sản công", "Phòng Tài chính - Kế hoạch (chủ trì)", "Quý II/2017"]
+    ):
+        table.cell(1, column).text = value
+    table.cell(1, 2).add_paragraph("Phòng Nội vụ (phối hợp)")
+    document.add_paragraph("")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = read_notice_bytes(buffer.getvalue(), "tb13.docx")
+    assert _tasks(text) == [
+        (
+            "Phòng Tài chính - Kế hoạch",
+            ["Phòng Nội vụ"],
+            "2017-06-30",
+            False,
+            "Kiểm kê tài sản công",
+        )
+    ]

@@ -249,6 +249,7 @@ _COLUMN_RES = {
     "coordinating": re.compile(r"phối\s+hợp", re.I),
     "deadline": re.compile(r"thời\s+(?:gian|hạn)|hoàn\s+thành|tiến\s+độ", re.I),
 }
+_ROLE_RE = re.compile(r"chủ\s+trì|phối\s+hợp", re.I)
 # A table with one column of units ("Đơn vị thực hiện", "Cơ quan thực hiện") names the lead there.
 _LEAD_FALLBACK_RE = re.compile(r"thực\s+hiện|đơn\s+vị|cơ\s+quan", re.I)
 _BARE_DATE_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?$")
@@ -319,7 +320,9 @@ def _task_table_rows(text: str) -> str:
         if not work or not lead:
             out.append(_loose_cells(line, cells))
             continue
-        sentence = f"{lead} chủ trì"
+        # One "Đơn vị thực hiện" cell that names the roles itself ("Phòng A (chủ trì); Phòng B
+        # (phối hợp)") is read as written, its items split by commas.
+        sentence = lead.replace(";", ",") if _ROLE_RE.search(lead) else f"{lead} chủ trì"
         coordinating = cells[columns["coordinating"]] if "coordinating" in columns else ""
         if coordinating.strip(" -–"):
             sentence += f", phối hợp với {coordinating.rstrip(' .;')}"
