@@ -155,9 +155,9 @@ EXPECTED = [
 
 
 def test_the_reader_proposes_one_task_a_row() -> None:
-    reading = read_notice(read_notice_bytes(_notice_docx(), "tb61.docx"))
-    assert reading.notice.number == "61/TB-UBND"
-    assert _tasks(read_notice_bytes(_notice_docx(), "tb61.docx")) == EXPECTED
+    text = read_notice_bytes(_notice_docx(), "tb61.docx")
+    assert read_notice(text).notice.number == "61/TB-UBND"
+    assert _tasks(text) == EXPECTED
 
 
 @pytest.mark.parametrize(
