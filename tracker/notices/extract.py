@@ -249,16 +249,33 @@ _COLUMN_RES = {
     "coordinating": re.compile(r"phối\s+hợp", re.I),
     "deadline": re.compile(r"thời\s+(?:gian|hạn)|hoàn\s+thành|tiến\s+độ", re.I),
 }
+_ROLE_RE = re.compile(r"chủ\s+trì|phối\s+hợp", re.I)
+# A table with one column of units ("Đơn vị thực hiện", "Cơ quan thực hiện") names the lead there.
+_LEAD_FALLBACK_RE = re.compile(r"thực\s+hiện|đơn\s+vị|cơ\s+quan", re.I)
 _BARE_DATE_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?$")
+_BARE_MONTH_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{4}$")  # "6/2025": a month
+_CELL_STOP_RE = re.compile(r"(?<=[a-zà-ỹđ]{2})\.\s+(?=[A-ZĐÀ-Ỹ])")
 _BARE_PERIOD_RE = re.compile(r"(?:tháng|quý|năm)\s", re.I)
+# "Định kỳ hằng quý" says no more than "hằng quý", which the reader knows as recurring.
+_PERIODIC_RE = re.compile(r"định\s+kỳ\s+(?=h[àằ]ng\s)", re.I)
 
 
 def _row_cells(line: str) -> list[str] | None:
     separator = "\t" if "\t" in line else "|" if "|" in line else None
     if separator is None:
         return None
-    cells = [cell.strip() for cell in line.strip().strip("|").split(separator)]
+    # Only the outer "|" of a "| a | b |" row are dropped: a tab row keeps its empty first and
+    # last cells (an empty STT, an empty "Ghi chú") so that its cells line up with the header.
+    row = line.strip().strip("|") if separator == "|" else line.strip(" \u00a0")
+    cells = [cell.strip() for cell in row.split(separator)]
     return cells if len(cells) >= 3 else None
+
+
+def _loose_cells(line: str, cells: list[str]) -> str:
+    """A tab row that names no task (no header above it, a section row "I. Lĩnh vực ..."): its
+    filled cells as lines of their own, as a "|" row is read, rather than run together into one
+    line when the tabs become spaces."""
+    return "\n".join(cell for cell in cells if cell) if "\t" in line else line
 
 
 def _task_table_rows(text: str) -> str:
@@ -280,25 +297,42 @@ def _task_table_rows(text: str) -> str:
                 if len(cell) < 40 and pattern.search(cell) and index not in found.values():
                     found[name] = index
                     break
+        if "work" in found and "lead" not in found:
+            for index, cell in enumerate(cells):
+                if (
+                    len(cell) < 40
+                    and _LEAD_FALLBACK_RE.search(cell)
+                    and index not in found.values()
+                ):
+                    found["lead"] = index
+                    break
         if "work" in found and "lead" in found:
             columns = found
             out.append("")  # the header row itself names no task
             continue
         if columns is None or len(cells) <= max(columns.values()):
-            out.append(line)
+            out.append(_loose_cells(line, cells))
             continue
-        work = cells[columns["work"]].rstrip(" .;")
+        # A row is one task: a full stop inside its work cell ("Rà soát X. Báo cáo Y") would
+        # cut the sentence the row is written out as, so it becomes a semicolon.
+        work = _CELL_STOP_RE.sub("; ", cells[columns["work"]].rstrip(" .;"))
         lead = cells[columns["lead"]].rstrip(" .;")
         if not work or not lead:
-            out.append(line)
+            out.append(_loose_cells(line, cells))
             continue
-        sentence = f"{lead} chủ trì"
+        # One "Đơn vị thực hiện" cell that names the roles itself ("Phòng A (chủ trì); Phòng B
+        # (phối hợp)") is read as written, its items split by commas.
+        sentence = lead.replace(";", ",") if _ROLE_RE.search(lead) else f"{lead} chủ trì"
         coordinating = cells[columns["coordinating"]] if "coordinating" in columns else ""
         if coordinating.strip(" -–"):
             sentence += f", phối hợp với {coordinating.rstrip(' .;')}"
-        sentence += f" {work[:1].lower()}{work[1:]}"
+        # ("Rà soát ..." goes on in lower case; "HĐND xã ...", "UBND ..." keep their capitals.)
+        sentence += f" {work[:1].lower()}{work[1:]}" if work[1:2].islower() else f" {work}"
         deadline = cells[columns["deadline"]].strip(" .;") if "deadline" in columns else ""
-        if _BARE_DATE_RE.match(deadline):
+        deadline = _PERIODIC_RE.sub("", deadline)
+        if _BARE_MONTH_RE.match(deadline):
+            deadline = f"trong tháng {deadline}"
+        elif _BARE_DATE_RE.match(deadline):
             deadline = f"trước ngày {deadline}"
         elif _BARE_PERIOD_RE.match(deadline):
             deadline = f"trong {deadline[:1].lower()}{deadline[1:]}"

@@ -15,10 +15,14 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.notices import ocr
 from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
 from tracker.notices.ocr import PageImage
+
+if TYPE_CHECKING:
+    from docx.table import Table, _Cell, _Row
 
 __all__ = [
     "NoticeDocument",
@@ -167,6 +171,7 @@ def _read_docx(data: bytes) -> str:
         raise NoticeReadError(N_("Tệp .docx không hợp lệ: tệp nén này không chứa văn bản Word."))
     try:
         import docx
+        from docx.oxml.ns import qn
         from docx.table import Table
         from docx.text.paragraph import Paragraph
 
@@ -180,14 +185,68 @@ def _read_docx(data: bytes) -> str:
         if tag == "p":
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
-            for row in Table(child, document).rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:  # merged cells repeat
-                        continue
-                    seen.add(id(cell._tc))
-                    lines.extend(p.text for p in cell.paragraphs)
+            try:
+                lines.extend(_table_lines(Table(child, document)))
+            except Exception:  # a malformed merge must not lose the notice
+                # (python-docx follows a cell merged down row by row, recursively; a broken or
+                # enormous merge ends up here.) The table's paragraphs, in order, then.
+                lines.extend(Paragraph(p, document).text for p in child.iter(qn("w:p")))
     return "\n".join(lines)
+
+
+_CELL_BULLET_RE = re.compile(r"^[-–+•*]\s+")
+
+
+def _cell_text(cell: _Cell) -> str:
+    """A table cell as one line: its paragraphs (and lines) joined with a space, or with "; "
+    after one without a closing mark, as an item of a list ("Phòng Nội vụ" / "Phòng Tư pháp"
+    -> "Phòng Nội vụ; Phòng Tư pháp"): units one per line in a cell stay apart."""
+    text = ""
+    for paragraph in cell.paragraphs:
+        # A line break (Shift+Enter) separates items like a paragraph does.
+        for line in paragraph.text.split("\n"):
+            # (A tab inside a cell would read as one more column; a "- " or "+ " bullet of a
+            # list in a cell would read as a dash in the middle of the row's sentence.)
+            part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
+            if not part:
+                continue
+            if text and text[-1] not in ".,;:!?…":
+                text += ";"
+            text = f"{text} {part}" if text else part
+    return text
+
+
+def _row_cells(row: _Row) -> list[str]:
+    """The texts of a row's grid positions: a cell merged across columns gives its text once and
+    empty texts for the other positions it covers, so every row lines up with the header."""
+    # (A row may start after the first column; older python-docx cannot say so.)
+    cells = [""] * getattr(row, "grid_cols_before", 0)
+    previous = None
+    for cell in row.cells:
+        cells.append("" if previous is not None and cell._tc is previous._tc else _cell_text(cell))
+        previous = cell
+    return cells
+
+
+def _table_lines(table: Table) -> list[str]:
+    """A table's lines. A table of data (some row has three filled cells or more: a plan's task
+    table "STT | Nội dung | Chủ trì | Phối hợp | Thời hạn") gives one line a row, the cells split
+    by tabs, which the reader's table rule reads column by column. A layout table (the emblem
+    header "UBND HUYỆN ... | CỘNG HÒA ...", the signature block) gives each cell's paragraphs
+    as lines of their own, as the text would read on paper."""
+    rows = [_row_cells(row) for row in table.rows]
+    if any(sum(1 for text in cells if text) >= 3 for cells in rows):
+        # (Trailing empty cells are kept: an empty "Ghi chú" column still lines up.)
+        return ["\t".join(cells) for cells in rows]
+    lines: list[str] = []
+    for row in table.rows:
+        previous = None
+        for cell in row.cells:
+            if previous is not None and cell._tc is previous._tc:  # merged cells repeat
+                continue
+            previous = cell
+            lines.extend(p.text for p in cell.paragraphs)
+    return lines
 
 
 @dataclass
