@@ -24,6 +24,25 @@ def api_error(status: int, message: str, errors: dict[str, str] | None = None) -
     return jsonify(body), status
 
 
+def check_api_query(known: frozenset[str]) -> Any:
+    """The first step of every API request (a blueprint's before_request): forget the previous
+    request's user, then a 422 for query parameters not in `known` or a language other than
+    vi/en; None when the request may go on."""
+    from tracker.api.inputs import unknown_query_parameters
+    from tracker.core.i18n import LANGUAGES
+
+    # See token_required: a shared `g` must not answer (even the locale) for this request.
+    g.pop("api_user", None)
+    unknown = unknown_query_parameters(known)
+    if unknown:
+        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
+    if request.args.get("lang", "vi") not in LANGUAGES:
+        return api_error(
+            422, _("Dữ liệu không hợp lệ."), {"lang": _("Ngôn ngữ phải là vi hoặc en.")}
+        )
+    return None
+
+
 def token_required(view: F) -> F:
     """Refuse requests without a valid `Authorization: Bearer <token>` (401); the user is in
     `g.api_user`."""

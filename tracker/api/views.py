@@ -10,18 +10,17 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.api.auth import api_error, api_user, token_required
+from tracker.api.auth import api_error, api_user, check_api_query, token_required
 from tracker.api.inputs import (
     Fields,
     parse_date,
     raw_query,
     read_json_object,
-    unknown_query_parameters,
 )
 from tracker.api.openapi import openapi_document
 from tracker.api.serializers import (
@@ -33,7 +32,6 @@ from tracker.api.serializers import (
 )
 from tracker.calendar.operations import working_calendar
 from tracker.core.errors import StaleVersion, ValidationError
-from tracker.core.i18n import LANGUAGES
 from tracker.core.permissions import (
     Action,
     NotVisible,
@@ -167,16 +165,8 @@ COMMON_PARAMS = frozenset({"lang"})
 
 @bp.before_request
 def _refuse_unknown_query_parameters() -> Any:
-    g.pop("api_user", None)  # see token_required: a shared `g` must not answer for this request
     known = COMMON_PARAMS | (LIST_PARAMS if request.endpoint == "api.list_tasks" else frozenset())
-    unknown = unknown_query_parameters(known)
-    if unknown:
-        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
-    if request.args.get("lang", "vi") not in LANGUAGES:
-        return api_error(
-            422, _("Dữ liệu không hợp lệ."), {"lang": _("Ngôn ngữ phải là vi hoặc en.")}
-        )
-    return None
+    return check_api_query(known)
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -7,8 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from tracker.api.auth import api_error, api_user, token_required
-from tracker.api.inputs import unknown_query_parameters
+from tracker.api.auth import api_error, api_user, check_api_query, token_required
 from tracker.core.time import request_today
 from tracker.extensions import csrf
 from tracker.reports.operations import UnknownFilter, make_scope, unit_summary
@@ -37,10 +36,7 @@ PARAMS = frozenset({"from", "to", "period", "unit", "meeting", "lang"})
 
 @bp.before_request
 def _refuse_unknown_query_parameters() -> Any:
-    unknown = unknown_query_parameters(PARAMS)
-    if unknown:
-        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
-    return None
+    return check_api_query(PARAMS)
 
 
 def _int_arg(name: str) -> int | None:

@@ -10,8 +10,8 @@ from flask import Blueprint, Flask, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.api.auth import api_error, api_user, token_required
-from tracker.api.inputs import Fields, read_json_object, unknown_query_parameters
+from tracker.api.auth import api_error, api_user, check_api_query, token_required
+from tracker.api.inputs import Fields, read_json_object
 from tracker.api.serializers import iso_date, iso_datetime, unit_ref, user_ref
 from tracker.auth.models import User
 from tracker.core.errors import StaleVersion, ValidationError
@@ -41,10 +41,7 @@ MAX_ID = 2**31 - 1
 
 @bp.before_request
 def _refuse_unknown_query_parameters() -> Any:
-    unknown = unknown_query_parameters(frozenset({"lang"}))
-    if unknown:
-        return api_error(422, _("Dữ liệu không hợp lệ."), unknown)
-    return None
+    return check_api_query(frozenset({"lang"}))
 
 
 @bp.errorhandler(NotVisible)
