@@ -326,7 +326,7 @@ def test_a_day_from_notice_to_report(
         "Còn 4 xã chưa kiểm tra do mưa lũ chia cắt đường giao thông; đề nghị gia hạn đến 14/7/2017."
     )
     page.get_by_role("button", name="Gửi đề nghị gia hạn").click()
-    assert "đến 14/07/2017 để Chủ tịch quyết định" in flash(page)
+    expect(page.locator(".flash")).to_contain_text("đến 14/07/2017 để Chủ tịch quyết định")
     inspect_url = page.url
 
     # The chair looks the task up among the overdue ones, opens it and approves (logged in

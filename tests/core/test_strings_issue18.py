@@ -124,22 +124,7 @@ SEARCH_TEMPLATES = sorted(
 )
 
 
-@pytest.mark.parametrize(
-    "template",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                reason="templates/tasks/list.html belongs to the 'decisions' rewrite: its "
-                "example 'cai cach hanh chinh' is still without diacritics",
-                strict=True,
-            ),
-        )
-        if name == "tasks/list.html"
-        else name
-        for name in SEARCH_TEMPLATES
-    ],
-)
+@pytest.mark.parametrize("template", SEARCH_TEMPLATES)
 def test_search_examples_are_written_with_diacritics(template: str) -> None:
     text = (ROOT / "templates" / template).read_text(encoding="utf-8")
     for example in PLACEHOLDER_EXAMPLE.findall(text):

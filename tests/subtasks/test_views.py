@@ -213,3 +213,10 @@ def test_per_officer_view_and_csv_for_the_head_only(world, hd, login) -> None:
     assert lines[1:] == ["Cán Bộ Hai,1,0,0,1,0", "Cán Bộ Một,1,0,0,1,0"]
     for user in (hd.officer, world.lead_user, world.chair, world.office):
         assert login(user).get("/my-work/officers.csv").status_code == 403
+
+
+def test_a_unit_head_can_be_named_the_responsible_person(world, hd, login) -> None:
+    # A head is a unit member too: the office may name them on a task's form.
+    html = login(world.office).get(f"/meetings/{world.meeting.id}/tasks/new").get_data(as_text=True)
+    assert f'<option value="{hd.head.id}">' in html
+    assert f'<option value="{hd.officer.id}">' in html

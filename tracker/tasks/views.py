@@ -26,7 +26,7 @@ from jinja2.filters import do_truncate
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import UNIT_ROLES, User
 from tracker.calendar.operations import working_calendar
 from tracker.core.errors import StaleVersion, ValidationError
 from tracker.core.forms import parse_date
@@ -368,7 +368,7 @@ def _unit_choices(form: TaskForm) -> None:
     people = db.session.scalars(
         sa.select(User)
         .options(selectinload(User.unit))
-        .where(User.role == Role.UNIT, User.is_active_user.is_(True), User.unit_id.is_not(None))
+        .where(User.role.in_(UNIT_ROLES), User.is_active_user.is_(True), User.unit_id.is_not(None))
         .order_by(User.full_name)
     ).all()
     form.responsible_id.choices = [(0, _("— Không chỉ định —"))] + [
