@@ -97,17 +97,17 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 class LiveApp:
-    """The app served by its own process on a loopback port, over one SQLite file; restarted
-    with a later TRACKER_FIXED_NOW to move its clock."""
+    """The app served by its own process on a loopback port, over one SQLite file or a fresh
+    PostgreSQL database; restarted with a later TRACKER_FIXED_NOW to move its clock."""
 
-    def __init__(self, folder: Path, mail_url: str) -> None:
+    def __init__(self, folder: Path, mail_url: str, database_url: str | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.folder = folder
         self.env = {
             **os.environ,
             "TRACKER_ENV": "development",
-            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "TRACKER_DATABASE_URL": database_url or f"sqlite:///{folder / 'tracker.db'}",
             "TRACKER_SECRET_KEY": SECRET,
             "TRACKER_UPLOAD_DIR": str(folder / "uploads"),
             "TRACKER_MAIL_URL": mail_url,
@@ -170,16 +170,55 @@ class LiveApp:
         return self._run("-m", "tracker.cli", *args, now=self.now)
 
 
+def _fresh_postgresql_database(name: str) -> str | None:
+    """A new empty database on the server of TRACKER_TEST_DATABASE_URL; None without one."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if not base:
+        return None
+    url = make_url(base)
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgresql_database(name: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(os.environ["TRACKER_TEST_DATABASE_URL"])
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveApp]:
-    """The app in its own process, a fresh SQLite database with the demo's units and people."""
-    app = LiveApp(tmp_path_factory.mktemp("live"), mailbox.url)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+) -> Iterator[LiveApp]:
+    """The app in its own process, a fresh database with the demo's units and people: SQLite,
+    or PostgreSQL for a test parametrized with `@pytest.mark.parametrize("live",
+    ["sqlite", "postgresql"], indirect=True)`."""
+    backend = getattr(request, "param", "sqlite")
+    database_url = None
+    name = f"tracker_live_{os.getpid()}_{time.monotonic_ns()}"
+    if backend == "postgresql":
+        database_url = _fresh_postgresql_database(name)
+        if database_url is None:
+            pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL server to test on")
+    app = LiveApp(tmp_path_factory.mktemp("live"), mailbox.url, database_url)
     app.init()
     try:
         yield app
     finally:
         app.stop()
         app.log.close()
+        if database_url is not None:
+            _drop_postgresql_database(name)
 
 
 @pytest.fixture(scope="module")
