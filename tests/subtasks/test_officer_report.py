@@ -108,6 +108,10 @@ def test_the_head_sees_the_view_on_the_dashboard(world, hd, login) -> None:
     assert '<input type="hidden" name="view" value="officers">' in html
     links = re.findall(r"<a rel=\"(?:prev|next)\" href=\"([^\"]*)\"", html)
     assert links and all("view=officers" in link for link in links), links
+    sorts = re.findall(r"href=\"([^\"]*sort=[^\"]*)\"", html)
+    assert sorts and all("view=officers" in link for link in sorts)
+    hide = re.search(r"<a href=\"([^\"]*)\">Ẩn</a>", section)
+    assert hide and "view=" not in hide.group(1) and "period=2017-03" in hide.group(1)
 
 
 def test_nobody_else_sees_it_and_the_argument_is_ignored(world, hd, login) -> None:

@@ -219,7 +219,8 @@ def dashboard() -> Any:
             )
             for ym, counts in series
         ],
-        filters=scope.filter_args(),
+        # The sort links and downloads keep the per-officer view (a download ignores it).
+        filters={**scope.filter_args(), **view_args},
         form=form,
         period_links=_period_links(scope, view_args),
         **_filter_options(units, meetings, form),
