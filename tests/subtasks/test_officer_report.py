@@ -170,3 +170,20 @@ def test_the_heads_docx_has_the_officer_appendix(world, hd, login) -> None:
     assert ["2", "Cán Bộ Một", "5", "2", "1", "1", "1"] in rows
     chair = Document(io.BytesIO(login(world.chair).get(f"/reports/export.docx?{MARCH}").data))
     assert "THEO CÁN BỘ" not in "\n".join(p.text for p in chair.paragraphs)
+
+
+def test_child_units_have_their_line_and_the_meeting_filter_applies(world, hd) -> None:
+    _part(world, hd, date(2017, 3, 20), assignee_id=None, child_unit_id=hd.child.id)
+    other = factories.make_meeting(world.office, title="Họp khác")
+    task = factories.make_task(other, world.office, world.noivu, content="Việc của cuộc họp khác")
+    _part(world, hd, date(2017, 3, 20), task_id=task.id)
+    db.session.commit()
+    everything = officer_period_summary(world.noivu.id, date(2017, 3, 1), D, D)
+    assert everything == [
+        OfficerPeriodRow("Cán Bộ Một", 1, 0, 0, 0, 1),
+        OfficerPeriodRow("Tổ Văn thư - Lưu trữ", 1, 0, 0, 0, 1),
+    ]
+    of_meeting = officer_period_summary(
+        world.noivu.id, date(2017, 3, 1), D, D, meeting_id=world.meeting.id
+    )
+    assert of_meeting == [OfficerPeriodRow("Tổ Văn thư - Lưu trữ", 1, 0, 0, 0, 1)]
