@@ -41,6 +41,9 @@ ROLES = {
     "admin": "admin",
     # The clerk again in English, whose labels run longer.
     "office-en": "vanphong",
+    # The hand-down (issue 21): the head of Phòng Nội vụ and an officer given parts.
+    "head": "truongnoivu",
+    "officer": "canbo1",
 }
 ENGLISH = {"office-en"}
 
@@ -125,6 +128,12 @@ def _notice_review(page: Page) -> str:
     return urlsplit(page.url).path
 
 
+def _break_down_form(page: Page) -> str:
+    """The break-down form of the task the demo's head already broke down (still open)."""
+    subtask = _first_link("/my-work", r"/subtasks/\d+")(page)
+    return _first_link(subtask, r"/tasks/\d+")(page) + "/subtasks/new"
+
+
 Target = str | Callable[[Page], str]
 COMMON: dict[str, Target] = {
     "home": "/",
@@ -176,6 +185,20 @@ PAGES: dict[str, dict[str, Target]] = {
     "department": {**COMMON, **UNIT},
     "commune": {**COMMON, **UNIT},
     "admin": {**COMMON, **ADMIN},
+}
+# "Việc của tôi" and a part's page for both; the head also breaks a task down and sees the
+# dashboard's per-officer view.
+HANDDOWN: dict[str, Target] = {
+    "my-work": "/my-work",
+    "subtask": _first_link("/my-work", r"/subtasks/\d+"),
+}
+PAGES["officer"] = {**COMMON, **UNIT, **HANDDOWN}
+PAGES["head"] = {
+    **COMMON,
+    **UNIT,
+    **HANDDOWN,
+    "subtask-new": _break_down_form,
+    "report-officers": "/reports/?view=officers",
 }
 PAGES["office-en"] = {k: v for k, v in PAGES["office"].items() if k != "notice-review"}
 ANONYMOUS: dict[str, str] = {"login": "/login", "not-found": "/no-such-page"}

@@ -69,6 +69,20 @@ SUMMARY_COLUMNS = (
 SUMMARY_WIDTHS = (6, 40, 12, 12, 13, 13, 14, 14, 11, 13, 15)
 # Column widths of the Word summary table, in cm: 16 cm of text width on A4 portrait.
 DOCX_SUMMARY_WIDTHS = (1.0, 3.6, *(1.26,) * 9)
+# The head's per-officer sheet ("Theo cán bộ"): the parts given inside the unit, by class on the
+# report date, judged on each part's own deadline.
+OFFICER_SHEET = "Theo cán bộ"
+OFFICER_COLUMNS = (
+    "STT",
+    "Cán bộ / đơn vị",
+    "Số việc được giao",
+    "Hoàn thành đúng hạn",
+    "Hoàn thành quá hạn",
+    "Chưa hoàn thành trong hạn",
+    "Chưa hoàn thành quá hạn",
+)
+OFFICER_WIDTHS = (6, 40, 14, 14, 14, 16, 16)
+NO_PARTS = "Không có việc giao cán bộ nào có thời hạn trong kỳ báo cáo."
 TITLE = "Báo cáo tình hình thực hiện các nhiệm vụ được giao"
 NO_TASKS = "Không có nhiệm vụ nào trong kỳ báo cáo."
 TOTAL = "Tổng cộng"
@@ -347,11 +361,34 @@ def to_xlsx(report: Report) -> bytes:
     total[1] = TOTAL
     _row(summary_sheet, row, total, bold=True)
 
+    if report.officers is not None:
+        _officer_sheet(workbook.create_sheet(OFFICER_SHEET), report)
+
     workbook.properties.title = TITLE
     workbook.properties.creator = "tracker"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def officer_values(row: Any, number: int) -> list[Any]:
+    """A line of the per-officer sheet (an OfficerPeriodRow)."""
+    return [number, row.name, *row.cells]
+
+
+def _officer_sheet(sheet: Any, report: Report) -> None:
+    _sheet_heading(sheet, "TỔNG HỢP THEO CÁN BỘ TRONG ĐƠN VỊ", report, len(OFFICER_COLUMNS))
+    _header(sheet, OFFICER_COLUMNS, OFFICER_WIDTHS)
+    row = HEADER_ROW + 1
+    officers = report.officers or []
+    for number, officer in enumerate(officers, start=1):
+        _row(sheet, row, officer_values(officer, number))
+        row += 1
+    if not officers:
+        _row(sheet, row, [None, NO_PARTS, *[None] * (len(OFFICER_COLUMNS) - 2)])
+        return
+    totals = [sum(o.cells[i] for o in officers) for i in range(len(OFFICER_COLUMNS) - 2)]
+    _row(sheet, row, [None, TOTAL, *totals], bold=True)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -559,7 +596,42 @@ def to_docx(report: Report) -> bytes:
         align=WD_ALIGN_PARAGRAPH.LEFT,
     )
     _cell_text(signature.cell(0, 1), ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], bold=True, size=13)
+    if report.officers is not None:
+        _officer_appendix(document, report)
 
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _officer_appendix(document: Any, report: Report) -> None:
+    """The unit head's per-officer table, after the signature: it is the unit's own working
+    view, not a part of the report the chair signs."""
+    document.add_page_break()
+    _paragraph(
+        document,
+        "PHỤ LỤC: TỔNG HỢP THEO CÁN BỘ TRONG ĐƠN VỊ",
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
+    _paragraph(
+        document,
+        "Việc trưởng đơn vị giao cán bộ có thời hạn trong kỳ, tính theo thời hạn của từng việc "
+        "như vào ngày tính số liệu (việc chờ xác nhận hoặc hoàn thành sau ngày đó là chưa "
+        "hoàn thành; không tính việc đã huỷ).",
+        italic=True,
+    )
+    officers = report.officers or []
+    table = document.add_table(rows=1, cols=len(OFFICER_COLUMNS))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for index, name in enumerate(OFFICER_COLUMNS):
+        _cell_text(table.rows[0].cells[index], [name], bold=True, size=9)
+    lines = [officer_values(o, n) for n, o in enumerate(officers, start=1)]
+    if not lines:
+        lines.append(["", NO_PARTS, *[""] * (len(OFFICER_COLUMNS) - 2)])
+    for values in lines:
+        cells = table.add_row().cells
+        for index, value in enumerate(values):
+            align = WD_ALIGN_PARAGRAPH.LEFT if index == 1 else WD_ALIGN_PARAGRAPH.CENTER
+            _cell_text(cells[index], [str(value)], size=10, align=align)

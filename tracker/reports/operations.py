@@ -857,6 +857,9 @@ class Report:
     tasks: Sequence[Task]
     overdue: Sequence[Task]
     generated_dt: datetime | None = None
+    # The head's per-officer view (tracker.subtasks.operations.OfficerPeriodRow), only when
+    # the requester is the unit's head: None for everyone else, so no sheet is written.
+    officers: Sequence[Any] | None = None
 
 
 def build_report(scope: ReportScope, generated_dt: datetime | None = None) -> Report:

@@ -30,7 +30,7 @@ from jinja2.filters import do_truncate, do_urlencode
 from markupsafe import Markup
 
 from tracker.core.errors import ValidationError
-from tracker.core.permissions import can_view_meeting
+from tracker.core.permissions import can_view_meeting, can_view_officer_summary
 from tracker.core.time import now_utc, request_today
 from tracker.core.web import (
     ERROR_TITLES,
@@ -51,6 +51,7 @@ from tracker.reports.periods import (
     part_of,
     period_from_request,
 )
+from tracker.subtasks.operations import OfficerPeriodRow, officer_period_summary
 from tracker.tasks.models import Timeliness
 from tracker.units.operations import active_units
 
@@ -132,13 +133,36 @@ def _form_values(period: Period | None) -> dict[str, Any]:
     }
 
 
-def _period_links(scope: operations.ReportScope) -> list[tuple[str, str, str]]:
+def _is_head() -> bool:
+    """Whether the viewer is a unit's head, to whom the per-officer view is offered."""
+    return bool(current_user.unit_id) and can_view_officer_summary(
+        current_user, current_user.unit_id
+    )
+
+
+def _officer_rows(scope: operations.ReportScope) -> list[OfficerPeriodRow] | None:
+    """The head's per-officer view of the scope's period (None for anyone else: the view is
+    the unit head's only, and a scope is always the head's own unit)."""
+    if not _is_head():
+        return None
+    return officer_period_summary(
+        current_user.unit_id,
+        scope.period.start,
+        scope.period.end,
+        scope.as_of,
+        meeting_id=scope.meeting.id if scope.meeting is not None else None,
+    )
+
+
+def _period_links(
+    scope: operations.ReportScope, extra: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """The previous and next periods of the same kind: (rel, label, address)."""
     links = []
     for rel, step in (("prev", -1), ("next", 1)):
         other = neighbour(scope.period, step)
         if other is not None:
-            args = {**scope.filter_args(), "period": other.code}
+            args = {**scope.filter_args(), **(extra or {}), "period": other.code}
             links.append((rel, other.label, url_for("reports.dashboard", **args)))
     return links
 
@@ -163,8 +187,16 @@ def dashboard() -> Any:
     # Translated once: the meetings' bars print them hundreds of times.
     class_labels = {k: str(v) for k, v in operations.CLASS_LABELS.items()}
     form = _form_values(scope.period)
+    # The per-officer view is asked for (`?view=officers`), so the dashboard everyone opens
+    # costs nothing more; for anyone but a unit's head the argument is ignored.
+    is_head = _is_head()
+    officers = _officer_rows(scope) if is_head and request.args.get("view") == "officers" else None
+    view_args = {"view": "officers"} if officers is not None else {}
     return render_template(
         "reports/dashboard.html",
+        is_head=is_head,
+        officers=officers,
+        view_args=view_args,
         scope=scope,
         unit_lines=_unit_lines(rows, _task_list_args(scope), by_class=not scope.looks_back),
         total=summary.total,
@@ -187,9 +219,10 @@ def dashboard() -> Any:
             )
             for ym, counts in series
         ],
-        filters=scope.filter_args(),
+        # The sort links and downloads keep the per-officer view (a download ignores it).
+        filters={**scope.filter_args(), **view_args},
         form=form,
-        period_links=_period_links(scope),
+        period_links=_period_links(scope, view_args),
         **_filter_options(units, meetings, form),
         classes=operations.REPORT_CLASSES,
         class_labels=class_labels,
@@ -439,6 +472,8 @@ def download(fmt: str) -> Any:
     except operations.UnknownFilter as error:
         return _error(404, error.message)
     report = operations.build_report(scope, generated_dt=now_utc())
+    # A unit's head gets the per-officer sheet too (xlsx and docx; None for anyone else).
+    report.officers = _officer_rows(scope)
     body = exports.render(report, fmt)
     exports.log_export(current_user, fmt, report, "web")
     db.session.commit()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -395,6 +397,23 @@ def officer_summary(unit_id: int, today: date) -> list[OfficerRow]:
         .where(S.unit_id == unit_id, status != SubtaskStatus.CANCELLED.value)
         .group_by(S.assignee_id, S.child_unit_id)
     ).all()
+    names = _assignee_names(rows)
+    result = [
+        OfficerRow(
+            name=names[(r[0], r[1])],
+            total=int(r[2]),
+            done=int(r[3] or 0),
+            reported=int(r[4] or 0),
+            open=int(r[5] or 0),
+            overdue=int(r[6] or 0),
+        )
+        for r in rows
+    ]
+    return sorted(result, key=lambda row: (-row.overdue, row.name))
+
+
+def _assignee_names(rows: Sequence[Any]) -> dict[tuple[int | None, int | None], str]:
+    """The officer's or child unit's name of each (assignee_id, child_unit_id) pair."""
     users = {
         u.id: u.full_name
         for u in db.session.scalars(
@@ -407,15 +426,67 @@ def officer_summary(unit_id: int, today: date) -> list[OfficerRow]:
             sa.select(Unit).where(Unit.id.in_([r[1] for r in rows if r[1]]))
         )
     }
-    result = [
-        OfficerRow(
-            name=users.get(r[0], "") if r[0] else units.get(r[1], ""),
-            total=int(r[2]),
-            done=int(r[3] or 0),
-            reported=int(r[4] or 0),
-            open=int(r[5] or 0),
-            overdue=int(r[6] or 0),
+    return {(r[0], r[1]): users.get(r[0], "") if r[0] else units.get(r[1], "") for r in rows}
+
+
+@dataclass(frozen=True)
+class OfficerPeriodRow:
+    """One officer's (or child unit's) line of the dashboard's per-officer view: the parts
+    whose deadline falls in the period, each as it stood on the report date."""
+
+    name: str
+    given: int
+    done_on_time: int
+    done_late: int
+    open_on_time: int
+    open_overdue: int
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        """The figures in the columns' order (the page, the xlsx/csv/docx exports)."""
+        return (self.given, self.done_on_time, self.done_late, self.open_on_time, self.open_overdue)
+
+
+def officer_period_summary(
+    unit_id: int, start: date, end: date, as_of: date, meeting_id: int | None = None
+) -> list[OfficerPeriodRow]:
+    """Per officer (and child unit) of the unit: the parts with a deadline in [start, end],
+    by class on the report date `as_of`, judged on each part's own deadline the way the unit
+    report judges a task (tracker/reports/asof.py): a part counts as done only once the head
+    confirmed it (as a task once the chair did) and only if it was completed (reported) on or
+    before `as_of`; one completed later was still open that day. A part waiting for the
+    head's confirmation is open. Cancelled parts are not counted. For the unit's head only
+    (core/permissions)."""
+    S = Subtask
+    done = sa.and_(
+        S.status == SubtaskStatus.DONE.value,
+        S.completed_on.is_not(None),
+        S.completed_on <= as_of,
+    )
+
+    def count(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
+
+    query = (
+        sa.select(
+            S.assignee_id,
+            S.child_unit_id,
+            sa.func.count(),
+            count(done, S.completed_on <= S.deadline),
+            count(done, S.completed_on > S.deadline),
+            count(sa.not_(done), S.deadline >= as_of),
+            count(sa.not_(done), S.deadline < as_of),
         )
-        for r in rows
-    ]
-    return sorted(result, key=lambda row: (-row.overdue, row.name))
+        .where(
+            S.unit_id == unit_id,
+            S.status != SubtaskStatus.CANCELLED.value,
+            S.deadline.between(start, end),
+        )
+        .group_by(S.assignee_id, S.child_unit_id)
+    )
+    if meeting_id is not None:
+        query = query.join(Task, Task.id == S.task_id).where(Task.meeting_id == meeting_id)
+    rows = db.session.execute(query).all()
+    names = _assignee_names(rows)
+    result = [OfficerPeriodRow(names[(r[0], r[1])], *(int(v) for v in r[2:])) for r in rows]
+    return sorted(result, key=lambda row: (-row.open_overdue, row.name))
