@@ -265,6 +265,7 @@ def test_a_day_from_notice_to_report(
     expect(item).to_contain_text("Báo cáo hoàn thành")
     expect(item).to_contain_text("Đã trình Kế hoạch số 62/KH-UBND")
     checks.check(page, "decisions")
+    checks.readme_shot(page, "decisions", README_DESKTOP)
     item.get_by_role("link").first.click()
     checks.check(page, "task-detail-chair")
     expect(page.get_by_role("heading", name="Ý kiến của đơn vị phối hợp")).to_have_count(0)
