@@ -32,6 +32,7 @@ pytestmark = pytest.mark.browser
 # names Huyện đoàn as people write it, which the clerk maps by hand.
 MISSING = "Trung tâm Phát triển quỹ đất huyện"
 WRITTEN = "Đoàn Thanh niên huyện"
+EDITED = "Hoàn thiện hồ sơ thu hồi đất tuyến đường nội thị (đoạn qua bản Suối Lìn)"
 NOTICE = """ỦY BAN NHÂN DÂN HUYỆN VÂN HỒ
 Số: 112/TB-UBND
 Vân Hồ, ngày 12 tháng 9 năm 2017
@@ -220,6 +221,7 @@ def test_clerk_reviews_a_notice_on_a_phone(
     )
     live.start("2017-09-13T09:00:00")
     clerk = Person(browser, live, phone=True)
+    people = [clerk]
     try:
         clerk.login("vanphong")
         page = clerk.page
@@ -239,6 +241,8 @@ def test_clerk_reviews_a_notice_on_a_phone(
             expect(row.locator("ul.checks")).to_contain_text(f"“{name}” chưa có trong danh mục")
             expect(page.locator(".review-summary")).to_contain_text(f"Nhiệm vụ {index + 1}")
             expect(page.locator(f"#row-{index}-lead")).to_have_value("")
+            # …and its sentence is marked in the notice's text too.
+            expect(page.locator(f"mark#src-{index}")).to_have_class("doubtful")
         expect(page.locator(".review-summary")).to_contain_text(MISSING)
         # The unit the directory knows is chosen; "Huyện đoàn chủ trì" is matched as Huyện đoàn.
         expect(page.locator("#row-0-lead option:checked")).to_have_text(
@@ -277,12 +281,21 @@ def test_clerk_reviews_a_notice_on_a_phone(
 
         # 3. The clerk edits another row, picks Huyện đoàn by hand for "Đoàn Thanh niên
         # huyện", then adds the missing unit from the review screen.
-        edited = "Hoàn thiện hồ sơ thu hồi đất tuyến đường nội thị (đoạn qua bản Suối Lìn)"
-        page.locator("#row-0-task").fill(edited)
+        page.locator("#row-0-task").fill(EDITED)
         page.locator(f"#row-{youth}-lead").select_option(label="Huyện đoàn")
         page.locator(f"#row-{media}-deadline").fill("2017-12-31")
         add_unit = page.locator("#add-unit")
         expect(add_unit.get_by_label("Tên đơn vị")).to_have_value(MISSING)
+        # A name the directory already has is refused; the field says why, has the focus, and
+        # the rows keep what the clerk typed.
+        add_unit.get_by_label("Tên đơn vị").fill("Phòng Nội vụ")
+        add_unit.get_by_role("button", name="Thêm đơn vị và khớp lại").click()
+        expect(page.locator("#unit-name-error")).to_have_text("Đã có đơn vị tên này.")
+        _first_error_is_focused_and_seen(page, "unit-name")
+        expect(page.locator("#row-0-task")).to_have_value(EDITED)
+        expect(page.locator(f"#row-{youth}-lead option:checked")).to_have_text("Huyện đoàn")
+        expect(page.locator(f"#row-{media}-deadline")).to_have_value("2017-12-31")
+        add_unit.get_by_label("Tên đơn vị").fill(MISSING)
         add_unit.get_by_label("Loại đơn vị").select_option(label="Khác")
         add_unit.get_by_label("Tên viết tắt (nếu có)").fill("TT PTQĐ")
         add_unit.get_by_role("button", name="Thêm đơn vị và khớp lại").click()
@@ -290,7 +303,7 @@ def test_clerk_reviews_a_notice_on_a_phone(
         # The row matches the new unit; every other edit the clerk made is still there.
         expect(page.locator(f"#row-{land}-lead option:checked")).to_have_text(MISSING)
         expect(page.locator(f"#row-{land}").locator(".badge")).to_have_count(0)
-        expect(page.locator("#row-0-task")).to_have_value(edited)
+        expect(page.locator("#row-0-task")).to_have_value(EDITED)
         expect(page.locator(f"#row-{youth}-lead option:checked")).to_have_text("Huyện đoàn")
         expect(page.locator(f"#row-{media}-deadline")).to_have_value("2017-12-31")
         expect(page.locator(f"#row-{media}").get_by_text("Không thời hạn")).to_have_count(0)
@@ -307,7 +320,7 @@ def test_clerk_reviews_a_notice_on_a_phone(
         assert len(contents) == 6
         for content in contents:
             assert content[:1].isupper() and not content.lower().startswith("việc "), content
-        assert edited in contents
+        assert EDITED in contents
         by_lead = {t["lead"]: t for t in facts["tasks"]}
         assert by_lead[MISSING]["content"].startswith("Lập phương án bồi thường")
         assert by_lead["Phòng Văn hóa và Thông tin"]["deadline"] == "2017-12-31"
@@ -320,8 +333,25 @@ def test_clerk_reviews_a_notice_on_a_phone(
         assert not [pair for pair in aliases if "chủ trì" in pair[1]], aliases
         assert clerk.csp_violations(page) == []
         assert clerk.foreign_requests() == []
+
+        # The admin, on a phone, finds the new unit in the directory (to rename or merge it
+        # later) and Huyện đoàn with the one name learned.
+        admin = Person(browser, live, phone=True)
+        people.append(admin)
+        admin.login("admin")
+        page = admin.page
+        page.get_by_role("link", name="Đơn vị", exact=True).click()
+        expect(page.locator("h1")).to_have_text("Danh mục đơn vị")
+        doan = page.locator("tbody tr", has=page.get_by_role("link", name="Huyện đoàn", exact=True))
+        expect(doan).to_contain_text(WRITTEN)
+        expect(
+            page.locator("tbody tr", has=page.get_by_role("link", name=MISSING))
+        ).to_contain_text("TT PTQĐ")
+        expect(page.locator("main")).not_to_contain_text("chủ trì")
+        _nothing_cut(page, f"units-after-review-{backend}", checks)
     finally:
-        clerk.close()
+        for person in people:
+            person.close()
         live.stop()
 
 
