@@ -384,6 +384,23 @@ def test_the_first_row_to_fix_is_in_sight_at_1280(
         expect(page.locator("#row-5-lead")).to_be_in_viewport()
         _nothing_cut(page, f"review-desktop-error-{backend}", checks)
         assert _facts(live, meeting_id)["tasks"] == []
+
+        # The clerk leaves that directive for later and, by a slip, empties the second task's
+        # text: the banner names that field in words, and the text box has the focus.
+        page.locator("#row-5").get_by_label("Tạo nhiệm vụ này").uncheck()
+        page.locator("#row-1-task").fill("")
+        page.get_by_role("button", name="Xác nhận và tạo nhiệm vụ").click()
+        expect(banner.locator("li")).to_have_count(1)
+        expect(banner).to_contain_text("Nhiệm vụ 2 — Nội dung: Vui lòng nhập nội dung nhiệm vụ.")
+        _first_error_is_focused_and_seen(page, "row-1-task")
+        expect(page.locator("#row-1-task")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#row-1-task-error")).to_have_text("Vui lòng nhập nội dung nhiệm vụ.")
+        assert _facts(live, meeting_id)["tasks"] == []
+        page.locator("#row-1-task").fill("Kiểm tra an toàn thực phẩm tại bếp ăn các trường học")
+        page.get_by_role("button", name="Xác nhận và tạo nhiệm vụ").click()
+        assert "Đã tạo 5 nhiệm vụ từ thông báo." in flash(page)
+        contents = [t["content"] for t in _facts(live, meeting_id)["tasks"]]
+        assert "Kiểm tra an toàn thực phẩm tại bếp ăn các trường học" in contents
     finally:
         clerk.close()
         live.stop()
