@@ -385,3 +385,26 @@ def test_doubtful_scan_words_and_far_deadlines_are_checked(login, world) -> None
     screen = login(world.office).get(f"/meetings/{world.meeting.id}/notice/review")
     html = screen.get_data(as_text=True)
     assert "Văn bản nhận dạng" in html and "đối chiếu với ảnh" in _fieldset(html, 0)
+
+
+def test_an_emptied_task_text_is_named_and_focused(login, world) -> None:
+    """create_task says "content"; the banner says "Nội dung" and sends the focus to the box."""
+    client = login(world.office)
+    _read(client, world.meeting.id)
+    draft = db.session.scalar(sa.select(NoticeDraft))
+    form = _form_from(draft, **{"row-1-task": "  ", "action": "confirm"})
+    for i in range(2, len(draft.rows)):
+        form[f"row-{i}-keep"] = ""  # the unmatched culture office, the communes (none here)
+    page = client.post(f"/meetings/{world.meeting.id}/notice/review", data=form).get_data(
+        as_text=True
+    )
+    banner = page[page.index('id="review-errors"') : page.index('id="summary-title"')]
+    assert 'href="#row-1-task"' in banner and "Nhiệm vụ 2 — Nội dung" in banner
+    assert "content" not in banner
+    assert page.count(" autofocus") == 1
+    assert 'id="row-1-task" name="row-1-task" rows="3" aria-invalid="true"' in page
+    assert 'id="row-1-task-error"' in page
+    # The form posts to the page without a #fragment, so autofocus is honoured after a link
+    # of the banner was followed.
+    assert f'action="/meetings/{world.meeting.id}/notice/review"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 1

@@ -184,7 +184,7 @@ def review(meeting_id: int) -> Any:
                 created = operations.confirm_draft(draft, actor=_current_user())
             except ValidationError as failure:
                 db.session.rollback()
-                errors = failure.errors
+                errors = _review_errors(failure.errors)
             else:
                 db.session.commit()
                 flash(_("Đã tạo %(n)d nhiệm vụ từ thông báo.", n=len(created)), "success")
@@ -240,6 +240,21 @@ def _added_row(draft: NoticeDraft, new_task: str) -> dict[str, Any]:
 
 
 _FIELD_ORDER = {"lead": 0, "coordinating": 1, "task": 2, "deadline": 3}
+# The task's own field names (create_task's errors) as the review form calls its boxes.
+_REVIEW_FIELDS = {"content": "task", "lead_unit": "lead", "coordinating_units": "coordinating"}
+
+
+def _review_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The confirmation's errors keyed by the review form's fields: an emptied task text comes
+    back from create_task as "row-N-content", which the banner must name as the text box and
+    send the focus to (not to the row's first checkbox, labelled "content")."""
+    named = {}
+    for key, message in errors.items():
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == "row" and parts[1].isdigit():
+            key = f"row-{parts[1]}-{_REVIEW_FIELDS.get(parts[2], parts[2])}"
+        named[key] = message
+    return named
 
 
 def _error_list(errors: dict[str, str]) -> list[dict[str, Any]]:
