@@ -40,6 +40,15 @@ def test_add_alias_is_idempotent(world) -> None:
     assert [a.alias for a in world.noivu.aliases] == ["Phòng NV"]
 
 
+def test_another_units_own_name_is_never_learned_as_an_alias(world) -> None:
+    # A clerk who picks Phòng Nội vụ for a row whose notice wrote "Phòng Tư pháp" has fixed one
+    # notice; the name stays Phòng Tư pháp's for every later one.
+    add_alias(world.noivu, world.tuphap.name.upper())
+    db.session.commit()
+    assert world.noivu.aliases == []
+    assert find_unit("Phòng Tư pháp") == world.tuphap
+
+
 def test_admin_creates_unit_with_aliases(login, world) -> None:
     client = login(world.admin)
     response = client.post(

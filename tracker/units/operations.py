@@ -117,6 +117,12 @@ def add_alias(unit: Unit, alias: str) -> None:
     alias = normalize(alias)
     if not alias or fold(alias) in (fold(unit.name), *(a.alias_folded for a in unit.aliases)):
         return
+    # Another unit's own name is never learned as this one's alias: the notice named that unit,
+    # and the clerk's pick for one notice must not take the name away from it for the next.
+    if db.session.scalar(
+        sa.select(Unit.id).where(Unit.name_folded == fold(alias), Unit.id != unit.id).limit(1)
+    ):
+        return
     existing = db.session.scalar(sa.select(UnitAlias).where(UnitAlias.alias_folded == fold(alias)))
     if existing is None:
         unit.aliases.append(UnitAlias(alias=alias))
