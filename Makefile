@@ -29,9 +29,12 @@ run: $(STAMP)
 	$(BIN)/tracker demo --if-empty
 	$(BIN)/python -m tracker.serve
 
-## make test: set up with the test extras and run every test.
+## make test: set up with the test extras and run every test, on two processes (a file's tests
+## stay together: the browser tests share one app and one browser per file); PYTEST_ARGS= runs
+## them one by one.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: $(TEST_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 ## make load: 50 unit users + 2 chairs for 60 s against gunicorn and a fresh PostgreSQL database
 ## (docs/load-test.md); LOAD_ARGS="--seconds 120" and the like pass options to the runner.
