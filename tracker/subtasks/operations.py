@@ -333,7 +333,7 @@ def my_subtasks(user: User, *, include_closed: bool = False, limit: int = 200) -
     by deadline."""
     query = (
         sa.select(Subtask)
-        .options(selectinload(Subtask.task), selectinload(Subtask.child_unit))
+        .options(selectinload(Subtask.task).selectinload(Task.meeting), selectinload(Subtask.child_unit))
         .where(assigned_subtasks_clause(user))
     )
     if not include_closed:
@@ -349,7 +349,7 @@ def unit_subtasks(unit_id: int, *, limit: int = 500) -> list[Subtask]:
         db.session.scalars(
             sa.select(Subtask)
             .options(
-                selectinload(Subtask.task),
+                selectinload(Subtask.task).selectinload(Task.meeting),
                 selectinload(Subtask.assignee),
                 selectinload(Subtask.child_unit),
             )
