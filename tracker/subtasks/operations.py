@@ -333,7 +333,9 @@ def my_subtasks(user: User, *, include_closed: bool = False, limit: int = 200) -
     by deadline."""
     query = (
         sa.select(Subtask)
-        .options(selectinload(Subtask.task).selectinload(Task.meeting), selectinload(Subtask.child_unit))
+        .options(
+            selectinload(Subtask.task).selectinload(Task.meeting), selectinload(Subtask.child_unit)
+        )
         .where(assigned_subtasks_clause(user))
     )
     if not include_closed:
