@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.api.auth import api_error, api_user, check_api_query, token_required
+from tracker.api.auth import api_user, check_api_query, token_required
+from tracker.api.errors import conflict_body, register_api_errors, stale_answer
 from tracker.api.inputs import (
     Fields,
     parse_date,
@@ -42,7 +43,7 @@ from tracker.core.permissions import (
     visible_tasks_clause,
 )
 from tracker.core.text import fold
-from tracker.core.time import local_zone, today_local
+from tracker.core.time import today_local
 from tracker.decisions.queue import waiting_items
 from tracker.extensions import csrf, db
 from tracker.reminders.instant import notify_task_now
@@ -76,47 +77,7 @@ MAX_PAGE = 1_000_000
 # --- errors -------------------------------------------------------------------------------
 
 
-@bp.errorhandler(NotVisible)
-def _not_visible(error: NotVisible) -> Any:
-    db.session.rollback()
-    return api_error(404, _("Không tìm thấy."))
-
-
-@bp.errorhandler(PermissionDenied)
-def _permission_denied(error: PermissionDenied) -> Any:
-    db.session.rollback()
-    return api_error(403, _("Bạn không có quyền thực hiện thao tác này."))
-
-
-@bp.errorhandler(ValidationError)
-def _invalid(error: ValidationError) -> Any:
-    db.session.rollback()
-    return api_error(422, _("Dữ liệu không hợp lệ."), {k: str(v) for k, v in error.errors.items()})
-
-
-def _conflict_body(message: str, **fields: Any) -> Any:
-    body = {"error": message, **fields}
-    return jsonify(body), 409
-
-
-@bp.errorhandler(StaleVersion)
-def _stale(error: StaleVersion) -> Any:
-    db.session.rollback()
-    when = (
-        error.changed_dt.astimezone(local_zone()).strftime("%H:%M %d/%m/%Y")
-        if error.changed_dt
-        else "?"
-    )
-    return _conflict_body(
-        _(
-            "Nhiệm vụ đã được %(who)s thay đổi lúc %(when)s. Vui lòng xem lại trước khi cập nhật.",
-            who=error.changed_by,
-            when=when,
-        ),
-        changed_by=error.changed_by,
-        changed_at=iso_datetime(error.changed_dt),
-        current_version=error.current_version,
-    )
+register_api_errors(bp)
 
 
 @bp.errorhandler(StaleDataError)
@@ -141,7 +102,9 @@ def _stale_row(error: StaleDataError) -> Any:
         else None
     )
     who = last.actor.full_name if last and last.actor else "?"
-    return _stale(StaleVersion(who, last.created_dt if last else None, task.version if task else 0))
+    return stale_answer(
+        StaleVersion(who, last.created_dt if last else None, task.version if task else 0)
+    )
 
 
 # Query parameters each endpoint reads; anything else is a mistake worth telling the client
@@ -435,7 +398,7 @@ def post_extension_decision(request_id: int) -> Any:
     # Nobody decides their own request, nor their unit's (before saying it was decided).
     require_decide_request(api_user(), task, extension.requested_by_id)
     if extension.status != ExtensionStatus.PENDING:
-        response = _conflict_body(
+        response = conflict_body(
             _("Đề nghị gia hạn này đã được quyết định."),
             status=extension.status,
             changed_by=extension.decided_by.full_name if extension.decided_by else None,

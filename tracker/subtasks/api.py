@@ -10,11 +10,12 @@ from flask import Blueprint, Flask, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.api.auth import api_error, api_user, check_api_query, token_required
+from tracker.api.auth import api_user, check_api_query, token_required
+from tracker.api.errors import register_api_errors
 from tracker.api.inputs import Fields, read_json_object
 from tracker.api.serializers import iso_date, iso_datetime, unit_ref, user_ref
 from tracker.auth.models import User
-from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.errors import ValidationError
 from tracker.core.permissions import (
     Action,
     NotVisible,
@@ -44,34 +45,7 @@ def _refuse_unknown_query_parameters() -> Any:
     return check_api_query(frozenset({"lang"}))
 
 
-@bp.errorhandler(NotVisible)
-def _not_visible(error: NotVisible) -> Any:
-    db.session.rollback()
-    return api_error(404, _("Không tìm thấy."))
-
-
-@bp.errorhandler(PermissionDenied)
-def _permission_denied(error: PermissionDenied) -> Any:
-    db.session.rollback()
-    return api_error(403, _("Bạn không có quyền thực hiện thao tác này."))
-
-
-@bp.errorhandler(ValidationError)
-def _invalid(error: ValidationError) -> Any:
-    db.session.rollback()
-    return api_error(422, _("Dữ liệu không hợp lệ."), {k: str(v) for k, v in error.errors.items()})
-
-
-@bp.errorhandler(StaleVersion)
-def _stale(error: StaleVersion) -> Any:
-    db.session.rollback()
-    body = {
-        "error": _("Nhiệm vụ đã được %(who)s thay đổi. Vui lòng xem lại.", who=error.changed_by),
-        "changed_by": error.changed_by,
-        "changed_at": iso_datetime(error.changed_dt),
-        "current_version": error.current_version,
-    }
-    return jsonify(body), 409
+register_api_errors(bp)
 
 
 def subtask_json(subtask: Subtask) -> dict[str, Any]:
