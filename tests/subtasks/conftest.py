@@ -4,6 +4,8 @@ unit (Phòng Nội vụ) and a child unit under it; the real SMTP server of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,8 @@ from tests import factories
 from tests.reminders.conftest import mail_app, run, smtp  # noqa: F401  (fixtures)
 from tracker.auth.models import Role, User
 from tracker.extensions import db
+from tracker.subtasks import operations
+from tracker.subtasks.models import Subtask
 from tracker.units.models import Unit
 
 
@@ -37,3 +41,21 @@ def hd(world: factories.World) -> Unit3:
     child_member = factories.make_user(Role.UNIT, child, "vanthu", full_name="Văn Thư")
     db.session.commit()
     return Unit3(head, officer, officer2, child, child_member)
+
+
+TODAY = date(2017, 4, 10)
+
+
+def give(world: factories.World, hd: Unit3, **kw: Any) -> Subtask:
+    """The head gives a part of the world's task (to the first officer unless told), committed."""
+    values: dict[str, Any] = {
+        "actor": hd.head,
+        "content": "Rà soát thủ tục hành chính",
+        "deadline": date(2017, 4, 18),
+        "today": TODAY,
+        "assignee": hd.officer,
+    }
+    values.update(kw)
+    subtask = operations.create_subtask(world.task, **values)
+    db.session.commit()
+    return subtask

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tests.subtasks.conftest import TODAY, give
 from tracker.core.errors import StaleVersion, ValidationError
 from tracker.core.permissions import PermissionDenied
 from tracker.extensions import db
@@ -15,27 +16,11 @@ from tracker.subtasks import operations
 from tracker.subtasks.models import SubtaskStatus
 from tracker.tasks.operations import change_status, post_progress
 
-TODAY = date(2017, 4, 10)
-
-
-def _give(world, hd, **kw):  # type: ignore[no-untyped-def]
-    values = {
-        "actor": hd.head,
-        "content": "Rà soát thủ tục hành chính",
-        "deadline": date(2017, 4, 18),
-        "today": TODAY,
-        "assignee": hd.officer,
-    }
-    values.update(kw)
-    subtask = operations.create_subtask(world.task, **values)
-    db.session.commit()
-    return subtask
-
 
 def test_head_breaks_down_a_task_for_officers_and_a_child_unit(world, hd) -> None:
-    one = _give(world, hd)
-    two = _give(world, hd, assignee=hd.officer2, content="Tổng hợp số liệu")
-    three = _give(world, hd, assignee=None, child_unit=hd.child, content="Lưu hồ sơ")
+    one = give(world, hd)
+    two = give(world, hd, assignee=hd.officer2, content="Tổng hợp số liệu")
+    three = give(world, hd, assignee=None, child_unit=hd.child, content="Lưu hồ sơ")
     parts = operations.subtasks_of(world.task.id)
     assert [p.id for p in parts] == [one.id, two.id, three.id]
     assert {p.assignee_name for p in parts} == {"Cán Bộ Một", "Cán Bộ Hai", "Tổ Văn thư - Lưu trữ"}
@@ -48,7 +33,7 @@ def test_head_breaks_down_a_task_for_officers_and_a_child_unit(world, hd) -> Non
 def test_only_the_lead_units_head_breaks_down(world, hd, who) -> None:
     actor = getattr(hd, who, None) or getattr(world, who)
     with pytest.raises(PermissionDenied):
-        _give(world, hd, actor=actor)
+        give(world, hd, actor=actor)
 
 
 def test_a_head_of_another_unit_may_not(world, hd) -> None:
@@ -57,20 +42,20 @@ def test_a_head_of_another_unit_may_not(world, hd) -> None:
 
     other_head = make_user(Role.UNIT_HEAD, world.taichinh, "truongtckh")
     with pytest.raises(PermissionDenied):
-        _give(world, hd, actor=other_head)
+        give(world, hd, actor=other_head)
 
 
 def test_the_deadline_is_bounded_by_the_parents(world, hd) -> None:
     assert world.task.deadline == date(2017, 4, 20)
-    _give(world, hd, deadline=date(2017, 4, 20))  # the parent's own day is allowed
+    give(world, hd, deadline=date(2017, 4, 20))  # the parent's own day is allowed
     with pytest.raises(ValidationError) as late:
-        _give(world, hd, deadline=date(2017, 4, 21))
+        give(world, hd, deadline=date(2017, 4, 21))
     assert "20/04/2017" in late.value.errors["deadline"]
     with pytest.raises(ValidationError) as past:
-        _give(world, hd, deadline=date(2017, 4, 9))
+        give(world, hd, deadline=date(2017, 4, 9))
     assert "deadline" in past.value.errors
     with pytest.raises(ValidationError) as missing:
-        _give(world, hd, deadline=None)
+        give(world, hd, deadline=None)
     assert "deadline" in missing.value.errors
 
 
@@ -83,7 +68,7 @@ def test_assignees_must_be_the_lead_units_officers_or_child_units(world, hd) -> 
         {"assignee": hd.officer, "child_unit": hd.child},  # both
     ):
         with pytest.raises(ValidationError) as error:
-            _give(world, hd, **kw)
+            give(world, hd, **kw)
         assert "assignee" in error.value.errors
         db.session.rollback()
 
@@ -94,12 +79,12 @@ def test_a_closed_task_is_not_broken_down(world, hd) -> None:
     )
     db.session.commit()
     with pytest.raises(ValidationError) as error:
-        _give(world, hd)
+        give(world, hd)
     assert "task" in error.value.errors
 
 
 def test_officer_reports_head_confirms_or_reopens(world, hd) -> None:
-    part = _give(world, hd)
+    part = give(world, hd)
     with pytest.raises(PermissionDenied):  # not theirs
         operations.report_subtask(
             part,
@@ -196,7 +181,7 @@ def test_officer_reports_head_confirms_or_reopens(world, hd) -> None:
 
 
 def test_child_unit_members_report_on_their_units_part(world, hd) -> None:
-    part = _give(world, hd, assignee=None, child_unit=hd.child)
+    part = give(world, hd, assignee=None, child_unit=hd.child)
     operations.report_subtask(
         part,
         actor=hd.child_member,
@@ -212,9 +197,9 @@ def test_child_unit_members_report_on_their_units_part(world, hd) -> None:
 
 
 def test_rollup_and_the_drafted_report(world, hd) -> None:
-    one = _give(world, hd, content="Rà soát thủ tục", deadline=date(2017, 4, 12))
-    two = _give(world, hd, assignee=hd.officer2, content="Tổng hợp số liệu")
-    three = _give(world, hd, content="Việc thừa")
+    one = give(world, hd, content="Rà soát thủ tục", deadline=date(2017, 4, 12))
+    two = give(world, hd, assignee=hd.officer2, content="Tổng hợp số liệu")
+    three = give(world, hd, content="Việc thừa")
     operations.report_subtask(
         one,
         actor=hd.officer,
@@ -261,7 +246,7 @@ def test_rollup_and_the_drafted_report(world, hd) -> None:
 def test_the_parents_timeliness_and_official_counts_do_not_change(world, hd) -> None:
     scope = make_scope(Period(date(2017, 4, 1), date(2017, 4, 30)), today=date(2017, 4, 25))
     before = unit_summary(scope)
-    part = _give(world, hd)
+    part = give(world, hd)
     operations.report_subtask(
         part,
         actor=hd.officer,

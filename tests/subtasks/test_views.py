@@ -7,25 +7,10 @@ from datetime import date
 
 import pytest
 
+from tests.subtasks.conftest import TODAY, give
 from tracker.extensions import db
 from tracker.subtasks import operations
 from tracker.subtasks.models import Subtask
-
-TODAY = date(2017, 4, 10)
-
-
-def _give(world, hd, **kw):  # type: ignore[no-untyped-def]
-    values = {
-        "actor": hd.head,
-        "content": "Rà soát thủ tục hành chính",
-        "deadline": date(2017, 4, 18),
-        "today": TODAY,
-        "assignee": hd.officer,
-    }
-    values.update(kw)
-    part = operations.create_subtask(world.task, **values)
-    db.session.commit()
-    return part
 
 
 def test_head_gives_a_part_on_the_web(world, hd, login) -> None:
@@ -90,7 +75,7 @@ def test_an_empty_or_old_version_answers_409(world, hd, login, version) -> None:
 
 
 def test_officer_reports_from_my_work_head_confirms(world, hd, login) -> None:
-    part = _give(world, hd)
+    part = give(world, hd)
     officer = login(hd.officer)
     mine = officer.get("/my-work").get_data(as_text=True)
     assert "Rà soát thủ tục hành chính" in mine
@@ -132,7 +117,7 @@ def test_officer_reports_from_my_work_head_confirms(world, hd, login) -> None:
 
 
 def test_reopen_needs_a_reason_kept_as_typed(world, hd, login) -> None:
-    part = _give(world, hd)
+    part = give(world, hd)
     operations.report_subtask(
         part,
         actor=hd.officer,
@@ -156,7 +141,7 @@ def test_reopen_needs_a_reason_kept_as_typed(world, hd, login) -> None:
 
 
 def test_who_sees_the_breakdown(world, hd, login) -> None:
-    part = _give(world, hd)
+    part = give(world, hd)
     url = f"/tasks/{world.task.id}"
     for user in (world.chair, world.office, world.lead_user, hd.officer2):
         page = login(user).get(url).get_data(as_text=True)
@@ -193,7 +178,7 @@ def test_who_sees_the_breakdown(world, hd, login) -> None:
 
 
 def test_child_unit_member_works_from_my_work_without_the_parent_page(world, hd, login) -> None:
-    part = _give(world, hd, assignee=None, child_unit=hd.child, content="Lưu hồ sơ")
+    part = give(world, hd, assignee=None, child_unit=hd.child, content="Lưu hồ sơ")
     client = login(hd.child_member)
     assert "Lưu hồ sơ" in client.get("/my-work").get_data(as_text=True)
     page = client.get(f"/subtasks/{part.id}").get_data(as_text=True)
@@ -202,8 +187,8 @@ def test_child_unit_member_works_from_my_work_without_the_parent_page(world, hd,
 
 
 def test_per_officer_view_and_csv_for_the_head_only(world, hd, login) -> None:
-    _give(world, hd, deadline=date(2017, 4, 10))
-    _give(world, hd, assignee=hd.officer2)
+    give(world, hd, deadline=date(2017, 4, 10))
+    give(world, hd, assignee=hd.officer2)
     head = login(hd.head)
     page = head.get("/my-work").get_data(as_text=True)
     assert "Theo cán bộ" in page
