@@ -24,6 +24,7 @@ pytest.importorskip(
 )
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import ARTIFACTS, ROOT, LiveApp, Mailbox
 from tests.browser.pages import DESKTOP, PHONE, PageChecks
@@ -123,7 +124,18 @@ def ms_since(began: float) -> float:
 
 
 def flash(page: Page) -> str:
-    """The text of the page's messages."""
+    """The text of the page's messages, once the page after a click shows them.
+
+    A click returns when the navigation has begun, not when the next page is drawn: reading
+    the messages at once read an empty page on a busy CI machine (stop 23). Every caller
+    expects a message, so wait for the first one (an absent message still fails the
+    caller's assertion, with the page's text in the report).
+    """
+    page.wait_for_load_state()
+    try:
+        page.locator(".flash").first.wait_for(state="attached", timeout=15_000)
+    except PlaywrightTimeoutError:
+        return ""
     return " ".join(page.locator(".flash").all_inner_texts())
 
 
@@ -343,7 +355,7 @@ def test_a_day_from_notice_to_report(
     overdue_row = page.locator("tr.row-open_overdue", has_text=re.compile(INSPECT_TASK, re.I))
     expect(overdue_row).to_contain_text("quá hạn 3 ngày")
     overdue_row.get_by_role("link").click()
-    assert page.url == inspect_url
+    expect(page).to_have_url(inspect_url)
     expect(page.locator("#pending-extension")).to_contain_text("14/07/2017")
     page.get_by_role("button", name="Đồng ý gia hạn").click()
     assert "đến 14/07/2017." in flash(page) and "Đã gia hạn nhiệm vụ" in flash(page)
