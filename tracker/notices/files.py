@@ -1,4 +1,4 @@
-"""Notice files (.txt, .docx, .doc, .pdf, scans and photos) to text, refusing legacy
+"""Notice files (.txt, .docx, .odt, .doc, .pdf, scans and photos) to text, refusing legacy
 Vietnamese encodings clearly."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.notices import ocr
 from tracker.notices.extract import N_, NoticeReadError, is_vietnamese_syllable
@@ -194,6 +194,167 @@ def _read_docx(data: bytes) -> str:
     return "\n".join(lines)
 
 
+_ODF_TEXT_MIME = b"application/vnd.oasis.opendocument.text"
+_ODF = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+}
+# Table columns an .odt may declare as repeated ("number-columns-repeated"): an empty cell
+# repeated to the page's last column (1024 in LibreOffice) must not give a thousand tabs.
+_ODF_MAX_REPEAT = 64
+
+
+def _odf(prefix: str, name: str) -> str:
+    return f"{{{_ODF[prefix]}}}{name}"
+
+
+def _is_odt(data: bytes) -> bool:
+    """An OpenDocument text: its zip starts with the stored "mimetype" member (ODF 1.2 §3.3)."""
+    return data.startswith(b"PK") and data[30:38] == b"mimetype" and _ODF_TEXT_MIME in data[38:90]
+
+
+def _read_odt(data: bytes) -> str:
+    """An OpenDocument text (.odt, LibreOffice Writer; the state's office suites write it) to
+    text, read like a .docx: paragraphs and headings in order, lists as their items, tables
+    by the same rule (a table of data a row a line with tabs, a layout table cell by cell)."""
+    from defusedxml import ElementTree  # content.xml is untrusted XML: no entities, no DTDs
+
+    from tracker.tasks.attachments import zip_is_bomb
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if zip_is_bomb(archive):
+                raise NoticeReadError(
+                    N_("Tệp .odt khi giải nén lớn bất thường (có thể là “bom nén”), không đọc.")
+                )
+            content = archive.read("content.xml")
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise NoticeReadError(N_("Tệp .odt bị hỏng, không mở được.")) from error
+    try:
+        root = ElementTree.fromstring(content)
+    except Exception as error:  # ParseError, and defusedxml's refusals of entities and DTDs
+        raise NoticeReadError(N_("Tệp .odt bị hỏng, không đọc được nội dung.")) from error
+    body = root.find(f"{_odf('office', 'body')}/{_odf('office', 'text')}")
+    if body is None:
+        raise NoticeReadError(N_("Tệp .odt không hợp lệ: tệp này không chứa văn bản."))
+    lines: list[str] = []
+    _odt_block(body, lines)
+    return "\n".join(lines)
+
+
+def _odt_inline(element: Any) -> str:
+    """The text of a paragraph or heading: spans, links and notes' anchors followed, `text:s`
+    as its count of spaces, tabs and line breaks as themselves; notes' bodies left out (a
+    footnote is not the notice's sentence)."""
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        tag = child.tag
+        if tag == _odf("text", "s"):
+            parts.append(" " * int(child.get(_odf("text", "c"), "1") or 1))
+        elif tag == _odf("text", "tab"):
+            parts.append("\t")
+        elif tag == _odf("text", "line-break"):
+            parts.append("\n")
+        elif tag in (_odf("text", "note"), _odf("office", "annotation")):
+            pass
+        else:
+            parts.append(_odt_inline(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _odt_block(element: Any, lines: list[str]) -> None:
+    """The lines of the block-level children of `element` (the body, a section, a list item,
+    a cell), in document order."""
+    for child in element:
+        tag = child.tag
+        if tag in (_odf("text", "p"), _odf("text", "h")):
+            lines.append(_odt_inline(child))
+        elif tag == _odf("table", "table"):
+            lines.extend(_odt_table_lines(child))
+        elif tag in (
+            _odf("text", "list"),
+            _odf("text", "list-item"),
+            _odf("text", "list-header"),
+            _odf("text", "section"),
+            _odf("table", "table-header-rows"),
+            _odf("table", "table-rows"),
+        ):
+            _odt_block(child, lines)
+
+
+def _odt_cell_text(cell: Any) -> str:
+    """A cell as one line, its paragraphs joined as `_cell_text` joins a Word cell's."""
+    inner: list[str] = []
+    _odt_block(cell, inner)
+    text = ""
+    for paragraph in inner:
+        for line in paragraph.split("\n"):
+            part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
+            if not part:
+                continue
+            if text and text[-1] not in ".,;:!?…":
+                text += ";"
+            text = f"{text} {part}" if text else part
+    return text
+
+
+def _odt_rows(table: Any) -> list[Any]:
+    rows: list[Any] = []
+    for child in table:
+        if child.tag == _odf("table", "table-row"):
+            rows.append(child)
+        elif child.tag in (
+            _odf("table", "table-header-rows"),
+            _odf("table", "table-rows"),
+            _odf("table", "table-row-group"),
+        ):
+            rows.extend(_odt_rows(child))
+    return rows
+
+
+def _odt_table_lines(table: Any) -> list[str]:
+    """A table's lines by `_table_lines`' rule. A cell spanning columns gives its text once
+    and the positions it covers empty, so every row lines up with the header; a cell spanning
+    rows gives its text to each row it covers, as Word's merged-down cells do (a lead named
+    once for two tasks leads both)."""
+    rows: list[list[str]] = []
+    blocks: list[list[str]] = []
+    down: dict[int, tuple[str, int]] = {}  # column -> (text, rows still covered below)
+    for row in _odt_rows(table):
+        cells: list[str] = []
+        block: list[str] = []
+        for cell in row:
+            if cell.tag not in (_odf("table", "table-cell"), _odf("table", "covered-table-cell")):
+                continue
+            repeat = min(
+                int(cell.get(_odf("table", "number-columns-repeated"), "1") or 1), _ODF_MAX_REPEAT
+            )
+            for _ in range(repeat):
+                column = len(cells)
+                if cell.tag == _odf("table", "covered-table-cell"):
+                    text, left = down.get(column, ("", 0))
+                    cells.append(text if left > 0 else "")
+                    if left > 0:
+                        down[column] = (text, left - 1)
+                    continue
+                text = _odt_cell_text(cell)
+                cells.append(text)
+                spanned = int(cell.get(_odf("table", "number-rows-spanned"), "1") or 1)
+                if spanned > 1:
+                    down[column] = (text, spanned - 1)
+            if cell.tag == _odf("table", "table-cell"):
+                _odt_block(cell, block)
+        while cells and not cells[-1] and len(cells) > len(rows[0] if rows else []):
+            cells.pop()  # a row padded to the page's width by a repeated empty cell
+        rows.append(cells)
+        blocks.append(block)
+    if any(sum(1 for text in cells if text) >= 3 for cells in rows):
+        return ["\t".join(cells) for cells in rows]
+    return [line for block in blocks for line in block]
+
+
 _CELL_BULLET_RE = re.compile(r"^[-–+•*]\s+")
 
 
@@ -202,18 +363,32 @@ def _cell_text(cell: _Cell) -> str:
     after one without a closing mark, as an item of a list ("Phòng Nội vụ" / "Phòng Tư pháp"
     -> "Phòng Nội vụ; Phòng Tư pháp"): units one per line in a cell stay apart."""
     text = ""
-    for paragraph in cell.paragraphs:
-        # A line break (Shift+Enter) separates items like a paragraph does.
-        for line in paragraph.text.split("\n"):
-            # (A tab inside a cell would read as one more column; a "- " or "+ " bullet of a
-            # list in a cell would read as a dash in the middle of the row's sentence.)
-            part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
-            if not part:
-                continue
-            if text and text[-1] not in ".,;:!?…":
-                text += ";"
-            text = f"{text} {part}" if text else part
+    for line in _cell_lines(cell):
+        # (A tab inside a cell would read as one more column; a "- " or "+ " bullet of a
+        # list in a cell would read as a dash in the middle of the row's sentence.)
+        part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
+        if not part:
+            continue
+        if text and text[-1] not in ".,;:!?…":
+            text += ";"
+        text = f"{text} {part}" if text else part
     return text
+
+
+def _cell_lines(cell: _Cell) -> list[str]:
+    """A cell's lines in order: each paragraph's lines (a Shift+Enter break separates items
+    like a paragraph does), and a table nested in the cell a row a line (its cells' texts
+    joined with spaces), so nothing typed in a nested table is lost."""
+    from docx.table import Table
+
+    lines: list[str] = []
+    for item in cell.iter_inner_content():
+        if isinstance(item, Table):
+            for row in item.rows:
+                lines.append(" ".join(text for text in _row_cells(row) if text))
+        else:
+            lines.extend(item.text.split("\n"))
+    return lines
 
 
 def _row_cells(row: _Row) -> list[str]:
@@ -234,6 +409,8 @@ def _table_lines(table: Table) -> list[str]:
     by tabs, which the reader's table rule reads column by column. A layout table (the emblem
     header "UBND HUYỆN ... | CỘNG HÒA ...", the signature block) gives each cell's paragraphs
     as lines of their own, as the text would read on paper."""
+    from docx.table import Table
+
     rows = [_row_cells(row) for row in table.rows]
     if any(sum(1 for text in cells if text) >= 3 for cells in rows):
         # (Trailing empty cells are kept: an empty "Ghi chú" column still lines up.)
@@ -245,7 +422,13 @@ def _table_lines(table: Table) -> list[str]:
             if previous is not None and cell._tc is previous._tc:  # merged cells repeat
                 continue
             previous = cell
-            lines.extend(p.text for p in cell.paragraphs)
+            # A table inside a layout cell (a task table placed in the page's frame) is read
+            # as a table of its own.
+            for item in cell.iter_inner_content():
+                if isinstance(item, Table):
+                    lines.extend(_table_lines(item))
+                else:
+                    lines.append(item.text)
     return lines
 
 
@@ -254,7 +437,7 @@ class NoticeDocument:
     """What an uploaded notice file held: its text and, for a scan or photo, the pages."""
 
     text: str
-    kind: str  # "text", "docx", "doc", "pdf" (with a text layer) or "scan" (recognised)
+    kind: str  # "text", "docx", "odt", "doc", "pdf" (with a text layer) or "scan" (recognised)
     pages: list[PageImage] = field(default_factory=list)
 
     @property
@@ -384,6 +567,10 @@ def read_notice_document(
         raise NoticeReadError(N_("Tệp .doc không hợp lệ: đây không phải tệp Word."))
     if suffix == ".pdf" or data.startswith(b"%PDF-"):
         return _read_pdf(data, ocr_seconds)
+    if _is_odt(data):
+        return NoticeDocument(_read_odt(data), "odt")
+    if suffix == ".odt":
+        raise NoticeReadError(N_("Tệp .odt không hợp lệ: đây không phải văn bản OpenDocument."))
     if data.startswith(b"PK"):
         return NoticeDocument(_read_docx(data), "docx")
     if suffix == ".docx":
