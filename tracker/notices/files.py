@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -285,19 +286,10 @@ def _odt_block(element: Any, lines: list[str]) -> None:
 
 
 def _odt_cell_text(cell: Any) -> str:
-    """A cell as one line, its paragraphs joined as `_cell_text` joins a Word cell's."""
+    """A cell as one line, joined as a Word cell is (`_join_cell_lines`)."""
     inner: list[str] = []
     _odt_block(cell, inner)
-    text = ""
-    for paragraph in inner:
-        for line in paragraph.split("\n"):
-            part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
-            if not part:
-                continue
-            if text and text[-1] not in ".,;:!?…":
-                text += ";"
-            text = f"{text} {part}" if text else part
-    return text
+    return _join_cell_lines(line for paragraph in inner for line in paragraph.split("\n"))
 
 
 def _odt_rows(table: Any) -> list[Any]:
@@ -359,11 +351,16 @@ _CELL_BULLET_RE = re.compile(r"^[-–+•*]\s+")
 
 
 def _cell_text(cell: _Cell) -> str:
-    """A table cell as one line: its paragraphs (and lines) joined with a space, or with "; "
-    after one without a closing mark, as an item of a list ("Phòng Nội vụ" / "Phòng Tư pháp"
-    -> "Phòng Nội vụ; Phòng Tư pháp"): units one per line in a cell stay apart."""
+    """A Word table cell as one line (`_join_cell_lines`)."""
+    return _join_cell_lines(_cell_lines(cell))
+
+
+def _join_cell_lines(lines: Iterable[str]) -> str:
+    """A cell's lines as one line: joined with a space, or with "; " after one without a
+    closing mark, as an item of a list ("Phòng Nội vụ" / "Phòng Tư pháp" -> "Phòng Nội vụ;
+    Phòng Tư pháp"): units one per line in a cell stay apart."""
     text = ""
-    for line in _cell_lines(cell):
+    for line in lines:
         # (A tab inside a cell would read as one more column; a "- " or "+ " bullet of a
         # list in a cell would read as a dash in the middle of the row's sentence.)
         part = _CELL_BULLET_RE.sub("", " ".join(line.split()))
