@@ -67,6 +67,7 @@ AUDIENCE: dict[str, str] = {
     "notices.page_image": "manager",
     "tasks.my_tasks": "auth",
     "tasks.overview": "auth",
+    "tasks.export_list": "auth",  # the list as Excel: only the tasks the user sees
     "tasks.task_new": "manager",
     "tasks.task_detail": "task_view",
     "tasks.task_edit": "task_decide",

@@ -249,11 +249,20 @@ HEADER_ROW = 5  # rows 1-3: title, period, report date; row 4 blank
 
 
 def _sheet_heading(sheet: Any, title: str, report: Report, width: int) -> None:
+    sheet_heading(sheet, title, [period_line(report), scope_line(report)], width)
+
+
+def sheet_heading(sheet: Any, title: str, lines: list[str], width: int) -> None:
+    """Rows 1-3 of a sheet: the title, then up to two lines (period, report date and
+    filters) across the table's width."""
     last = get_column_letter(width)
+    sizes = (12, 11)
     for row, text, font in (
         (1, title, Font(bold=True, size=14)),
-        (2, period_line(report), Font(italic=True, size=12)),
-        (3, scope_line(report), Font(italic=True, size=11)),
+        *(
+            (2 + index, line, Font(italic=True, size=sizes[index]))
+            for index, line in enumerate(lines[:2])
+        ),
     ):
         sheet.merge_cells(f"A{row}:{last}{row}")
         cell = sheet.cell(row=row, column=1, value=text)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     flash,
@@ -53,6 +54,7 @@ from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.reminders.instant import notify_task_now
 from tracker.tasks import attachments as files
+from tracker.tasks import export as task_export
 from tracker.tasks import extensions, operations, recurrence, search
 from tracker.tasks.forms import (
     CommentForm,
@@ -169,19 +171,49 @@ def my_tasks() -> Any:
     )
 
 
-@bp.route("/tasks/")
-@login_required
-def overview() -> Any:
-    args = request.args
+# The list's orders: the nearest deadline first (the default: what needs doing next), the
+# furthest first, or the newest tasks first (what was just assigned).
+LIST_ORDERS = {
+    "deadline": (Task.deadline.is_(None), Task.deadline, Task.id),
+    "deadline_desc": (Task.deadline.is_(None), Task.deadline.desc(), Task.id.desc()),
+    "newest": (Task.id.desc(),),
+}
+LIST_ORDER_LABELS = {
+    "deadline": _l("Thời hạn gần nhất trước"),
+    "deadline_desc": _l("Thời hạn xa nhất trước"),
+    "newest": _l("Giao gần đây nhất trước"),
+}
+# An Excel file of the list holds at most this many tasks (the page says so beyond it).
+EXPORT_CAP = 10_000
+
+
+class TaskListQuery(NamedTuple):
+    """The task list's filters read from the query string, as a query."""
+
+    query: sa.Select[tuple[Task]]  # the filtered tasks the user may see, in no order
+    unsearched: sa.Select[tuple[Task]]  # the same without the search words
+    words: list[str]  # the search words, folded
+    order: tuple[Any, ...]
+    filters: dict[str, Any]  # the filters as they go back into links and the form
+    errors: list[str]  # what the user typed that could not be used, in their words
+    unit: Unit | None
+
+
+def task_list_query(args: Any, options: list[Any] | None = None) -> TaskListQuery:
+    """The task list's query from its filters (the page and its Excel file share it); the
+    page's loader options unless `options` are given."""
     query = (
         sa.select(Task)
-        .options(*operations.task_query_options())
+        .options(*(operations.task_query_options() if options is None else options))
         .where(visible_tasks_clause(current_user))
     )
     errors: list[str] = []
     unit_id = args.get("unit", type=int)
     role = args.get("role", "")
+    unit = None
     if unit_id:
+        # (Named in the Excel file's heading for those who pick units on the page.)
+        unit = db.session.get(Unit, unit_id) if current_user.sees_all_tasks else None
         if role == "coordinating":
             from tracker.tasks.models import task_coordinating_units as tcu
 
@@ -223,12 +255,37 @@ def overview() -> Any:
         if day is not None:
             query = query.where(compare(day))
             bounds[name] = day.isoformat()
+    sort = args.get("sort", "")
+    if sort not in LIST_ORDERS:
+        sort = ""  # an unknown order is the default one, not an error page
     q = args.get("q", "").strip()
     words = fold(q).split()[:10]
     unsearched = query
     for word in words:
         # Escaped: "50%" or "a_b" are what the user typed, not patterns.
         query = query.where(Task.content_folded.contains(word, autoescape=True))
+    filters = {
+        "unit": unit_id or "",
+        "role": role,
+        "status": status,
+        "timeliness": timeliness,
+        "meeting": meeting_id or "",
+        "q": q,
+        **bounds,
+    }
+    if sort:
+        filters["sort"] = sort
+    return TaskListQuery(
+        query, unsearched, words, LIST_ORDERS[sort or "deadline"], filters, errors, unit
+    )
+
+
+@bp.route("/tasks/")
+@login_required
+def overview() -> Any:
+    args = request.args
+    listing = task_list_query(args)
+    query, words, order = listing.query, listing.words, listing.order
     # Counted up to a cap: at a million tasks, counting every match of a broad search took as
     # long as finding the page; past the cap the page says "more than".
     total = db.session.scalar(
@@ -236,15 +293,15 @@ def overview() -> Any:
             query.with_only_columns(Task.id).limit(COUNT_CAP + 1).subquery()
         )
     )
-    order = (Task.deadline.is_(None), Task.deadline, Task.id)
     query = query.order_by(*order)
     page = None
-    if words:
-        # Many matches: read the page among the first tasks in list order (tasks/search.py).
+    if words and order == LIST_ORDERS["deadline"]:
+        # Many matches: read the page among the first tasks in list order (tasks/search.py,
+        # which walks the deadline order).
         wanted = max(1, args.get("page", 1, type=int) or 1) * PER_PAGE
         bound = search.prefix_bound(min(total, COUNT_CAP), wanted)
         if bound is not None:
-            prefix = unsearched.where(bound, *search.substrings(words)).order_by(*order)
+            prefix = listing.unsearched.where(bound, *search.substrings(words)).order_by(*order)
             page = db.paginate(prefix, per_page=PER_PAGE, error_out=False, count=False)
             if len(page.items) < PER_PAGE:
                 page = None  # the matches lie further on than their density promised
@@ -252,23 +309,56 @@ def overview() -> Any:
         page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=False)
     page.total_capped = total > COUNT_CAP
     page.total = min(total, COUNT_CAP)
-    for message in errors:
+    for message in listing.errors:
         flash(message, "error")
     units = active_units() if current_user.sees_all_tasks else []
     return render_template(
         "tasks/list.html",
         page=page,
         units=units,
-        filters={
-            "unit": unit_id or "",
-            "role": role,
-            "status": status,
-            "timeliness": timeliness,
-            "meeting": meeting_id or "",
-            "q": q,
-            **bounds,
-        },
+        filters=listing.filters,
         statuses=list(Status),
+        orders=LIST_ORDER_LABELS,
+        export_cap=EXPORT_CAP,
+    )
+
+
+@bp.route("/tasks/export.xlsx")
+@login_required
+def export_list() -> Any:
+    """The task list, with the page's filters and order, as an Excel file: what offices keep
+    and send on (every task of the filter, not one page)."""
+    listing = task_list_query(request.args, task_export.query_options())
+    if listing.errors:
+        for message in listing.errors:
+            flash(message, "error")
+        return redirect(url_for("tasks.overview", **request.args))
+    tasks = list(db.session.scalars(listing.query.order_by(*listing.order).limit(EXPORT_CAP + 1)))
+    capped = len(tasks) > EXPORT_CAP
+    del tasks[EXPORT_CAP:]
+    today = request_today()
+    # The meeting is named from its tasks: a meeting id the user cannot see names nothing.
+    meeting = tasks[0].meeting if listing.filters["meeting"] and tasks else None
+    body = task_export.task_list_xlsx(
+        tasks,
+        today=today,
+        filters_line=task_export.filters_line(
+            listing.filters,
+            unit=listing.unit,
+            meeting=meeting,
+            status_label=operations.status_label,
+        ),
+        capped=capped,
+    )
+    task_export.log_list_export(current_user, len(tasks), listing.filters)
+    db.session.commit()
+    return Response(
+        body,
+        mimetype=task_export.XLSX_MIME,
+        headers={
+            "Content-Disposition": f'attachment; filename="danh-sach-nhiem-vu-{today:%Y%m%d}.xlsx"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
