@@ -197,3 +197,13 @@ def test_the_statements_do_not_grow_with_the_tasks(login, world) -> None:
     few = statements()
     add(30)
     assert statements() == few
+
+
+def test_the_file_speaks_the_forms_vietnamese_for_an_english_user(login, world, deadlines) -> None:
+    world.chair.locale = "en"
+    db.session.commit()
+    client = login(world.chair)
+    assert "Download the list (Excel)" in client.get("/tasks/").get_data(as_text=True)
+    sheet = _sheet(client.get("/tasks/export.xlsx?status=done"))
+    assert sheet["A2"].value.endswith("Bộ lọc: trạng thái hoàn thành.")
+    assert [row[6] for row in _rows(sheet)] == ["Hoàn thành quá hạn"]

@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2.filters import do_truncate, do_urlencode
@@ -474,7 +475,10 @@ def download(fmt: str) -> Any:
     report = operations.build_report(scope, generated_dt=now_utc())
     # A unit's head gets the per-officer sheet too (xlsx and docx; None for anyone else).
     report.officers = _officer_rows(scope)
-    body = exports.render(report, fmt)
+    # The files are in the official forms' Vietnamese whatever the page's language: an
+    # English page gave "Kỳ báo cáo: Quarter II, 2017" and "Open, not yet due" in them.
+    with force_locale("vi"):
+        body = exports.render(report, fmt)
     exports.log_export(current_user, fmt, report, "web")
     db.session.commit()
     return Response(

@@ -20,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -339,17 +340,19 @@ def export_list() -> Any:
     today = request_today()
     # The meeting is named from its tasks: a meeting id the user cannot see names nothing.
     meeting = tasks[0].meeting if listing.filters["meeting"] and tasks else None
-    body = task_export.task_list_xlsx(
-        tasks,
-        today=today,
-        filters_line=task_export.filters_line(
-            listing.filters,
-            unit=listing.unit,
-            meeting=meeting,
-            status_label=operations.status_label,
-        ),
-        capped=capped,
-    )
+    # The file's words are the official forms' Vietnamese whatever the page's language.
+    with force_locale("vi"):
+        body = task_export.task_list_xlsx(
+            tasks,
+            today=today,
+            filters_line=task_export.filters_line(
+                listing.filters,
+                unit=listing.unit,
+                meeting=meeting,
+                status_label=operations.status_label,
+            ),
+            capped=capped,
+        )
     task_export.log_list_export(current_user, len(tasks), listing.filters)
     db.session.commit()
     return Response(
