@@ -194,6 +194,7 @@ class TaskListQuery(NamedTuple):
     query: sa.Select[tuple[Task]]  # the filtered tasks the user may see, in no order
     unsearched: sa.Select[tuple[Task]]  # the same without the search words
     words: list[str]  # the search words, folded
+    sort: str  # a key of LIST_ORDERS
     order: tuple[Any, ...]
     filters: dict[str, Any]  # the filters as they go back into links and the form
     errors: list[str]  # what the user typed that could not be used, in their words
@@ -258,7 +259,7 @@ def task_list_query(args: Any, options: list[Any] | None = None) -> TaskListQuer
             bounds[name] = day.isoformat()
     sort = args.get("sort", "")
     if sort not in LIST_ORDERS:
-        sort = ""  # an unknown order is the default one, not an error page
+        sort = "deadline"  # an unknown order is the default one, not an error page
     q = args.get("q", "").strip()
     words = fold(q).split()[:10]
     unsearched = query
@@ -274,11 +275,9 @@ def task_list_query(args: Any, options: list[Any] | None = None) -> TaskListQuer
         "q": q,
         **bounds,
     }
-    if sort:
-        filters["sort"] = sort
-    return TaskListQuery(
-        query, unsearched, words, LIST_ORDERS[sort or "deadline"], filters, errors, unit
-    )
+    if sort != "deadline":
+        filters["sort"] = sort  # (the default order stays out of links)
+    return TaskListQuery(query, unsearched, words, sort, LIST_ORDERS[sort], filters, errors, unit)
 
 
 @bp.route("/tasks/")
@@ -296,7 +295,7 @@ def overview() -> Any:
     )
     query = query.order_by(*order)
     page = None
-    if words and order == LIST_ORDERS["deadline"]:
+    if words and listing.sort == "deadline":
         # Many matches: read the page among the first tasks in list order (tasks/search.py,
         # which walks the deadline order).
         wanted = max(1, args.get("page", 1, type=int) or 1) * PER_PAGE
