@@ -501,6 +501,10 @@ _HEADER_LINE_RE = re.compile(
     re.I,
 )
 _END_RE = re.compile(r"^(?:Nơi\s+nhận|Nơi\s+gửi)\s*:?", re.I)
+# An appendix after the signature ("PHỤ LỤC", "Phụ lục 01") holds the letter's task table.
+_APPENDIX_RE = re.compile(r"^(?:PHỤ\s+LỤC\b|Phụ\s+lục(?:\s+(?:số\s+)?[IVX\d]+)?\s*:?$)")
+# A telegram's addressees: "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:" then the list.
+_TELEGRAM_TO_RE = re.compile(r"^(\w[^:]{5,80}?)\s+điện\s*:")
 _ABBREVIATION_END_RE = re.compile(r"(?:\b(?:TP|Tp|TX|TT|Q|P|ThS|TS|PGS|GS|BS|St|v\.v|Th\.S)|\d)$")
 _SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+")
 
@@ -795,8 +799,12 @@ _GENERIC_WORK_RE = re.compile(
     r"(?:(?:biết|nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|triển\s+khai|tổ\s+chức|phối\s+hợp|"
     r"quan\s+tâm|chỉ\s+đạo)\s*(?:,|và)?\s*)*(?:thực\s+hiện|triển\s+khai|chỉ\s+đạo\s+thực\s+hiện)"
     r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|đúng\s+quy\s+định|có\s+hiệu\s+quả|hiệu\s+quả|"
-    r"(?:theo\s+đúng\s+|đúng\s+|các\s+)?nội\s+dung\s+(?:nêu\s+)?trên|Công\s+văn\s+này|"
-    r"Thông\s+báo\s+này|văn\s+bản\s+này|theo\s+quy\s+định|\./\.|\./))*[\s./]*",
+    r"(?:theo\s+đúng\s+|đúng\s+|các\s+)?nội\s+dung\s+(?:nêu\s+)?trên|"
+    r"(?:Công\s+văn|Công\s+điện|Thông\s+báo|văn\s+bản|Chỉ\s+thị|Kế\s+hoạch|Quyết\s+định)"
+    r"\s+(?:này|nêu\s+trên)|"
+    # "triển khai các nhiệm vụ theo Phụ lục đính kèm": the tasks are the appendix's rows
+    r"(?:các\s+nhiệm\s+vụ\s+)?theo\s+(?:các\s+)?Phụ\s+lục(?:\s+\w+)?\s+(?:đính|kèm)\s+(?:kèm|theo)|"
+    r"theo\s+quy\s+định|\./\.|\./))*[\s./]*",
     re.I,
 )
 # Work that only says to carry out the document ("căn cứ chức năng, nhiệm vụ để tổ chức thực
@@ -2129,6 +2137,7 @@ def read_notice(
     last_group: list[ProposedTask] = []
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
     in_recipients = False
+    after_end = False
     offset = 0
     for line in normalised.split("\n"):
         line_start = offset
@@ -2136,9 +2145,18 @@ def read_notice(
         stripped = line.strip()
         if not stripped:
             continue
+        if after_end:
+            # After "Nơi nhận" come recipients and the signature; an appendix may follow.
+            if _APPENDIX_RE.match(stripped):
+                after_end = False
+                contexts, last_group = [], []
+            continue
         if _END_RE.match(stripped):
-            break
-        if stripped.lower().startswith("kính gửi"):
+            after_end = True
+            continue
+        telegram = _TELEGRAM_TO_RE.match(stripped)
+        telegram = telegram if telegram and telegram[1].upper() == telegram[1] else None
+        if stripped.lower().startswith("kính gửi") or telegram:
             in_recipients = True
             builder.addressees |= _addressees(stripped)
             builder.addressee_names.extend(_addressee_names(stripped))

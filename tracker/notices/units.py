@@ -220,6 +220,7 @@ công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|c
 thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
+phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
 """.replace("\n", "|").split("|")
 )
 
@@ -279,6 +280,8 @@ tiêm chủng|di chuyển|vệ sinh|đầu tư|cho vay|hướng|chăm sóc|cản
 khơi thông|tiếp cận|trích|cùng
 chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
 đồng ý|nhất trí|chấp thuận|cho phép|quyết định
+tăng|giảm|kiên quyết|giữ vững|nắm chắc|rút ngắn|mở rộng|hạn chế|phát hiện|ngăn ngừa|bám sát
+siết chặt|xúc tiến|đề ra|tạm ứng|hoàn thành dứt điểm|dứt điểm
 """),
         "theo",
         "trên cơ sở",
