@@ -1286,7 +1286,7 @@ class _SentenceReader:
         a directive, a comma, then one named unit (a capitalised head, not a group) and a bare
         action verb is the next directive. Not when the text before the comma ends with a unit
         ("gửi Sở Xây dựng, Sở Tài chính thẩm định": the units are the objects)."""
-        toks, n = self.toks, self.n
+        toks = self.toks
         if not (toks[i + 1].is_capital and self._unit_head_at(i + 1)):
             return None
         if self._unit_list_ends_at(i):
@@ -2041,7 +2041,11 @@ def _read_sentence(
             # After a second directive it goes back to the earlier lead: a task of its own.
             if kind == "tail" and heir is not claims[index]:
                 break
-            if kind == "new" and heir is claims[index] and _ends_with_date(text, toks, current_start, current_end):
+            if (
+                kind == "new"
+                and heir is claims[index]
+                and _ends_with_date(text, toks, current_start, current_end)
+            ):
                 # "khẩn trương hoàn thành đấu thầu ..., chậm nhất ngày 30/10/2022; hướng dẫn
                 # các bệnh viện ...": the date closes the clause it ends; the work after the
                 # ";" is the same lead's, without that date.
