@@ -167,17 +167,22 @@ def _expected_tasks(payload: Any) -> list[dict[str, Any]]:
 
 def selects(only: str, stem: str) -> bool:
     """Whether the notice `stem` is in the selection `only`: comma-separated names ("seed",
-    "tb-01") and number ranges ("201-220", "202-220:even", "01-199:odd"); empty selects all."""
+    "tb-01") and number ranges ("201-220", "202-220:even", "01-199:odd", and with a name
+    prefix "h01-h24:odd" or "h01-24:odd"); empty selects all."""
     items = [item.strip() for item in only.split(",") if item.strip()]
     if not items:
         return True
+    stem_m = re.fullmatch(r"([^\d]*)(\d+)", stem)
     for item in items:
         if item == stem:
             return True
-        m = re.fullmatch(r"(\d+)-(\d+)(?::(odd|even))?", item)
-        if m and stem.isdigit() and int(m.group(1)) <= int(stem) <= int(m.group(2)):
-            parity = m.group(3)
-            if parity is None or (int(stem) % 2 == 1) == (parity == "odd"):
+        m = re.fullmatch(r"([^\d]*)(\d+)-(?:\1)?(\d+)(?::(odd|even))?", item)
+        if not (m and stem_m and stem_m.group(1) == m.group(1)):
+            continue
+        number = int(stem_m.group(2))
+        if int(m.group(2)) <= number <= int(m.group(3)):
+            parity = m.group(4)
+            if parity is None or (number % 2 == 1) == (parity == "odd"):
                 return True
     return False
 

@@ -14,6 +14,7 @@ from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
 from tracker.notices.deadlines import DeadlineMatch, find_deadlines, year_named_in
 from tracker.notices.units import (
     GENERIC_HEADS,
+    NAMED_HEADS,
     TRIGGERS,
     Lexicon,
     Token,
@@ -501,6 +502,10 @@ _HEADER_LINE_RE = re.compile(
     re.I,
 )
 _END_RE = re.compile(r"^(?:Nơi\s+nhận|Nơi\s+gửi)\s*:?", re.I)
+# An appendix after the signature ("PHỤ LỤC", "Phụ lục 01") holds the letter's task table.
+_APPENDIX_RE = re.compile(r"^(?:PHỤ\s+LỤC\b|Phụ\s+lục(?:\s+(?:số\s+)?[IVX\d]+)?\s*:?$)")
+# A telegram's addressees: "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:" then the list.
+_TELEGRAM_TO_RE = re.compile(r"^(\w[^:]{5,80}?)\s+điện\s*:")
 _ABBREVIATION_END_RE = re.compile(r"(?:\b(?:TP|Tp|TX|TT|Q|P|ThS|TS|PGS|GS|BS|St|v\.v|Th\.S)|\d)$")
 _SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+")
 
@@ -725,6 +730,13 @@ _STATUS = Lexicon(
         "xếp",
         "gồm",
         "bao gồm",
+        # a meeting or a visit, as a news headline tells it: "Phó Chủ tịch UBND tỉnh làm việc
+        # với ngành Y tế ..."
+        "làm việc với",
+        "làm việc tại",
+        "thăm",
+        "kiểm tra thực tế",
+        "khảo sát thực tế",
     ]
 )
 _STRONG = Lexicon(
@@ -795,8 +807,12 @@ _GENERIC_WORK_RE = re.compile(
     r"(?:(?:biết|nghiêm\s+túc|khẩn\s+trương|kịp\s+thời|triển\s+khai|tổ\s+chức|phối\s+hợp|"
     r"quan\s+tâm|chỉ\s+đạo)\s*(?:,|và)?\s*)*(?:thực\s+hiện|triển\s+khai|chỉ\s+đạo\s+thực\s+hiện)"
     r"(?:\s*,?\s*(?:nghiêm\s+túc|kịp\s+thời|đúng\s+quy\s+định|có\s+hiệu\s+quả|hiệu\s+quả|"
-    r"(?:theo\s+đúng\s+|đúng\s+|các\s+)?nội\s+dung\s+(?:nêu\s+)?trên|Công\s+văn\s+này|"
-    r"Thông\s+báo\s+này|văn\s+bản\s+này|theo\s+quy\s+định|\./\.|\./))*[\s./]*",
+    r"(?:theo\s+đúng\s+|đúng\s+|các\s+)?nội\s+dung\s+(?:nêu\s+)?trên|"
+    r"(?:Công\s+văn|Công\s+điện|Thông\s+báo|văn\s+bản|Chỉ\s+thị|Kế\s+hoạch|Quyết\s+định)"
+    r"\s+(?:này|nêu\s+trên)|"
+    # "triển khai các nhiệm vụ theo Phụ lục đính kèm": the tasks are the appendix's rows
+    r"(?:các\s+nhiệm\s+vụ\s+)?theo\s+(?:các\s+)?Phụ\s+lục(?:\s+\w+)?\s+(?:đính|kèm)\s+(?:kèm|theo)|"
+    r"theo\s+quy\s+định|\./\.|\./))*[\s./]*",
     re.I,
 )
 # Work that only says to carry out the document ("căn cứ chức năng, nhiệm vụ để tổ chức thực
@@ -1186,8 +1202,22 @@ class _SentenceReader:
             return None
         leads, j = self.units(i)
         if not leads:
+            leads, j = self._responsible_group(i)
+        if not leads:
             return None
         self._list_end = j
+        if len(leads) > 1:
+            # "Riêng Bệnh viện Đa khoa tỉnh, giám đốc bệnh viện phải ...": a title and the bare
+            # head noun of a unit just named point back at it.
+            leads = [
+                u
+                for index, u in enumerate(leads)
+                if not (
+                    u.head
+                    and u.text.lower() == u.head.lower()
+                    and any(v.head.lower() == u.head.lower() for v in leads[:index])
+                )
+            ]
         k = _skip_parenthesis(toks, j, n)
         while k < n and (toks[k].text == "," or toks[k].key == "cũng"):
             k += 1  # ("Sở này cũng phải báo cáo ...": "also")
@@ -1229,6 +1259,59 @@ class _SentenceReader:
         claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
         self.after_lead(k, claim)
         return claim
+
+    def _responsible_group(self, i: int) -> tuple[list[UnitSpan], int]:
+        """ "Các chủ rừng là tổ chức có trách nhiệm rà soát ...": a plural noun phrase outside
+        the gazetteer that is given a responsibility is a group lead; only "có / chịu trách
+        nhiệm", which is said of those who act ("Các dự án phải ..." is not)."""
+        toks, n = self.toks, self.n
+        if i >= n or toks[i].key not in {"các", "những"}:
+            return [], i
+        for m in range(i + 1, min(n, i + 8)):
+            if not toks[m].is_word:
+                return [], i
+            if (
+                m > i + 1
+                and toks[m].key in {"có", "chịu"}
+                and m + 2 < n
+                and toks[m + 1].key == "trách"
+                and toks[m + 2].key == "nhiệm"
+            ):
+                name = " ".join(self.text[toks[i].start : toks[m - 1].end].split())
+                return [UnitSpan(name, i, m, True, toks[i + 1].text)], m
+        return [], i
+
+    def _named_subject_after_comma(self, i: int) -> _Claim | None:
+        """ "giao Sở Xây dựng hướng dẫn ... trước ngày 15.11, Sở Tài chính thẩm định ...": after
+        a directive, a comma, then one named unit (a capitalised head, not a group) and a bare
+        action verb is the next directive. Not when the text before the comma ends with a unit
+        ("gửi Sở Xây dựng, Sở Tài chính thẩm định": the units are the objects)."""
+        toks = self.toks
+        if not (toks[i + 1].is_capital and self._unit_head_at(i + 1)):
+            return None
+        if self._unit_list_ends_at(i):
+            return None
+        claim = self.try_subject(i + 1, strong_only=False)
+        if claim is None or claim.kind != "subject" or len(claim.leads) != 1:
+            return None
+        if claim.leads[0].is_group or claim.resume:
+            return None
+        return claim
+
+    def _unit_head_at(self, k: int) -> bool:
+        return bool(NAMED_HEADS.match(self.toks, k, self.n))
+
+    def _unit_list_ends_at(self, i: int) -> bool:
+        """Whether a unit list ends just before token `i` (within the clause before it)."""
+        toks = self.toks
+        for m in range(i - 1, max(-1, i - 12), -1):
+            if toks[m].text in {",", ";", ":"}:
+                return False
+            if toks[m].is_capital or toks[m].key in {"các", "những"}:
+                units, after = parse_unit_list(toks, m, i, self.text)
+                if units and after == i:
+                    return True
+        return False
 
     def _after_role(self, k: int) -> int:
         """ "Sở Y tế là cơ quan thường trực (Chương trình), chủ trì ..." / "là cơ quan đầu mối
@@ -1471,6 +1554,8 @@ class _SentenceReader:
                     continue
             if token.text == "," and i + 1 < n:
                 claim = self.try_subject(i + 1, strong_only=True)
+                if claim is None and found and not narrative_sentence:
+                    claim = self._named_subject_after_comma(i)
                 if claim is not None and not narrative_sentence:
                     claim.cut = i
                     found.append(claim)
@@ -1956,6 +2041,18 @@ def _read_sentence(
             # After a second directive it goes back to the earlier lead: a task of its own.
             if kind == "tail" and heir is not claims[index]:
                 break
+            if (
+                kind == "new"
+                and heir is claims[index]
+                and _ends_with_date(text, toks, current_start, current_end)
+            ):
+                # "khẩn trương hoàn thành đấu thầu ..., chậm nhất ngày 30/10/2022; hướng dẫn
+                # các bệnh viện ...": the date closes the clause it ends; the work after the
+                # ";" is the same lead's, without that date.
+                groups.append((claim, current_start, current_end))
+                claim = _Claim("inherited", claim.leads, [], a, a, confidence=0.6)
+                current_start, current_end = a, b
+                continue
             if kind in {"more", "tail"} or heir is claims[index]:
                 current_end = b
             else:
@@ -1974,6 +2071,23 @@ def _read_sentence(
         per_claim.append(made)
     _share_closing_deadline(builder, text, toks, tasks)
     return tasks, _group_of_last(claims, per_claim), claims
+
+
+def _ends_with_date(text: str, toks: Sequence[Token], start: int, end: int) -> bool:
+    """Whether the clause in tokens [start, end) ends with a dated deadline ("trước ngày 15/11",
+    "chậm nhất ngày 30/10/2022"), not a month, a quarter or a period."""
+    if end <= start:
+        return False
+    clause = text[toks[start].start : toks[end - 1].end].rstrip(" ,.;")
+    last = None
+    for match in find_deadlines(clause[-80:]):
+        last = match
+    return (
+        last is not None
+        and last.strong
+        and not last.recurring
+        and len(clause[-80:]) - last.end <= 2
+    )
 
 
 def _share_closing_deadline(
@@ -2129,6 +2243,7 @@ def read_notice(
     last_group: list[ProposedTask] = []
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
     in_recipients = False
+    after_end = False
     offset = 0
     for line in normalised.split("\n"):
         line_start = offset
@@ -2136,9 +2251,18 @@ def read_notice(
         stripped = line.strip()
         if not stripped:
             continue
+        if after_end:
+            # After "Nơi nhận" come recipients and the signature; an appendix may follow.
+            if _APPENDIX_RE.match(stripped):
+                after_end = False
+                contexts, last_group = [], []
+            continue
         if _END_RE.match(stripped):
-            break
-        if stripped.lower().startswith("kính gửi"):
+            after_end = True
+            continue
+        telegram = _TELEGRAM_TO_RE.match(stripped)
+        telegram = telegram if telegram and telegram[1].upper() == telegram[1] else None
+        if stripped.lower().startswith("kính gửi") or telegram:
             in_recipients = True
             builder.addressees |= _addressees(stripped)
             builder.addressee_names.extend(_addressee_names(stripped))
@@ -2187,6 +2311,7 @@ def read_notice(
                 and len(claims) == 1
                 and claims[0].kind == "elided"
                 and getattr(claims[0], "link", "") in _GOES_ON
+                and not _closed_by_date(last_group, sentence_tasks)
             ):
                 # "... rà soát quy mô trường, lớp. Đồng thời phải xây dựng phương án ...": in the
                 # same paragraph, the work of the directive before goes on.
@@ -2276,6 +2401,18 @@ def _doubts(reading: NoticeReading) -> list[str]:
     if reading.notice.issued_on is None and any(task.deadline_text for task in tasks):
         doubts.append(NO_DATE_WARNING)
     return [d for d in doubts if d not in reading.warnings]
+
+
+def _closed_by_date(before: list[ProposedTask], read: list[ProposedTask]) -> bool:
+    """ "... báo cáo kết quả về UBND tỉnh trước ngày 30/4/2023. Đồng thời, rà soát, tham mưu
+    ...": a directive closed by its own date, then an undated sentence of more work: that work
+    is a task of its own, not one with the date before. A sentence that brings partners in
+    ("Đồng thời, phối hợp với Sở Công Thương mời ...") still goes on with the same task."""
+    return (
+        bool(before)
+        and all(task.deadline is not None and not task.recurring for task in before)
+        and not any(task.deadline_text or task.coordinating for task in read)
+    )
 
 
 def _claim_of(group: list[ProposedTask]) -> _Claim:

@@ -125,6 +125,7 @@ hiệp hội
 trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn quốc gia|thường trực|tổ công tác|ban qlda
 lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
 hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
+thuế cơ sở|thuế tỉnh|thuế thành phố
 """.replace("\n", "|").split("|")
 )
 
@@ -220,6 +221,7 @@ công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|c
 thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
+phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
 """.replace("\n", "|").split("|")
 )
 
@@ -279,6 +281,8 @@ tiêm chủng|di chuyển|vệ sinh|đầu tư|cho vay|hướng|chăm sóc|cản
 khơi thông|tiếp cận|trích|cùng
 chỉnh sửa|phân loại|ký|giao|yêu cầu|đề nghị|gặp|tiếp xúc|biên soạn|in|phát hành|tiếp|lắng nghe
 đồng ý|nhất trí|chấp thuận|cho phép|quyết định
+tăng|giảm|kiên quyết|giữ vững|nắm chắc|rút ngắn|mở rộng|hạn chế|phát hiện|ngăn ngừa|bám sát
+siết chặt|xúc tiến|đề ra|tạm ứng|hoàn thành dứt điểm|dứt điểm
 """),
         "theo",
         "trên cơ sở",
@@ -565,7 +569,13 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         # The first word after a head is part of the name ("Ban quản lý"), unless the head is
         # generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
         first_is_verb = not (name_words or protected or det) and is_verb_at(tokens, j, end)
-        if first_is_verb and (generic or tokens[head_first].key in {"ubnd", "hđnd"}):
+        if first_is_verb and (
+            generic
+            or tokens[head_first].key in {"ubnd", "hđnd"}
+            # ("giám đốc bệnh viện phải ...": a lower-case head after a title names no unit
+            # of its own, so a verb right after it is the work)
+            or (after_title and not tokens[head_first].is_capital)
+        ):
             break
         if token.is_capital and TITLES.match(tokens, j, end) and name_words:
             break
