@@ -947,6 +947,10 @@ def _is_issuer(unit: UnitSpan) -> bool:
     if unit.is_group or not words:
         return False
     first = words[0].lower()
+    if first == "văn" and not _ISSUING_OFFICE_RE.match(unit.text):
+        # "Văn phòng Điều phối nông thôn mới huyện" is a unit that receives work; only the
+        # office of a committee, council or party body issues ("Văn phòng UBND tỉnh").
+        return False
     return first in {"ubnd", "hđnd", "vp", "vpubnd"} or unit.text.lower().startswith(
         (
             "ủy ban nhân dân",
@@ -960,6 +964,68 @@ def _is_issuer(unit: UnitSpan) -> bool:
             "thành ủy",
         )
     )
+
+
+_ISSUING_OFFICE_RE = re.compile(
+    r"(?i)văn phòng\s+(?:ubnd|hđnd|ủy ban|uỷ ban|hội đồng|đoàn|tỉnh ủy|tỉnh uỷ|huyện ủy|huyện uỷ"
+    r"|thành ủy|thành uỷ|thị ủy|thị uỷ|đảng ủy|đảng uỷ|chính phủ|quốc hội|chủ tịch|trung ương"
+    r"|tỉnh\b|huyện\b|thành phố\b|sở\b|bộ\b|\S+\s*$)"
+)
+
+# Tiers of local government, lowest first: a committee of a lower tier than the notice's
+# issuer ("UBND các xã A, B" in a district's notice) is addressed, never the issuer.
+_TIER_WORDS = (
+    ("xã", 1),
+    ("phường", 1),
+    ("thị trấn", 1),
+    ("đặc khu", 1),
+    ("huyện", 2),
+    ("quận", 2),
+    ("thị xã", 2),
+    ("thành phố", 3),
+    ("tỉnh", 3),
+)
+_TIER_RE = re.compile(
+    r"(?i)(?<!\w)(thị trấn|đặc khu|thị xã|thành phố|xã|phường|huyện|quận|tỉnh)(?!\w)"
+)
+
+
+def _tier_of(text: str) -> int | None:
+    m = _TIER_RE.search(text)
+    if m is None:
+        return None
+    return dict(_TIER_WORDS)[m.group(1).lower()]
+
+
+def _issuer_tier(text: str) -> int | None:
+    """The tier of the issuing body named in the notice's upper-left block ("UỶ BAN NHÂN DÂN /
+    HUYỆN ĐỨC THỌ"): the capitals lines before "Số:" or the national motto. None for a news
+    report or a text without that block."""
+    tier = None
+    for line in text[:600].split("\n")[:6]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if (
+            stripped.lower().startswith(("số", "cộng hòa", "cộng hoà"))
+            or stripped != stripped.upper()
+        ):
+            break
+        found = _tier_of(stripped)
+        if found is not None:
+            tier = found if tier is None else min(tier, found)
+    return tier
+
+
+def _heading_issuer(unit: UnitSpan, tier: int | None) -> bool:
+    """A heading's unit that is the issuer (its items are the issuer's own words, not work for
+    it): an issuing committee or office not of a lower tier than the notice's issuer."""
+    if not _is_issuer(unit):
+        return False
+    if tier is None:
+        return True
+    own = _tier_of(unit.text)
+    return own is None or own >= tier
 
 
 def _skip_parenthesis(toks: Sequence[Token], j: int, n: int) -> int:
@@ -2239,6 +2305,7 @@ def read_notice(
     if issued_on is not None:
         header.issued_on = issued_on
     builder = _TaskBuilder(normalised, header.issued_on, calendar)
+    tier = _issuer_tier(normalised)
     tasks: list[ProposedTask] = []
     last_group: list[ProposedTask] = []
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
@@ -2277,6 +2344,18 @@ def read_notice(
         effective_level = level if level is not None else 99
         parent = [claim for lvl, claim in contexts if lvl < effective_level]
         content_start = line_start + marker_len
+        if (
+            level is not None
+            and stripped.endswith(":")
+            and (named := _heading_with_local_name(line[marker_len:]))
+        ):
+            # "1. Văn phòng Điều phối xây dựng nông thôn mới tỉnh:" is a unit's name up to the
+            # colon, not a unit and its work.
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+            if not any(_heading_issuer(u, tier) for u in named):
+                contexts.append((level, _Claim("heading", named, [], 0, 0, confidence=0.7)))
+            last_group = []
+            continue
         sentences = _sentences(normalised, content_start, line_start + len(line))
         line_claims: list[_Claim] = []
         for s_index, span in enumerate(sentences):
@@ -2348,8 +2427,10 @@ def read_notice(
             heading = line_claims[-1]
             # "Phó Chủ tịch UBND huyện kết luận:" introduces items, but assigns them to nobody.
             if heading.kind == "passive" or (
-                heading.kind != "trigger" and any(_is_issuer(u) for u in heading.leads)
+                heading.kind != "trigger" and any(_heading_issuer(u, tier) for u in heading.leads)
             ):
+                if level is not None:
+                    contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
                 continue
             head_level = level if level is not None else 0
             contexts = [(lvl, c) for lvl, c in contexts if lvl < head_level]
@@ -2357,7 +2438,10 @@ def read_notice(
         elif level is not None and not line_claims and (heads := _unit_heading(line[marker_len:])):
             # "1. Sở Y tế" alone on its line (a plan's "Tổ chức thực hiện") heads the work
             # written below it.
-            if any(_is_issuer(u) and match_key(u.text) not in builder.addressees for u in heads):
+            if any(
+                _heading_issuer(u, tier) and match_key(u.text) not in builder.addressees
+                for u in heads
+            ):
                 contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
                 continue
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
@@ -2521,6 +2605,28 @@ def _unit_heading(text: str) -> list[UnitSpan]:
     if not units or not (j == len(toks) or (j == len(toks) - 1 and toks[j].text in {":", "."})):
         return []
     return units
+
+
+_TIER_KEYS = {"tỉnh", "huyện", "xã", "phường", "quận", "phố", "trấn", "khu"}
+
+
+def _heading_with_local_name(text: str) -> list[UnitSpan]:
+    """A heading line "<unit> <lower-case words> <tier>:" whose unit name was cut at a verb
+    ("Văn phòng Điều phối | xây dựng nông thôn mới tỉnh:"): the one unit named up to the colon
+    when its words close with a tier of place, as names do ("... huyện", "... tỉnh"), else []."""
+    if len(text) > 160:
+        return []
+    toks = tokenize(text)
+    units, j = parse_unit_list(toks, 0, len(toks), text)
+    colon = len(toks) - 1
+    if len(units) != 1 or units[0].is_group or not 0 < colon - j <= 8 or toks[colon].text != ":":
+        return []
+    rest = toks[j:colon]
+    if not all(t.is_word and not t.is_capital for t in rest) or rest[-1].key not in _TIER_KEYS:
+        return []
+    unit = units[0]
+    name = " ".join(text[toks[unit.first].start : toks[colon - 1].end].split())
+    return [UnitSpan(name, unit.first, colon, False, unit.head)]
 
 
 def _addressees(line: str) -> frozenset[str]:

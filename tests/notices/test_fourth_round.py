@@ -1,0 +1,43 @@
+"""Issue 20, fourth round: forms the held-out set h01-h24 showed, each written here in a
+notice of its own (see "Fourth round" in docs/notice-reader.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tracker.notices.extract import read_notice
+
+
+def _tasks(text: str, issued_on: date | None = date(2024, 10, 21)) -> list[tuple]:
+    reading = read_notice(text, issued_on=issued_on)
+    return [(t.lead, t.task, t.deadline, tuple(t.coordinating)) for t in reading.tasks]
+
+
+def test_headings_of_a_lower_tier_committee_and_a_working_office_are_not_the_issuer():
+    text = (
+        "ỦY BAN NHÂN DÂN\nHUYỆN AN LÃO\n\nSố: 12/TB-UBND\n\nTHÔNG BÁO\n"
+        "Kết luận của Chủ tịch UBND huyện:\n"
+        "1. Văn phòng Điều phối giảm nghèo huyện:\n"
+        "- Rà soát danh sách hộ cận nghèo.\n"
+        "2. Phòng Lao động - Thương binh và Xã hội:\n"
+        "- Chi trả trợ cấp đúng hạn.\n"
+        "3. UBND các xã An Hòa, Hội Sơn:\n"
+        "- Cập nhật dữ liệu hộ nghèo lên phần mềm.\n"
+    )
+    assert [lead for lead, *_ in _tasks(text)] == [
+        "Văn phòng Điều phối giảm nghèo huyện",
+        "Phòng Lao động - Thương binh và Xã hội",
+        "UBND xã An Hòa",
+        "UBND xã Hội Sơn",
+    ]
+
+
+def test_a_heading_of_the_issuers_own_tier_still_assigns_nothing():
+    text = (
+        "ỦY BAN NHÂN DÂN\nHUYỆN AN LÃO\n\nSố: 12/TB-UBND\n\nTHÔNG BÁO\n"
+        "1. Phòng Tài chính - Kế hoạch:\n"
+        "- Cân đối vốn cho các xã.\n"
+        "2. UBND huyện:\n"
+        "- Năm 2024 hoàn thành 3 xã nông thôn mới.\n"
+    )
+    assert [lead for lead, *_ in _tasks(text)] == ["Phòng Tài chính - Kế hoạch"]
