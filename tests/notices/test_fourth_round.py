@@ -41,3 +41,24 @@ def test_a_heading_of_the_issuers_own_tier_still_assigns_nothing():
         "- Năm 2024 hoàn thành 3 xã nông thôn mới.\n"
     )
     assert [lead for lead, *_ in _tasks(text)] == ["Phòng Tài chính - Kế hoạch"]
+
+
+def test_items_counted_in_words_take_the_units_an_intro_names():
+    text = (
+        "Kính gửi: UBND các phường.\n\n"
+        "Theo dự báo, mùa mưa đến sớm. Sở Xây dựng đề nghị UBND các phường quan tâm chỉ đạo "
+        "một số nội dung sau:\n\n"
+        "Một là, rà soát các tuyến cống thoát nước. Thời gian hoàn thành trước ngày 15/11/2024.\n\n"
+        "Hai là, kiểm tra cây xanh có nguy cơ gãy đổ.\n\n"
+        "Ba là, báo cáo kết quả về Sở Xây dựng.\n"
+    )
+    assert [(lead, deadline) for lead, _, deadline, _ in _tasks(text)] == [
+        ("UBND các phường", date(2024, 11, 15)),
+        ("UBND các phường", None),
+        ("UBND các phường", None),
+    ]
+
+
+def test_a_department_that_names_itself_by_its_head_alone_assigns():
+    tasks = _tasks("Đồng thời, Sở giao Chi cục Kiểm lâm theo dõi cháy rừng hằng ngày.")
+    assert [lead for lead, *_ in tasks] == ["Chi cục Kiểm lâm"]

@@ -211,7 +211,10 @@ def _split_glued(word: str) -> str:
 
 _MARKER_RE = re.compile(
     r"^(?P<marker>(?:[IVXL]+[.)]|\d+(?:\.\d+)+\.?|\d+[.)]|[a-zđ][)]|[a-zđ]\.(?=\s)|\(\d+\)"
-    r"|\([a-zđ]\)|[-–—•·*+])\s*)"
+    r"|\([a-zđ]\)|[-–—•·*+]"
+    # "Một là, ...", "Thứ hai, ...": items a letter counts out in words.
+    r"|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*,"
+    r"|Thứ\s+(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\s*,)\s*)"
 )
 
 
@@ -2358,6 +2361,7 @@ def read_notice(
             continue
         sentences = _sentences(normalised, content_start, line_start + len(line))
         line_claims: list[_Claim] = []
+        claim_spans: list[tuple[int, int]] = []  # the sentence of each claim
         for s_index, span in enumerate(sentences):
             if len(tasks) >= MAX_TASKS:
                 break
@@ -2384,6 +2388,7 @@ def read_notice(
                 builder, normalised, span, parent if s_index == 0 else None, elided
             )
             line_claims.extend(claims)
+            claim_spans.extend(span for _ in claims)
             if (
                 sentence_tasks
                 and s_index > 0
@@ -2422,7 +2427,12 @@ def read_notice(
         if (
             stripped.endswith(":")
             and line_claims
-            and line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
+            and (
+                line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
+                # "đề nghị UBND các xã quan tâm chỉ đạo một số nội dung sau:" heads the items
+                # below with its units, as "UBND các xã:" would.
+                or _announces_items(line_claims[-1], normalised, claim_spans[-1])
+            )
         ):
             heading = line_claims[-1]
             # "Phó Chủ tịch UBND huyện kết luận:" introduces items, but assigns them to nobody.
@@ -2608,6 +2618,17 @@ def _unit_heading(text: str) -> list[UnitSpan]:
 
 
 _TIER_KEYS = {"tỉnh", "huyện", "xã", "phường", "quận", "phố", "trấn", "khu"}
+
+
+def _announces_items(claim: _Claim, text: str, span: tuple[int, int]) -> bool:
+    """Whether a claim's work, up to the line's closing colon, only announces the items below."""
+    if not claim.leads or claim.kind == "passive":
+        return False
+    toks = tokenize(text[span[0] : span[1]], span[0])
+    if claim.task_start >= len(toks):
+        return False
+    work = text[toks[claim.task_start].start : span[1]].rstrip()
+    return work.endswith(":") and _LIST_INTRO_RE.fullmatch(work) is not None
 
 
 def _heading_with_local_name(text: str) -> list[UnitSpan]:

@@ -569,6 +569,13 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         # The first word after a head is part of the name ("Ban quản lý"), unless the head is
         # generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
         first_is_verb = not (name_words or protected or det) and is_verb_at(tokens, j, end)
+        if (
+            first_is_verb
+            and not token.is_capital
+            and TRIGGERS.match(tokens, j, end)
+            and not NAME_COMPOUNDS.match(tokens, j, end)
+        ):
+            break  # "Sở giao Chi cục Thủy lợi ...": the issuer named by its head alone
         if first_is_verb and (
             generic
             or tokens[head_first].key in {"ubnd", "hđnd"}
