@@ -62,3 +62,13 @@ def test_items_counted_in_words_take_the_units_an_intro_names():
 def test_a_department_that_names_itself_by_its_head_alone_assigns():
     tasks = _tasks("Đồng thời, Sở giao Chi cục Kiểm lâm theo dõi cháy rừng hằng ngày.")
     assert [lead for lead, *_ in tasks] == ["Chi cục Kiểm lâm"]
+
+
+def test_a_directive_a_unit_advises_stays_its_work():
+    tasks = _tasks(
+        "Phòng Văn hóa và Thông tin tham mưu UBND huyện chỉ đạo các trường học tổ chức "
+        "ngày hội đọc sách."
+    )
+    assert [(lead, work.split()[0]) for lead, work, *_ in tasks] == [
+        ("Phòng Văn hóa và Thông tin", "Tham")
+    ]

@@ -1176,6 +1176,8 @@ class _SentenceReader:
             # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
             # the sentence directs; whom it directs is part of its work, not a new lead.
             return None
+        if self._advised_before(i):
+            return None
         if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
             prev = toks[i - 1].key
             prev2 = f"{toks[i - 2].key} {prev}" if i > 1 else prev
@@ -1199,6 +1201,21 @@ class _SentenceReader:
         if claim.explicit:
             claim.confidence = 0.9
         return claim
+
+    def _advised_before(self, i: int) -> bool:
+        """ "tham mưu UBND cấp huyện chỉ đạo UBND các xã ...": the directive right after the
+        unit a lead advises (or proposes to) is what it advises, not a directive of the text."""
+        toks = self.toks
+        for k in range(max(0, i - 14), i - 2):
+            pair = f"{toks[k].key} {toks[k + 1].key}"
+            if pair in {"tham mưu", "đề xuất", "kiến nghị"}:
+                start = k + 2
+                if toks[start].key in {"cho", "với"}:
+                    start += 1
+                units, after = self.units(start)
+                if units and after == i:
+                    return True
+        return False
 
     def _after_place_name(self, leads: list[UnitSpan], k: int) -> bool:
         """ "UBND huyện Hồng Ngự cắm biển báo ...": after a unit named by its place's proper
