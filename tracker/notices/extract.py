@@ -211,7 +211,10 @@ def _split_glued(word: str) -> str:
 
 _MARKER_RE = re.compile(
     r"^(?P<marker>(?:[IVXL]+[.)]|\d+(?:\.\d+)+\.?|\d+[.)]|[a-zđ][)]|[a-zđ]\.(?=\s)|\(\d+\)"
-    r"|\([a-zđ]\)|[-–—•·*+])\s*)"
+    r"|\([a-zđ]\)|[-–—•·*+]"
+    # "Một là, ...", "Thứ hai, ...": items a letter counts out in words.
+    r"|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là\s*,"
+    r"|Thứ\s+(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\s*,)\s*)"
 )
 
 
@@ -947,6 +950,10 @@ def _is_issuer(unit: UnitSpan) -> bool:
     if unit.is_group or not words:
         return False
     first = words[0].lower()
+    if first == "văn" and not _ISSUING_OFFICE_RE.match(unit.text):
+        # "Văn phòng Điều phối nông thôn mới huyện" is a unit that receives work; only the
+        # office of a committee, council or party body issues ("Văn phòng UBND tỉnh").
+        return False
     return first in {"ubnd", "hđnd", "vp", "vpubnd"} or unit.text.lower().startswith(
         (
             "ủy ban nhân dân",
@@ -960,6 +967,68 @@ def _is_issuer(unit: UnitSpan) -> bool:
             "thành ủy",
         )
     )
+
+
+_ISSUING_OFFICE_RE = re.compile(
+    r"(?i)văn phòng\s+(?:ubnd|hđnd|ủy ban|uỷ ban|hội đồng|đoàn|tỉnh ủy|tỉnh uỷ|huyện ủy|huyện uỷ"
+    r"|thành ủy|thành uỷ|thị ủy|thị uỷ|đảng ủy|đảng uỷ|chính phủ|quốc hội|chủ tịch|trung ương"
+    r"|tỉnh\b|huyện\b|thành phố\b|sở\b|bộ\b|\S+\s*$)"
+)
+
+# Tiers of local government, lowest first: a committee of a lower tier than the notice's
+# issuer ("UBND các xã A, B" in a district's notice) is addressed, never the issuer.
+_TIER_WORDS = (
+    ("xã", 1),
+    ("phường", 1),
+    ("thị trấn", 1),
+    ("đặc khu", 1),
+    ("huyện", 2),
+    ("quận", 2),
+    ("thị xã", 2),
+    ("thành phố", 3),
+    ("tỉnh", 3),
+)
+_TIER_RE = re.compile(
+    r"(?i)(?<!\w)(thị trấn|đặc khu|thị xã|thành phố|xã|phường|huyện|quận|tỉnh)(?!\w)"
+)
+
+
+def _tier_of(text: str) -> int | None:
+    m = _TIER_RE.search(text)
+    if m is None:
+        return None
+    return dict(_TIER_WORDS)[m.group(1).lower()]
+
+
+def _issuer_tier(text: str) -> int | None:
+    """The tier of the issuing body named in the notice's upper-left block ("UỶ BAN NHÂN DÂN /
+    HUYỆN ĐỨC THỌ"): the capitals lines before "Số:" or the national motto. None for a news
+    report or a text without that block."""
+    tier = None
+    for line in text[:600].split("\n")[:6]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if (
+            stripped.lower().startswith(("số", "cộng hòa", "cộng hoà"))
+            or stripped != stripped.upper()
+        ):
+            break
+        found = _tier_of(stripped)
+        if found is not None:
+            tier = found if tier is None else min(tier, found)
+    return tier
+
+
+def _heading_issuer(unit: UnitSpan, tier: int | None) -> bool:
+    """A heading's unit that is the issuer (its items are the issuer's own words, not work for
+    it): an issuing committee or office not of a lower tier than the notice's issuer."""
+    if not _is_issuer(unit):
+        return False
+    if tier is None:
+        return True
+    own = _tier_of(unit.text)
+    return own is None or own >= tier
 
 
 def _skip_parenthesis(toks: Sequence[Token], j: int, n: int) -> int:
@@ -1107,6 +1176,8 @@ class _SentenceReader:
             # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
             # the sentence directs; whom it directs is part of its work, not a new lead.
             return None
+        if self._advised_before(i):
+            return None
         if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
             prev = toks[i - 1].key
             prev2 = f"{toks[i - 2].key} {prev}" if i > 1 else prev
@@ -1130,6 +1201,21 @@ class _SentenceReader:
         if claim.explicit:
             claim.confidence = 0.9
         return claim
+
+    def _advised_before(self, i: int) -> bool:
+        """ "tham mưu UBND cấp huyện chỉ đạo UBND các xã ...": the directive right after the
+        unit a lead advises (or proposes to) is what it advises, not a directive of the text."""
+        toks = self.toks
+        for k in range(max(0, i - 14), i - 2):
+            pair = f"{toks[k].key} {toks[k + 1].key}"
+            if pair in {"tham mưu", "đề xuất", "kiến nghị"}:
+                start = k + 2
+                if toks[start].key in {"cho", "với"}:
+                    start += 1
+                units, after = self.units(start)
+                if units and after == i:
+                    return True
+        return False
 
     def _after_place_name(self, leads: list[UnitSpan], k: int) -> bool:
         """ "UBND huyện Hồng Ngự cắm biển báo ...": after a unit named by its place's proper
@@ -2239,6 +2325,7 @@ def read_notice(
     if issued_on is not None:
         header.issued_on = issued_on
     builder = _TaskBuilder(normalised, header.issued_on, calendar)
+    tier = _issuer_tier(normalised)
     tasks: list[ProposedTask] = []
     last_group: list[ProposedTask] = []
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
@@ -2277,8 +2364,21 @@ def read_notice(
         effective_level = level if level is not None else 99
         parent = [claim for lvl, claim in contexts if lvl < effective_level]
         content_start = line_start + marker_len
+        if (
+            level is not None
+            and stripped.endswith(":")
+            and (named := _heading_with_local_name(line[marker_len:]))
+        ):
+            # "1. Văn phòng Điều phối xây dựng nông thôn mới tỉnh:" is a unit's name up to the
+            # colon, not a unit and its work.
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+            if not any(_heading_issuer(u, tier) for u in named):
+                contexts.append((level, _Claim("heading", named, [], 0, 0, confidence=0.7)))
+            last_group = []
+            continue
         sentences = _sentences(normalised, content_start, line_start + len(line))
         line_claims: list[_Claim] = []
+        claim_spans: list[tuple[int, int]] = []  # the sentence of each claim
         for s_index, span in enumerate(sentences):
             if len(tasks) >= MAX_TASKS:
                 break
@@ -2305,6 +2405,7 @@ def read_notice(
                 builder, normalised, span, parent if s_index == 0 else None, elided
             )
             line_claims.extend(claims)
+            claim_spans.extend(span for _ in claims)
             if (
                 sentence_tasks
                 and s_index > 0
@@ -2343,13 +2444,20 @@ def read_notice(
         if (
             stripped.endswith(":")
             and line_claims
-            and line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
+            and (
+                line_claims[-1].task_start >= len(tokenize(line[marker_len:])) - 1
+                # "đề nghị UBND các xã quan tâm chỉ đạo một số nội dung sau:" heads the items
+                # below with its units, as "UBND các xã:" would.
+                or _announces_items(line_claims[-1], normalised, claim_spans[-1])
+            )
         ):
             heading = line_claims[-1]
             # "Phó Chủ tịch UBND huyện kết luận:" introduces items, but assigns them to nobody.
             if heading.kind == "passive" or (
-                heading.kind != "trigger" and any(_is_issuer(u) for u in heading.leads)
+                heading.kind != "trigger" and any(_heading_issuer(u, tier) for u in heading.leads)
             ):
+                if level is not None:
+                    contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
                 continue
             head_level = level if level is not None else 0
             contexts = [(lvl, c) for lvl, c in contexts if lvl < head_level]
@@ -2357,7 +2465,10 @@ def read_notice(
         elif level is not None and not line_claims and (heads := _unit_heading(line[marker_len:])):
             # "1. Sở Y tế" alone on its line (a plan's "Tổ chức thực hiện") heads the work
             # written below it.
-            if any(_is_issuer(u) and match_key(u.text) not in builder.addressees for u in heads):
+            if any(
+                _heading_issuer(u, tier) and match_key(u.text) not in builder.addressees
+                for u in heads
+            ):
                 contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
                 continue
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
@@ -2521,6 +2632,39 @@ def _unit_heading(text: str) -> list[UnitSpan]:
     if not units or not (j == len(toks) or (j == len(toks) - 1 and toks[j].text in {":", "."})):
         return []
     return units
+
+
+_TIER_KEYS = {"tỉnh", "huyện", "xã", "phường", "quận", "phố", "trấn", "khu"}
+
+
+def _announces_items(claim: _Claim, text: str, span: tuple[int, int]) -> bool:
+    """Whether a claim's work, up to the line's closing colon, only announces the items below."""
+    if not claim.leads or claim.kind == "passive":
+        return False
+    toks = tokenize(text[span[0] : span[1]], span[0])
+    if claim.task_start >= len(toks):
+        return False
+    work = text[toks[claim.task_start].start : span[1]].rstrip()
+    return work.endswith(":") and _LIST_INTRO_RE.fullmatch(work) is not None
+
+
+def _heading_with_local_name(text: str) -> list[UnitSpan]:
+    """A heading line "<unit> <lower-case words> <tier>:" whose unit name was cut at a verb
+    ("Văn phòng Điều phối | xây dựng nông thôn mới tỉnh:"): the one unit named up to the colon
+    when its words close with a tier of place, as names do ("... huyện", "... tỉnh"), else []."""
+    if len(text) > 160:
+        return []
+    toks = tokenize(text)
+    units, j = parse_unit_list(toks, 0, len(toks), text)
+    colon = len(toks) - 1
+    if len(units) != 1 or units[0].is_group or not 0 < colon - j <= 8 or toks[colon].text != ":":
+        return []
+    rest = toks[j:colon]
+    if not all(t.is_word and not t.is_capital for t in rest) or rest[-1].key not in _TIER_KEYS:
+        return []
+    unit = units[0]
+    name = " ".join(text[toks[unit.first].start : toks[colon - 1].end].split())
+    return [UnitSpan(name, unit.first, colon, False, unit.head)]
 
 
 def _addressees(line: str) -> frozenset[str]:

@@ -569,6 +569,13 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         # The first word after a head is part of the name ("Ban quản lý"), unless the head is
         # generic ("đơn vị") and the word is a verb ("các đơn vị thực hiện").
         first_is_verb = not (name_words or protected or det) and is_verb_at(tokens, j, end)
+        if (
+            first_is_verb
+            and not token.is_capital
+            and TRIGGERS.match(tokens, j, end)
+            and not NAME_COMPOUNDS.match(tokens, j, end)
+        ):
+            break  # "Sở giao Chi cục Thủy lợi ...": the issuer named by its head alone
         if first_is_verb and (
             generic
             or tokens[head_first].key in {"ubnd", "hđnd"}
@@ -743,7 +750,7 @@ def parse_unit_list(
             current.is_group
             and sep.text in {",", "và"}
             and nxt.is_capital
-            and not _head_at(tokens, k, end, False)[0]
+            and (not _head_at(tokens, k, end, False)[0] or _proper_place_name(tokens, k, end))
             and not TITLES.match(tokens, k, end)
             and _names_places(current, tokens)
         ):
@@ -944,6 +951,18 @@ def _names_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
     return False
 
 
+def _proper_place_name(tokens: Sequence[Token], k: int, end: int) -> bool:
+    """In a list of places, "Trường Sơn" or "Hội Hợp" is a place whose first word is also a
+    one-word head: every word capitalised, two to four of them, then a separator. A unit has a
+    lower-case word in its name ("Trường Chính trị tỉnh")."""
+    if _head_at(tokens, k, end, False)[0] != 1:
+        return False
+    m = k
+    while m < end and tokens[m].is_word and tokens[m].is_capital and tokens[m].key != "và":
+        m += 1
+    return 2 <= m - k <= 4 and (m >= end or not tokens[m].is_word or tokens[m].key == "và")
+
+
 def _distribute_places(unit: UnitSpan, tokens: Sequence[Token], text: str) -> list[UnitSpan]:
     """ "UBND các huyện Phù Mỹ, Vân Canh, TX.An Nhơn và TP.Quy Nhơn" names four committees:
     "UBND huyện Phù Mỹ", ..., "UBND TX.An Nhơn" (a member that says its own kind keeps it).
@@ -968,7 +987,11 @@ def _distribute_places(unit: UnitSpan, tokens: Sequence[Token], text: str) -> li
         m = k
         while m < unit.last and tokens[m].text != "," and tokens[m].key != "và":
             m += 1
-        if m == k or not tokens[k].is_capital or _head_at(tokens, k, m, False)[0]:
+        if (
+            m == k
+            or not tokens[k].is_capital
+            or (_head_at(tokens, k, m, False)[0] and not _proper_place_name(tokens, k, m))
+        ):
             return [unit]
         name = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
         own_kind = _OWN_KIND_RE.match(name)
