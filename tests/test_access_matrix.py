@@ -111,7 +111,9 @@ AUDIENCE: dict[str, str] = {
     "subtasks.subtask_detail": "subtask_view",
     "subtasks.subtask_report": "subtask_report",
     "subtasks.subtask_decision": "subtask_manage",
+    "subtasks.subtask_edit": "subtask_manage",
     "subtasks_api.create_subtask": "token",
+    "subtasks_api.update_subtask": "token",
 }
 
 

@@ -163,7 +163,7 @@ class SubtaskAction(enum.StrEnum):
 
     VIEW = "view"
     REPORT = "report"  # the assignee: progress, "done"
-    MANAGE = "manage"  # the unit's head: confirm, reopen, cancel
+    MANAGE = "manage"  # the head of the unit that gave it: edit, confirm, reopen, cancel
 
 
 def _active(user: User | None) -> bool:

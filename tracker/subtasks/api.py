@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.api.auth import api_user, check_api_query, token_required
-from tracker.api.errors import register_api_errors
+from tracker.api.errors import conflict_body, register_api_errors
 from tracker.api.inputs import Fields, read_json_object
 from tracker.api.serializers import iso_date, iso_datetime, unit_ref, user_ref
 from tracker.auth.models import User
@@ -20,13 +20,15 @@ from tracker.core.permissions import (
     Action,
     NotVisible,
     PermissionDenied,
+    SubtaskAction,
     assigned_subtasks_clause,
     can_break_down,
     can_view_breakdown,
     is_subtask_assignee,
     require,
+    require_subtask,
 )
-from tracker.core.time import today_local
+from tracker.core.time import local_zone, today_local
 from tracker.extensions import csrf, db
 from tracker.subtasks import operations
 from tracker.subtasks.models import Subtask, SubtaskStatus
@@ -139,6 +141,96 @@ def create_subtask(task_id: int) -> Any:
     return jsonify(subtask_json(subtask)), 201
 
 
+def _stale_part(subtask: Subtask) -> Any:
+    """The 409 of a part changed since the client read it: who, when, its version now."""
+    db.session.rollback()
+    error = operations.stale_error(subtask)
+    when = (
+        error.changed_dt.astimezone(local_zone()).strftime("%H:%M %d/%m/%Y")
+        if error.changed_dt
+        else "?"
+    )
+    return conflict_body(
+        _(
+            "Việc đã được %(who)s thay đổi lúc %(when)s. Vui lòng xem lại trước khi cập nhật.",
+            who=error.changed_by,
+            when=when,
+        ),
+        changed_by=error.changed_by,
+        changed_at=iso_datetime(error.changed_dt),
+        current_version=error.current_version,
+    )
+
+
+@bp.patch("/subtasks/<int:subtask_id>")
+@token_required
+def update_subtask(subtask_id: int) -> Any:
+    """The head of the unit that gave the part changes its content, assignee or deadline,
+    or cancels it (`"status": "cancelled"` with a `reason`)."""
+    user = api_user()
+    subtask = db.session.get(Subtask, subtask_id) if subtask_id <= MAX_ID else None
+    if subtask is None:
+        raise NotVisible
+    require_subtask(user, SubtaskAction.MANAGE, subtask)
+    fields = Fields(
+        read_json_object(),
+        ("assignee_id", "child_unit_id", "content", "deadline", "status", "reason", "version"),
+    )
+    version = fields.integer("version", required=True)
+    status = fields.choice("status", (SubtaskStatus.CANCELLED.value,))
+    assignee_id = fields.integer("assignee_id", low=1, high=MAX_ID)
+    child_unit_id = fields.integer("child_unit_id", low=1, high=MAX_ID)
+    content = fields.string("content", max_length=operations.MAX_CONTENT_CHARS)
+    deadline = fields.date("deadline")
+    reason = fields.string("reason", max_length=operations.MAX_NOTE_CHARS)
+    if assignee_id and child_unit_id:
+        fields.errors["child_unit_id"] = _("Chỉ chọn một trong assignee_id và child_unit_id.")
+    if status is None and reason is not None:
+        fields.errors["reason"] = _("Chỉ dùng khi huỷ việc (status: cancelled).")
+    if status is not None:
+        # A cancellation changes nothing else: the part is kept as it was, in its history.
+        for name in ("assignee_id", "child_unit_id", "content", "deadline"):
+            if name in fields.data:
+                fields.errors[name] = _("Không sửa được cùng lúc với việc huỷ.")
+    fields.check()
+    if version != subtask.version:
+        return _stale_part(subtask)
+    try:
+        if status is not None:
+            operations.decide_subtask(
+                subtask, actor=user, decision="cancel", reason=reason or "", seen_version=version
+            )
+        else:
+            assignee, child_unit = subtask.assignee, subtask.child_unit
+            if assignee_id or child_unit_id:
+                assignee = db.session.get(User, assignee_id) if assignee_id else None
+                child_unit = db.session.get(Unit, child_unit_id) if child_unit_id else None
+                if assignee_id and assignee is None:
+                    raise ValidationError({"assignee_id": _("Không có cán bộ này.")})
+                if child_unit_id and child_unit is None:
+                    raise ValidationError({"child_unit_id": _("Không có đơn vị này.")})
+            try:
+                operations.edit_subtask(
+                    subtask,
+                    actor=user,
+                    content=subtask.content if content is None else content,
+                    deadline=deadline or subtask.deadline,
+                    today=today_local(),
+                    assignee=assignee,
+                    child_unit=child_unit,
+                    seen_version=version,
+                )
+            except ValidationError as error:
+                if "assignee" in error.errors:
+                    key = "child_unit_id" if child_unit_id else "assignee_id"
+                    error.errors[key] = error.errors.pop("assignee")
+                raise
+        db.session.commit()
+    except StaleDataError:
+        return _stale_part(subtask)
+    return jsonify(subtask_json(subtask))
+
+
 def init_app(app: Flask) -> None:
     """Register the sub-task API routes."""
     app.register_blueprint(bp)
@@ -205,7 +297,85 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
 }
 
+OPENAPI_SCHEMAS["SubtaskChange"] = {
+    "type": "object",
+    "description": "Fields left out keep their value. Either a change (content, deadline, "
+    "at most one of `assignee_id` and `child_unit_id`) or a cancellation (`status` "
+    "`cancelled` with a `reason`), not both. Only a part still being done (`open`) is "
+    "changed; any part not cancelled may be cancelled.",
+    "properties": {
+        "assignee_id": _ID,
+        "child_unit_id": _ID,
+        "content": {"type": "string", "minLength": 1, "maxLength": operations.MAX_CONTENT_CHARS},
+        "deadline": {
+            **_DATE,
+            "description": "Not after the task's deadline; a new deadline not before today.",
+        },
+        "status": {"type": "string", "enum": [SubtaskStatus.CANCELLED.value]},
+        "reason": {
+            "type": "string",
+            "maxLength": operations.MAX_NOTE_CHARS,
+            "description": "Why the part is cancelled (required with `status`).",
+        },
+        "version": {"type": "integer", "description": "The part's version as read."},
+    },
+    "required": ["version"],
+    "additionalProperties": False,
+}
+
+_LANG_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"},
+    "description": "Language of the messages.",
+}
+
 OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/subtasks/{subtask_id}": {
+        "patch": {
+            "operationId": "updateSubtask",
+            "summary": "Change or cancel a part given to an officer or a child unit",
+            "description": "Only the head of the unit that gave the part (role `unit_head`). "
+            "A new officer must belong to that unit, a child unit must be under it; a new "
+            "deadline may not be after the task's nor before today. Each field changed is an "
+            "entry of the part's history; a new assignee is notified by the next reminder "
+            "pass. A cancelled part is kept (history) and no longer counted in the roll-up.",
+            "tags": ["subtasks"],
+            "parameters": [
+                {
+                    "name": "subtask_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                    "description": "The part.",
+                },
+                _LANG_PARAMETER,
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _ref("SubtaskChange"),
+                        "example": {"assignee_id": 13, "deadline": "2017-04-17", "version": 2},
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "The part as it is now.",
+                    "content": {"application/json": {"schema": _ref("Subtask")}},
+                },
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "403": {"$ref": "#/components/responses/Forbidden"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+                "409": {"$ref": "#/components/responses/Conflict"},
+                "413": {"$ref": "#/components/responses/TooLarge"},
+                "422": {"$ref": "#/components/responses/ValidationFailed"},
+                "500": {"$ref": "#/components/responses/ServerError"},
+            },
+        }
+    },
     "/api/v1/tasks/{task_id}/subtasks": {
         "post": {
             "operationId": "createSubtask",
@@ -258,5 +428,5 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "500": {"$ref": "#/components/responses/ServerError"},
             },
         }
-    }
+    },
 }

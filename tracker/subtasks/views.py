@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -41,7 +42,12 @@ from tracker.core.time import request_today
 from tracker.core.web import apply_errors, format_date
 from tracker.extensions import db
 from tracker.subtasks import operations
-from tracker.subtasks.forms import SubtaskDecisionForm, SubtaskForm, SubtaskReportForm
+from tracker.subtasks.forms import (
+    SubtaskDecisionForm,
+    SubtaskEditForm,
+    SubtaskForm,
+    SubtaskReportForm,
+)
 from tracker.subtasks.models import Subtask, SubtaskStatus
 from tracker.tasks.models import Task
 from tracker.tasks.operations import stale_error as task_stale_error
@@ -183,12 +189,13 @@ def officers_csv() -> Any:
     )
 
 
-def _assignee_choices(task: Task) -> list[tuple[str, str]]:
+def _assignee_choices(unit_id: int) -> list[tuple[str, str]]:
+    """The officers of the unit giving the part, then the units under it."""
     choices = [("", _("— Chọn cán bộ hoặc đơn vị —"))]
-    choices += [(f"u{u.id}", u.full_name) for u in operations.officer_choices(task.lead_unit_id)]
+    choices += [(f"u{u.id}", u.full_name) for u in operations.officer_choices(unit_id)]
     choices += [
         (f"c{u.id}", _("Đơn vị: %(name)s", name=u.name))
-        for u in operations.child_unit_choices(task.lead_unit_id)
+        for u in operations.child_unit_choices(unit_id)
     ]
     return choices
 
@@ -211,7 +218,7 @@ def subtask_new(task_id: int) -> Any:
     if not can_break_down(current_user, task):
         abort(403)
     form = SubtaskForm()
-    form.assignee.choices = _assignee_choices(task)
+    form.assignee.choices = _assignee_choices(current_user.unit_id)
     if request.method == "GET":
         form.version.data = str(task.version)
     status = 200
@@ -255,6 +262,78 @@ def subtask_new(task_id: int) -> Any:
     return page, status
 
 
+@bp.route("/subtasks/<int:subtask_id>/edit", methods=["GET", "POST"])
+@login_required
+def subtask_edit(subtask_id: int) -> Any:
+    """The head changes a part still being done: content, assignee, deadline."""
+    subtask = _load_subtask(subtask_id, SubtaskAction.MANAGE)
+    if subtask.status != SubtaskStatus.OPEN:
+        flash(
+            _("Chỉ sửa được việc đang thực hiện (việc đã báo cáo: yêu cầu làm lại trước)."), "info"
+        )
+        return redirect(url_for("subtasks.subtask_detail", subtask_id=subtask.id))
+    form = SubtaskEditForm()
+    form.assignee.choices = _assignee_choices(subtask.unit_id)
+    if request.method == "GET":
+        form.assignee.data = (
+            f"u{subtask.assignee_id}" if subtask.assignee_id else f"c{subtask.child_unit_id}"
+        )
+        form.content.data = subtask.content
+        form.deadline.data = subtask.deadline
+        form.version.data = str(subtask.version)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            assignee, child_unit = _assignee(form.assignee.data)
+            try:
+                events = operations.edit_subtask(
+                    subtask,
+                    actor=current_user,
+                    content=form.content.data or "",
+                    deadline=form.deadline.data,
+                    today=request_today(),
+                    assignee=assignee,
+                    child_unit=child_unit,
+                    seen_version=_version(form.version.data),
+                )
+                db.session.commit()
+            except ValidationError as error:
+                db.session.rollback()
+                apply_errors(form, error.errors)
+            except (StaleVersion, StaleDataError) as error:
+                db.session.rollback()
+                stale = (
+                    error if isinstance(error, StaleVersion) else operations.stale_error(subtask)
+                )
+                _flash_stale(stale, _("Việc"))
+                form.version.data = str(stale.current_version)
+                status = 409
+            else:
+                if events:
+                    flash(_("Đã sửa việc."), "success")
+                else:
+                    flash(_("Không có thay đổi nào."), "info")
+                return redirect(url_for("subtasks.subtask_detail", subtask_id=subtask.id))
+        db.session.refresh(subtask)
+    page = render_template(
+        "subtasks/edit.html",
+        form=form,
+        subtask=subtask,
+        task=subtask.task,
+        may_see_task=can(current_user, Action.VIEW, subtask.task),
+    )
+    return page, status
+
+
+def _iso_day(value: str | None) -> str:
+    # An edit keeps the deadlines as ISO text; people read dd/mm/yyyy.
+    try:
+        return format_date(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return value or ""
+
+
 def _render_subtask(subtask: Subtask, **forms: Any) -> Any:
     report_form = forms.get("report_form") or SubtaskReportForm(prefix="report")
     if not report_form.version.data:
@@ -286,6 +365,12 @@ def _render_subtask(subtask: Subtask, **forms: Any) -> Any:
             and status == SubtaskStatus.OPEN
         ),
         decisions=decisions,
+        may_edit=(
+            can_subtask(current_user, SubtaskAction.MANAGE, subtask)
+            and status == SubtaskStatus.OPEN
+        ),
+        field_labels=operations.FIELD_LABELS,
+        iso_day=_iso_day,
         report_form=report_form,
         decision_form=decision_form,
         status_label=operations.status_label,
