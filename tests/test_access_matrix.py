@@ -105,6 +105,8 @@ AUDIENCE: dict[str, str] = {
     "api.post_extension_request": "token",
     "api.post_extension_decision": "token",
     "reports_api.units_summary": "token",
+    "reports_api.officers_summary": "token",
+    "reports.officers_download": "unit_head",
     "subtasks.my_work": "auth",
     "subtasks.officers_csv": "unit_head",
     "subtasks.subtask_new": "break_down",

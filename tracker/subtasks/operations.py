@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -241,10 +241,10 @@ def edit_subtask(
         raise ValidationError(errors)
     events: list[SubtaskEvent] = []
 
-    def changed(field: str, old: str, new: str) -> None:
+    def changed(name: str, old: str, new: str) -> None:
         events.append(
             _event(
-                subtask, actor, SubtaskEventKind.EDITED, field=field, old_value=old, new_value=new
+                subtask, actor, SubtaskEventKind.EDITED, field=name, old_value=old, new_value=new
             )
         )
 
@@ -543,6 +543,9 @@ class OfficerPeriodRow:
     done_late: int
     open_on_time: int
     open_overdue: int
+    # Who the line is about (the reports API names them); not part of the figures.
+    assignee_id: int | None = field(default=None, compare=False)
+    child_unit_id: int | None = field(default=None, compare=False)
 
     @property
     def cells(self) -> tuple[int, ...]:
@@ -591,5 +594,10 @@ def officer_period_summary(
         query = query.join(Task, Task.id == S.task_id).where(Task.meeting_id == meeting_id)
     rows = db.session.execute(query).all()
     names = _assignee_names(rows)
-    result = [OfficerPeriodRow(names[(r[0], r[1])], *(int(v) for v in r[2:])) for r in rows]
+    result = [
+        OfficerPeriodRow(
+            names[(r[0], r[1])], *(int(v) for v in r[2:]), assignee_id=r[0], child_unit_id=r[1]
+        )
+        for r in rows
+    ]
     return sorted(result, key=lambda row: (-row.open_overdue, row.name))
