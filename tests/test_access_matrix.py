@@ -29,6 +29,9 @@ ROLES = [
     # part of the task (tracker/subtasks).
     "head",
     "officer",
+    # The head of Phòng Tài chính - Kế hoạch, a coordinating unit of the task: a coordinating
+    # member who may also hand down the unit's own contribution.
+    "coord_head",
 ]
 # The lead unit's head and officer may do with the task what its other members may.
 LEAD_UNIT = {"lead", "head", "officer"}
@@ -125,8 +128,12 @@ def _allowed(audience: str, role: str) -> bool | None:
         return True
     if role in ("anonymous", "inactive"):
         return False
-    if role in ("head", "officer") and audience == "owner":
+    if role in ("head", "officer", "coord_head") and audience == "owner":
         return False  # the lead user's own token and notifications
+    if role == "coord_head":
+        if audience in ("break_down", "unit_head"):
+            return True
+        role = "coord"
     lead_unit = role in LEAD_UNIT
     return {
         "auth": True,
@@ -151,6 +158,7 @@ def _allowed(audience: str, role: str) -> bool | None:
 
 
 def _refusal(audience: str, role: str) -> set[int]:
+    role = "coord" if role == "coord_head" else role
     if audience == "token":
         return {401}
     if role in ("anonymous", "inactive"):
@@ -192,6 +200,7 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
     head = make_user(Role.UNIT_HEAD, world.noivu, "truongnoivu")
     officer = make_user(Role.UNIT, world.noivu, "canbo1")
+    coord_head = make_user(Role.UNIT_HEAD, world.taichinh, "truongtckh")
     subtask = create_subtask(
         world.task,
         actor=head,
@@ -222,6 +231,7 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "subtask_id": subtask.id,
         "head": head,
         "officer": officer,
+        "coord_head": coord_head,
     }
 
 
@@ -238,7 +248,12 @@ def test_every_route_has_an_entry(app) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(app, world, objects, login, role) -> None:
-    users = {**world.people(), "head": objects["head"], "officer": objects["officer"]}
+    users = {
+        **world.people(),
+        "head": objects["head"],
+        "officer": objects["officer"],
+        "coord_head": objects["coord_head"],
+    }
     failures = []
     for rule, method in _rules(app):
         if rule.endpoint in ("auth.logout",):

@@ -24,6 +24,7 @@ from tracker.core.permissions import (
     assigned_subtasks_clause,
     can_break_down,
     can_view_breakdown,
+    can_view_unit_parts,
     is_subtask_assignee,
     require,
     require_subtask,
@@ -55,6 +56,8 @@ def subtask_json(subtask: Subtask) -> dict[str, Any]:
     return {
         "id": subtask.id,
         "task_id": subtask.task_id,
+        "unit": unit_ref(subtask.unit),
+        "is_coordinating": subtask.is_coordinating,
         "assignee": user_ref(subtask.assignee),
         "child_unit": unit_ref(subtask.child_unit),
         "content": subtask.content,
@@ -69,13 +72,17 @@ def subtask_json(subtask: Subtask) -> dict[str, Any]:
 
 
 def subtasks_for(task: Task, user: User) -> list[dict[str, Any]]:
-    """The `subtasks` of GET /api/v1/tasks/<id>: the whole breakdown for the lead unit and
-    the managers, only the parts given to them for anyone else (none for a coordinating
-    unit, unless a part is its own)."""
-    subtasks = operations.subtasks_of(task.id)
-    if not can_view_breakdown(user, task):
-        subtasks = [s for s in subtasks if is_subtask_assignee(user, s)]
-    return [subtask_json(s) for s in subtasks]
+    """The `subtasks` of GET /api/v1/tasks/<id>: the lead unit's breakdown for the lead unit
+    and the managers, a coordinating unit's own parts for that unit and the managers, and
+    to anyone the parts given to them."""
+    lead_view = can_view_breakdown(user, task)
+    return [
+        subtask_json(s)
+        for s in operations.subtasks_of(task.id)
+        if (lead_view and not s.is_coordinating)
+        or (s.is_coordinating and can_view_unit_parts(user, task, s.unit_id))
+        or is_subtask_assignee(user, s)
+    ]
 
 
 def assigned_task_ids(user: User) -> sa.Select[tuple[int]]:
@@ -253,6 +260,16 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 _SUBTASK_PROPERTIES: dict[str, Any] = {
     "id": {"type": "integer"},
     "task_id": {"type": "integer"},
+    "unit": {
+        **_ref("UnitRef"),
+        "description": "The unit whose head gave the part: the lead unit, or a coordinating "
+        "unit for its own contribution.",
+    },
+    "is_coordinating": {
+        "type": "boolean",
+        "description": "Given by a coordinating unit (phối hợp) for its own contribution: "
+        "shown to that unit and the managers only, never in the lead unit's roll-up.",
+    },
     "assignee": _nullable(_ref("UserRef")),
     "child_unit": _nullable(_ref("UnitRef")),
     "content": {"type": "string"},
@@ -380,9 +397,10 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": {
             "operationId": "createSubtask",
             "summary": "Give a part of a task to an officer or a child unit",
-            "description": "Only the head of the task's lead unit (role `unit_head`). The "
-            "deadline may not be after the task's; the officer must belong to the lead unit, "
-            "the child unit must be under it.",
+            "description": "Only the head (role `unit_head`) of the task's lead unit, or of "
+            "one of its coordinating units for that unit's own contribution "
+            "(`is_coordinating`). The deadline may not be after the task's; the officer must "
+            "belong to the head's unit, the child unit must be under it.",
             "tags": ["subtasks"],
             "parameters": [
                 {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,8 @@ from tracker.core.permissions import (
     can_subtask,
     can_view_breakdown,
     can_view_officer_summary,
+    can_view_unit_parts,
+    is_lead_member,
     is_subtask_assignee,
     require,
     require_subtask,
@@ -105,26 +108,57 @@ def _flash_stale(stale: StaleVersion, what: str) -> None:
 # --- the panel on the task page ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UnitParts:
+    """A coordinating unit's own parts of the task, shown under that unit only."""
+
+    unit: Unit
+    subtasks: list[Subtask]
+    rollup: operations.Rollup
+
+
 def breakdown_for(task: Task) -> dict[str, Any] | None:
     """What the task page's sub-task panel shows to the current user, or None (nothing to
-    show: a coordinating unit, or a unit member of a task not broken down)."""
-    if not can_view_breakdown(current_user, task):
+    show). The lead unit's parts and their roll-up go to the lead unit and the managers; the
+    parts a coordinating unit gave its officers go under that unit, to its members and the
+    managers, and never into the roll-up (the task's result is the lead unit's)."""
+    if not can(current_user, Action.VIEW, task):
         return None
-    subtasks = operations.subtasks_of(task.id)
-    may_break_down = can_break_down(current_user, task) and task.is_open
-    if not subtasks and not may_break_down:
-        return None
+    parts = operations.subtasks_of(task.id)
     today = request_today()
+    may_break_down = can_break_down(current_user, task) and task.is_open
+    lead_view = can_view_breakdown(current_user, task)
+    lead_parts = [s for s in parts if not s.is_coordinating] if lead_view else []
+    by_unit: dict[int, list[Subtask]] = {}
+    for part in parts:
+        if part.is_coordinating and can_view_unit_parts(current_user, task, part.unit_id):
+            by_unit.setdefault(part.unit_id, []).append(part)
+    coordinating = [
+        UnitParts(unit, by_unit[unit.id], operations.rollup(by_unit[unit.id], today))
+        for unit in sorted(
+            (db.session.get(Unit, unit_id) for unit_id in by_unit),
+            key=lambda u: u.name_folded,  # type: ignore[union-attr]
+        )
+        if unit is not None
+    ]
+    mine_coordinating = may_break_down and not is_lead_member(current_user, task)
+    if not lead_parts and not coordinating and not may_break_down:
+        return None
     return {
-        "subtasks": subtasks,
-        "rollup": operations.rollup(subtasks, today),
+        # The lead unit's breakdown (None: not this viewer's to see, or a coordinating head
+        # with nothing given yet).
+        "subtasks": lead_parts if lead_view else None,
+        "rollup": operations.rollup(lead_parts, today),
+        "coordinating": coordinating,
         "today": today,
         "may_break_down": may_break_down,
-        # The lead unit drafts its report on the parent from the parts (tasks/detail.html's
-        # progress form, filled by static/subtasks.js).
+        # A coordinating unit's head: the button gives a part of the unit's contribution.
+        "breaks_down_coordinating": mine_coordinating,
+        # The lead unit drafts its report on the parent from its parts (tasks/detail.html's
+        # progress form, filled by static/subtasks.js); coordinating parts are not in it.
         "report_text": (
-            operations.report_text(subtasks)
-            if subtasks and can(current_user, Action.REPORT, task)
+            operations.report_text(lead_parts)
+            if lead_parts and can(current_user, Action.REPORT, task)
             else ""
         ),
     }
@@ -256,7 +290,10 @@ def subtask_new(task_id: int) -> Any:
         "subtasks/form.html",
         form=form,
         task=task,
-        subtasks=operations.subtasks_of(task.id),
+        # What this head's unit already gave of the task (a coordinating unit's head sees
+        # its own parts, not the lead unit's).
+        subtasks=[s for s in operations.subtasks_of(task.id) if s.unit_id == current_user.unit_id],
+        coordinating=not is_lead_member(current_user, task),
         status_label=operations.status_label,
     )
     return page, status
