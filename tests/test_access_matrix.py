@@ -29,6 +29,9 @@ ROLES = [
     # part of the task (tracker/subtasks).
     "head",
     "officer",
+    # The head of Phòng Tài chính - Kế hoạch, a coordinating unit of the task: a coordinating
+    # member who may also hand down the unit's own contribution.
+    "coord_head",
 ]
 # The lead unit's head and officer may do with the task what its other members may.
 LEAD_UNIT = {"lead", "head", "officer"}
@@ -106,13 +109,17 @@ AUDIENCE: dict[str, str] = {
     "api.post_extension_request": "token",
     "api.post_extension_decision": "token",
     "reports_api.units_summary": "token",
+    "reports_api.officers_summary": "token",
+    "reports.officers_download": "unit_head",
     "subtasks.my_work": "auth",
     "subtasks.officers_csv": "unit_head",
     "subtasks.subtask_new": "break_down",
     "subtasks.subtask_detail": "subtask_view",
     "subtasks.subtask_report": "subtask_report",
     "subtasks.subtask_decision": "subtask_manage",
+    "subtasks.subtask_edit": "subtask_manage",
     "subtasks_api.create_subtask": "token",
+    "subtasks_api.update_subtask": "token",
 }
 
 
@@ -122,8 +129,12 @@ def _allowed(audience: str, role: str) -> bool | None:
         return True
     if role in ("anonymous", "inactive"):
         return False
-    if role in ("head", "officer") and audience == "owner":
+    if role in ("head", "officer", "coord_head") and audience == "owner":
         return False  # the lead user's own token and notifications
+    if role == "coord_head":
+        if audience in ("break_down", "unit_head"):
+            return True
+        role = "coord"
     lead_unit = role in LEAD_UNIT
     return {
         "auth": True,
@@ -148,6 +159,7 @@ def _allowed(audience: str, role: str) -> bool | None:
 
 
 def _refusal(audience: str, role: str) -> set[int]:
+    role = "coord" if role == "coord_head" else role
     if audience == "token":
         return {401}
     if role in ("anonymous", "inactive"):
@@ -189,6 +201,7 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
     head = make_user(Role.UNIT_HEAD, world.noivu, "truongnoivu")
     officer = make_user(Role.UNIT, world.noivu, "canbo1")
+    coord_head = make_user(Role.UNIT_HEAD, world.taichinh, "truongtckh")
     subtask = create_subtask(
         world.task,
         actor=head,
@@ -219,6 +232,7 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "subtask_id": subtask.id,
         "head": head,
         "officer": officer,
+        "coord_head": coord_head,
     }
 
 
@@ -235,7 +249,12 @@ def test_every_route_has_an_entry(app) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access_matrix(app, world, objects, login, role) -> None:
-    users = {**world.people(), "head": objects["head"], "officer": objects["officer"]}
+    users = {
+        **world.people(),
+        "head": objects["head"],
+        "officer": objects["officer"],
+        "coord_head": objects["coord_head"],
+    }
     failures = []
     for rule, method in _rules(app):
         if rule.endpoint in ("auth.logout",):

@@ -68,8 +68,10 @@ def test_the_demo_happens_now(app, today: date) -> None:  # type: ignore[no-unty
     from tracker.subtasks.models import Subtask
 
     parts = db.session.scalars(sa.select(Subtask).order_by(Subtask.id)).all()
-    assert [p.status for p in parts] == ["done", "open", "open"]
-    assert [p.deadline < today for p in parts] == [False, True, False]
+    assert [p.status for p in parts] == ["done", "open", "open", "reported"]
+    assert [p.deadline < today for p in parts] == [False, True, False, True]
+    # The last is Phòng Nội vụ's part of a task it coordinates (phối hợp).
+    assert [p.is_coordinating for p in parts] == [False, False, False, True]
     assert sorted(Status(t.status).value for t in tasks).count("done") == 3
     assert sum(1 for t in tasks if t.status == "submitted") == 1
     assert sum(1 for t in tasks if t.extension_count) == 1

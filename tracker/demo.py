@@ -704,6 +704,16 @@ def _load(app: Flask, story: Story, now: datetime) -> list[tuple[str, str, str]]
         )
 
     at(date(2017, 4, 18))
+    # Phòng Nội vụ coordinates the enrolment plan (phối hợp): its head gives the unit's own
+    # contribution to an officer; it stays under Phòng Nội vụ, out of the lead unit's roll-up.
+    staffing = subtask_ops.create_subtask(
+        by_lead["Phòng Giáo dục và Đào tạo"],
+        actor=head_nv,
+        content="Rà soát biên chế giáo viên, đề xuất số lượng cần bổ sung cho năm học mới",
+        deadline=s.deadline(date(2017, 5, 19)),
+        today=today_local(),
+        assignee=canbo2,
+    )
     task_ops.post_progress(
         t_plan,
         actor=noivu,
@@ -816,6 +826,15 @@ def _load(app: Flask, story: Story, now: datetime) -> list[tuple[str, str, str]]
         status="submitted",
     )
     at(date(2017, 5, 18))
+    subtask_ops.report_subtask(
+        staffing,
+        actor=canbo2,
+        note="Đã tổng hợp: cần bổ sung 12 giáo viên mầm non, 7 giáo viên tiểu học.",
+        progress=None,
+        done=True,
+        today=today_local(),
+        seen_version=None,
+    )
     task_ops.post_progress(
         by_lead["Phòng Tài nguyên và Môi trường"],
         actor=tnmt,

@@ -43,6 +43,9 @@ class ApiClient:
     def post(self, path: str, **kwargs: Any) -> TestResponse:
         return self.request("POST", path, **kwargs)
 
+    def patch(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("PATCH", path, **kwargs)
+
 
 @pytest.fixture
 def checker(app: Flask) -> OpenApiChecker:

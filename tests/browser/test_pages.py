@@ -128,10 +128,35 @@ def _notice_review(page: Page) -> str:
     return urlsplit(page.url).path
 
 
+def _given_part(coordinating: bool) -> Callable[[Page], str]:
+    """A part the demo's head gave, from "Việc của tôi": one of the lead unit's still being
+    done, or the unit's coordinating part (phối hợp)."""
+
+    def find(page: Page) -> str:
+        page.goto("/my-work")
+        rows = page.eval_on_selector_all(
+            "main tr",
+            "rows => rows.map(r => [r.querySelector('a[href^=\"/subtasks/\"]')?.pathname || '',"
+            " r.innerText])",
+        )
+        for href, text in rows:
+            if not href or ("phần phối hợp" in text) != coordinating:
+                continue
+            if coordinating or "Đang thực hiện" in text:
+                return str(href)
+        raise AssertionError(f"no {'coordinating' if coordinating else 'open'} part on /my-work")
+
+    return find
+
+
 def _break_down_form(page: Page) -> str:
     """The break-down form of the task the demo's head already broke down (still open)."""
-    subtask = _first_link("/my-work", r"/subtasks/\d+")(page)
+    subtask = _given_part(False)(page)
     return _first_link(subtask, r"/tasks/\d+")(page) + "/subtasks/new"
+
+
+# The enrolment plan, which Phòng Nội vụ coordinates and whose head gave the unit's part.
+_coordinated_task = _first_link("/tasks/?q=tuyen+sinh", r"/tasks/\d+")
 
 
 Target = str | Callable[[Page], str]
@@ -198,8 +223,14 @@ PAGES["head"] = {
     **UNIT,
     **HANDDOWN,
     "subtask-new": _break_down_form,
+    "subtask-edit": lambda page: _given_part(False)(page) + "/edit",
+    "subtask-coordinating": _given_part(True),
+    "task-coordinating": _coordinated_task,
+    "subtask-new-coordinating": lambda page: _coordinated_task(page) + "/subtasks/new",
     "report-officers": "/reports/?view=officers",
 }
+# The assigner sees the lead unit's breakdown and the coordinating unit's parts, read-only.
+PAGES["chair"]["task-coordinating"] = _coordinated_task
 PAGES["office-en"] = {k: v for k, v in PAGES["office"].items() if k != "notice-review"}
 ANONYMOUS: dict[str, str] = {"login": "/login", "not-found": "/no-such-page"}
 

@@ -4,16 +4,23 @@ part's own deadline; for the head only."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import date
 
 import openpyxl
+import pytest
 from docx import Document
 
 from tests import factories
+from tests.api.conftest import ApiClient
+from tests.api.openapi_check import OpenApiChecker
+from tracker.api.openapi import openapi_document
 from tracker.auth.models import Role
+from tracker.auth.operations import create_api_token
 from tracker.extensions import db
+from tracker.reports import exports
 from tracker.subtasks.models import Subtask, SubtaskStatus
 from tracker.subtasks.operations import OfficerPeriodRow, officer_period_summary
 
@@ -187,3 +194,122 @@ def test_child_units_have_their_line_and_the_meeting_filter_applies(world, hd) -
         world.noivu.id, date(2017, 3, 1), D, D, meeting_id=world.meeting.id
     )
     assert of_meeting == [OfficerPeriodRow("Tổ Văn thư - Lưu trữ", 1, 0, 0, 0, 1)]
+
+
+# --- the CSV and the reports API (issue 21: the officer view in the other outputs) ---------
+
+
+def _before_on_after_d(world, hd) -> None:  # type: ignore[no-untyped-def]
+    """Three parts due on D, all confirmed: completed the day before D, on D, the day after."""
+    done = SubtaskStatus.DONE.value
+    for completed in (date(2017, 3, 30), D, date(2017, 4, 1)):
+        _part(world, hd, D, done, completed, content=f"Xong {completed:%d/%m}")
+    db.session.commit()
+
+
+def _csv_rows(response):  # type: ignore[no-untyped-def]
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_the_heads_csv_counts_as_of_d(world, hd, login) -> None:
+    _before_on_after_d(world, hd)
+    head = login(hd.head)
+    page = head.get(f"/reports/?{MARCH}&view=officers").get_data(as_text=True)
+    assert "/reports/officers.csv?period=2017-03" in page
+    response = head.get(f"/reports/officers.csv?{MARCH}")
+    assert response.status_code == 200
+    assert (
+        response.headers["Content-Disposition"] == 'attachment; filename="theo-can-bo-2017-03.csv"'
+    )
+    rows = _csv_rows(response)
+    assert rows[0] == list(exports.OFFICER_COLUMNS)
+    # Done before D and on D: done on time; done after D: still open on D, in time (due on D).
+    assert rows[1:] == [["1", "Cán Bộ Một", "3", "2", "0", "1", "0"]]
+    # The period decides which parts (none due in April), the cut-off how they count: up
+    # to 5/4 the part completed on 1/4 is done too.
+    april = _csv_rows(head.get("/reports/officers.csv?period=2017-04"))
+    assert april[1:] == []
+    quarter = _csv_rows(head.get("/reports/officers.csv?from=2017-03-01&to=2017-04-05"))
+    assert quarter[1:] == [["1", "Cán Bộ Một", "3", "2", "1", "0", "0"]]
+
+
+def test_the_officer_csv_is_the_heads_only(world, hd, login) -> None:
+    _before_on_after_d(world, hd)
+    for user in (hd.officer, world.lead_user, world.chair, world.office, world.other_user):
+        client = login(user)
+        assert client.get(f"/reports/officers.csv?{MARCH}").status_code == 403, user.username
+        page = client.get(f"/reports/?{MARCH}&view=officers").get_data(as_text=True)
+        assert "officers.csv" not in page, user.username
+
+
+@pytest.fixture
+def api(app, world, hd):  # type: ignore[no-untyped-def]
+    """`api(user)`: a client with a token of `user`, answers checked against the document."""
+    checker = OpenApiChecker(openapi_document())
+
+    def _api(user):  # type: ignore[no-untyped-def]
+        token = create_api_token(user, "test")
+        db.session.commit()
+        return ApiClient(app, checker, token)
+
+    return _api
+
+
+def test_the_reports_api_gives_the_head_the_officer_view_as_of_d(world, hd, api) -> None:
+    _before_on_after_d(world, hd)
+    _part(world, hd, date(2017, 3, 10), assignee_id=None, child_unit_id=hd.child.id)
+    db.session.commit()
+    response = api(hd.head).get(f"/api/v1/reports/officers?{MARCH}")
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["period"] == {
+        "code": "2017-03",
+        "from": "2017-03-01",
+        "to": "2017-03-31",
+        "as_of": "2017-03-31",
+    }
+    assert body["unit"] == {"id": world.noivu.id, "name": world.noivu.name}
+    assert body["officers"] == [
+        {
+            "assignee": None,
+            "child_unit": {"id": hd.child.id, "name": "Tổ Văn thư - Lưu trữ"},
+            "name": "Tổ Văn thư - Lưu trữ",
+            "given": 1,
+            "done_on_time": 0,
+            "done_late": 0,
+            "open_on_time": 0,
+            "open_overdue": 1,
+        },
+        {
+            "assignee": {"id": hd.officer.id, "full_name": "Cán Bộ Một"},
+            "child_unit": None,
+            "name": "Cán Bộ Một",
+            "given": 3,
+            "done_on_time": 2,  # completed before D and on D
+            "done_late": 0,
+            "open_on_time": 1,  # completed after D
+            "open_overdue": 0,
+        },
+    ]
+    assert body["total"] == {
+        "given": 4,
+        "done_on_time": 2,
+        "done_late": 0,
+        "open_on_time": 1,
+        "open_overdue": 1,
+    }
+
+
+def test_the_reports_api_refuses_the_officer_view_to_others(world, hd, api) -> None:
+    _before_on_after_d(world, hd)
+    for user in (hd.officer, world.lead_user, world.chair, world.office, world.admin):
+        response = api(user).get(f"/api/v1/reports/officers?{MARCH}")
+        assert response.status_code == 403, user.username
+    head = api(hd.head)
+    missing = head.get("/api/v1/reports/officers")
+    assert missing.status_code == 422 and set(missing.json["errors"]) == {"from", "to"}
+    unit = head.get(f"/api/v1/reports/officers?{MARCH}&unit={world.noivu.id}")
+    assert unit.status_code == 422 and "unit" in unit.json["errors"]
+    assert head.get(f"/api/v1/reports/officers?{MARCH}&meeting=999").status_code == 404

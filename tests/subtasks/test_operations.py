@@ -40,7 +40,9 @@ def test_a_head_of_another_unit_may_not(world, hd) -> None:
     from tests.factories import make_user
     from tracker.auth.models import Role
 
-    other_head = make_user(Role.UNIT_HEAD, world.taichinh, "truongtckh")
+    # Phòng Tư pháp neither leads nor coordinates the task (a coordinating unit's head hands
+    # down its own contribution: test_coordinating.py).
+    other_head = make_user(Role.UNIT_HEAD, world.tuphap, "truongtuphap")
     with pytest.raises(PermissionDenied):
         give(world, hd, actor=other_head)
 

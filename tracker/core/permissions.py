@@ -163,7 +163,7 @@ class SubtaskAction(enum.StrEnum):
 
     VIEW = "view"
     REPORT = "report"  # the assignee: progress, "done"
-    MANAGE = "manage"  # the unit's head: confirm, reopen, cancel
+    MANAGE = "manage"  # the head of the unit that gave it: edit, confirm, reopen, cancel
 
 
 def _active(user: User | None) -> bool:
@@ -171,16 +171,29 @@ def _active(user: User | None) -> bool:
 
 
 def can_break_down(user: User | None, task: Task) -> bool:
-    """Only the head of the task's lead unit gives parts of it to the unit's officers."""
-    return _active(user) and user.is_unit_head and user.unit_id == task.lead_unit_id  # type: ignore[union-attr]
+    """The head of the task's lead unit gives parts of it to the unit's officers; the head of
+    a coordinating unit (phối hợp) gives parts of its own contribution to its officers."""
+    if not _active(user) or not user.is_unit_head:  # type: ignore[union-attr]
+        return False
+    return is_lead_member(user, task) or is_coordinating_member(user, task)  # type: ignore[arg-type]
 
 
 def can_view_breakdown(user: User | None, task: Task) -> bool:
-    """The whole breakdown of a task: its lead unit (head and officers) and, read-only, the
-    chair, the office and admins. Coordinating units see only sub-tasks given to them."""
+    """The lead unit's breakdown of a task and its roll-up: its lead unit (head and
+    officers) and, read-only, the chair, the office and admins. A coordinating unit sees only
+    its own parts (`can_view_unit_parts`) and those given to it."""
     if not can(user, Action.VIEW, task):
         return False
     return user.sees_all_tasks or is_lead_member(user, task)  # type: ignore[union-attr]
+
+
+def can_view_unit_parts(user: User | None, task: Task, unit_id: int) -> bool:
+    """The parts the unit `unit_id` gave of `task`: its own members, and (read-only) the
+    chair, the office and admins. So a coordinating unit's parts are shown under it alone,
+    never to the lead unit, whose roll-up they are not part of."""
+    if not can(user, Action.VIEW, task):
+        return False
+    return user.sees_all_tasks or user.unit_id == unit_id  # type: ignore[union-attr]
 
 
 def is_subtask_assignee(user: User | None, subtask: Subtask) -> bool:

@@ -430,6 +430,38 @@ def to_csv(report: Report) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def officers_csv(rows: list[Any]) -> bytes:
+    """The unit head's per-officer view (OfficerPeriodRow lines) as CSV, one table: the
+    columns of the "Theo cán bộ" sheet, without its total line (a tool summing the column
+    would count it twice)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(OFFICER_COLUMNS)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([csv_text(value) for value in officer_values(row, number)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def log_officer_export(user: User | None, scope: ReportScope, lines: int) -> None:
+    """The per-officer CSV takes people's figures out of the tracker: recorded as the other
+    exports are."""
+    detail = (
+        f"officers csv via web: {scope.period.start.isoformat()}..{scope.period.end.isoformat()}"
+        f" as_of={scope.as_of.isoformat()}"
+        f" unit={user.unit_id if user else '-'} meeting={scope.meeting.id if scope.meeting else '-'}"
+        f" lines={lines}"
+    )
+    security_log.info("report export %s user=%s", detail, user.username if user else "-")
+    from tracker.auth.audit import AuditKind, record
+
+    record(
+        AuditKind.EXPORT,
+        actor=user,
+        username=user.username if user is not None else "(cli)",
+        detail=detail,
+    )
+
+
 # --- Word ----------------------------------------------------------------------------------
 
 

@@ -491,6 +491,35 @@ def download(fmt: str) -> Any:
     )
 
 
+@bp.route("/reports/officers.csv")
+@login_required
+def officers_download() -> Any:
+    """The unit head's per-officer view of the period as CSV (one table: a file tools read as
+    such, beside the task list's CSV); 403 for anyone else."""
+    if not _is_head():
+        abort(403)
+    try:
+        scope = _scope_from_request()
+    except PeriodError as error:
+        return _error(400, str(error))
+    except operations.UnknownFilter as error:
+        return _error(404, error.message)
+    rows = _officer_rows(scope) or []
+    body = exports.officers_csv(rows)
+    exports.log_officer_export(current_user, scope, len(rows))
+    db.session.commit()
+    period = scope.period
+    code = period.code or f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    return Response(
+        body,
+        mimetype=exports.MIME_TYPES["csv"],
+        headers={
+            "Content-Disposition": f'attachment; filename="theo-can-bo-{code}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 # --- import ----------------------------------------------------------------------------------
 
 

@@ -53,3 +53,9 @@ class SubtaskDecisionForm(FlaskForm):
         render_kw={"rows": 2},
     )
     version = HiddenField()
+
+
+class SubtaskEditForm(SubtaskForm):
+    # The same fields as giving a part; `version` is the part's own here (a part reported on
+    # or changed meanwhile answers 409 with the form as typed).
+    pass

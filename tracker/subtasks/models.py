@@ -62,6 +62,9 @@ class Subtask(TimestampMixin, db.Model):
     # The local day the officer reported it done (kept when the head confirms).
     completed_on: Mapped[date | None] = mapped_column()
     last_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Given by the head of a coordinating unit (phối hợp) for its own contribution: shown
+    # under that unit only and never rolled up into the lead unit's view of the task.
+    is_coordinating: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
 
@@ -108,6 +111,7 @@ class SubtaskEventKind(enum.StrEnum):
     CONFIRMED = "confirmed"  # the head confirmed it
     REOPENED = "reopened"  # the head sent it back
     CANCELLED = "cancelled"
+    EDITED = "edited"  # the head changed one field (`field`, `old_value` → `new_value`)
 
 
 class SubtaskEvent(db.Model):
@@ -124,6 +128,11 @@ class SubtaskEvent(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     progress: Mapped[int | None] = mapped_column()
+    # An edit: which field ("content", "assignee", "deadline") and its values as text (the
+    # assignee's name, the deadline as YYYY-MM-DD), like the task history's.
+    field: Mapped[str | None] = mapped_column(sa.String(40))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
 
     subtask: Mapped[Subtask] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -135,6 +144,9 @@ class SubtaskReminderKind(enum.StrEnum):
     DUE_SOON = "due_soon"  # to the officer
     OVERDUE = "overdue"  # to the officer
     ESCALATION = "escalation"  # to the unit's head, on the first overdue day
+    # To the officer (or child unit) a part was moved to: sent by the next pass, at any
+    # hour, not kept for the morning's digest.
+    ASSIGNED = "assigned"
 
 
 class SubtaskReminder(db.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -49,6 +49,13 @@ EVENT_LABELS = {
     SubtaskEventKind.CONFIRMED.value: _l("Xác nhận hoàn thành"),
     SubtaskEventKind.REOPENED.value: _l("Yêu cầu làm lại"),
     SubtaskEventKind.CANCELLED.value: _l("Huỷ việc"),
+    SubtaskEventKind.EDITED.value: _l("Sửa việc"),
+}
+
+FIELD_LABELS = {
+    "content": _l("Nội dung công việc"),
+    "assignee": _l("Giao cho"),
+    "deadline": _l("Thời hạn"),
 }
 
 
@@ -126,6 +133,29 @@ def check_deadline(task: Task, deadline: date | None, today: date) -> str | None
     return None
 
 
+def _check_fields(
+    unit_id: int,
+    content: str,
+    assignee: User | None,
+    child_unit: Unit | None,
+    errors: dict[str, str],
+) -> str:
+    """Check a part's content and its one assignee (an active officer of `unit_id`, the unit
+    giving the part, or an active unit under it); returns the content stripped."""
+    content = (content or "").strip()
+    if not content:
+        errors["content"] = _("Vui lòng nhập nội dung công việc.")
+    elif len(content) > MAX_CONTENT_CHARS:
+        errors["content"] = _("Nội dung quá dài (tối đa %(n)s ký tự).", n=MAX_CONTENT_CHARS)
+    if (assignee is None) == (child_unit is None):
+        errors["assignee"] = _("Chọn một cán bộ hoặc một đơn vị trực thuộc.")
+    elif assignee is not None and (assignee.unit_id != unit_id or not assignee.is_active_user):
+        errors["assignee"] = _("Cán bộ được giao phải là cán bộ của đơn vị giao việc.")
+    elif child_unit is not None and (child_unit.parent_id != unit_id or not child_unit.is_active):
+        errors["assignee"] = _("Đơn vị được giao phải trực thuộc đơn vị giao việc.")
+    return content
+
+
 def create_subtask(
     task: Task,
     *,
@@ -136,28 +166,15 @@ def create_subtask(
     assignee: User | None = None,
     child_unit: Unit | None = None,
 ) -> Subtask:
-    """Give a part of `task` to an officer of its lead unit or to one of its child units.
-    Only the lead unit's head may; the deadline may not pass the task's."""
-    if not can_break_down(actor, task):
+    """Give a part of `task` to an officer of the actor's unit or to one of its child units.
+    Only the head of the lead unit, or of a coordinating unit for its own contribution, may;
+    the deadline may not pass the task's."""
+    if not can_break_down(actor, task) or actor.unit_id is None:
         raise PermissionDenied
     errors: dict[str, str] = {}
     if task.status not in OPEN_STATUSES:
         errors["task"] = _("Nhiệm vụ đã kết thúc hoặc tạm hoãn, không thể giao thêm việc.")
-    content = (content or "").strip()
-    if not content:
-        errors["content"] = _("Vui lòng nhập nội dung công việc.")
-    elif len(content) > MAX_CONTENT_CHARS:
-        errors["content"] = _("Nội dung quá dài (tối đa %(n)s ký tự).", n=MAX_CONTENT_CHARS)
-    if (assignee is None) == (child_unit is None):
-        errors["assignee"] = _("Chọn một cán bộ hoặc một đơn vị trực thuộc.")
-    elif assignee is not None and (
-        assignee.unit_id != task.lead_unit_id or not assignee.is_active_user
-    ):
-        errors["assignee"] = _("Cán bộ được giao phải thuộc đơn vị chủ trì.")
-    elif child_unit is not None and (
-        child_unit.parent_id != task.lead_unit_id or not child_unit.is_active
-    ):
-        errors["assignee"] = _("Đơn vị được giao phải trực thuộc đơn vị chủ trì.")
+    content = _check_fields(actor.unit_id, content, assignee, child_unit, errors)
     problem = check_deadline(task, deadline, today)
     if problem:
         errors["deadline"] = problem
@@ -165,7 +182,10 @@ def create_subtask(
         raise ValidationError(errors)
     subtask = Subtask(
         task=task,
-        unit_id=task.lead_unit_id,
+        unit_id=actor.unit_id,
+        # A coordinating unit's head hands down its own contribution (phối hợp): its parts
+        # stay under that unit and out of the lead unit's roll-up.
+        is_coordinating=actor.unit_id != task.lead_unit_id,
         assignee=assignee,
         child_unit=child_unit,
         content=content,
@@ -178,6 +198,84 @@ def create_subtask(
     _event(subtask, actor, SubtaskEventKind.CREATED)
     db.session.flush()
     return subtask
+
+
+def edit_subtask(
+    subtask: Subtask,
+    *,
+    actor: User,
+    content: str,
+    deadline: date | None,
+    today: date,
+    assignee: User | None = None,
+    child_unit: Unit | None = None,
+    seen_version: int | None,
+) -> list[SubtaskEvent]:
+    """The head changes a part still being done: its content, its assignee (an officer of
+    the unit that gave it, or a unit under it) or its deadline (bounded as on creation). One
+    history entry per field changed; the new assignee is told (subtasks/reminders.py).
+    Returns the entries (none when nothing changed)."""
+    require_subtask(actor, SubtaskAction.MANAGE, subtask)
+    _check_version(subtask, seen_version)
+    task = subtask.task
+    errors: dict[str, str] = {}
+    if subtask.status != SubtaskStatus.OPEN:
+        # A part reported done is confirmed or sent back first; a closed one stays as it was.
+        raise ValidationError(
+            {
+                "status": _(
+                    "Chỉ sửa được việc đang thực hiện (việc đã báo cáo: yêu cầu làm lại trước)."
+                )
+            }
+        )
+    if task.status not in OPEN_STATUSES:
+        errors["task"] = _("Nhiệm vụ đã kết thúc hoặc tạm hoãn, không thể sửa việc đã giao.")
+    content = _check_fields(subtask.unit_id, content, assignee, child_unit, errors)
+    if deadline != subtask.deadline:
+        # A deadline left as it was is not judged again: an overdue part can get a new
+        # officer, or its content corrected, without being given a new deadline.
+        problem = check_deadline(task, deadline, today)
+        if problem:
+            errors["deadline"] = problem
+    if errors:
+        raise ValidationError(errors)
+    events: list[SubtaskEvent] = []
+
+    def changed(name: str, old: str, new: str) -> None:
+        events.append(
+            _event(
+                subtask, actor, SubtaskEventKind.EDITED, field=name, old_value=old, new_value=new
+            )
+        )
+
+    if content != subtask.content:
+        changed("content", subtask.content, content)
+        subtask.content = content
+    if deadline != subtask.deadline:
+        assert deadline is not None  # check_deadline refused None
+        changed("deadline", subtask.deadline.isoformat(), deadline.isoformat())
+        subtask.deadline = deadline
+    moved = (assignee.id if assignee else None, child_unit.id if child_unit else None) != (
+        subtask.assignee_id,
+        subtask.child_unit_id,
+    )
+    if moved:
+        old_name = subtask.assignee_name
+        subtask.assignee = assignee
+        subtask.child_unit = child_unit
+        changed("assignee", old_name, subtask.assignee_name)
+    if not events:
+        return events
+    db.session.flush()
+    from tracker.subtasks import reminders
+
+    if moved or "deadline" in {e.field for e in events}:
+        # What was planned for the old officer or the old deadline no longer holds; the next
+        # pass plans what is due now.
+        reminders.forget_unsent(subtask)
+    if moved:
+        reminders.notify_assigned(subtask, today)
+    return events
 
 
 def report_subtask(
@@ -254,6 +352,9 @@ def decide_subtask(
             raise ValidationError({"reason": _("Vui lòng ghi lý do huỷ.")})
         subtask.status = SubtaskStatus.CANCELLED.value
         kind = SubtaskEventKind.CANCELLED
+        from tracker.subtasks import reminders
+
+        reminders.forget_unsent(subtask)  # a cancelled part is no longer chased
     else:
         raise ValidationError({"decision": _("Thao tác không hợp lệ.")})
     if len(reason) > MAX_NOTE_CHARS:
@@ -442,6 +543,9 @@ class OfficerPeriodRow:
     done_late: int
     open_on_time: int
     open_overdue: int
+    # Who the line is about (the reports API names them); not part of the figures.
+    assignee_id: int | None = field(default=None, compare=False)
+    child_unit_id: int | None = field(default=None, compare=False)
 
     @property
     def cells(self) -> tuple[int, ...]:
@@ -490,5 +594,10 @@ def officer_period_summary(
         query = query.join(Task, Task.id == S.task_id).where(Task.meeting_id == meeting_id)
     rows = db.session.execute(query).all()
     names = _assignee_names(rows)
-    result = [OfficerPeriodRow(names[(r[0], r[1])], *(int(v) for v in r[2:])) for r in rows]
+    result = [
+        OfficerPeriodRow(
+            names[(r[0], r[1])], *(int(v) for v in r[2:]), assignee_id=r[0], child_unit_id=r[1]
+        )
+        for r in rows
+    ]
     return sorted(result, key=lambda row: (-row.open_overdue, row.name))

@@ -142,12 +142,66 @@ def plan(clock: Clock, rules: Rules) -> int:
     return inserted
 
 
-def _sendable(today: date) -> sa.ColumnElement[bool]:
-    """Today's reminders, and escalations (dated by the part's deadline) not yet sent: a
-    reminder of a past day that never went out is stale, an escalation is not."""
+def _recipients(subtask: Subtask) -> list[int]:
+    """Who is written to about a part: its officer, or the active members of its child unit."""
+    if subtask.assignee_id is not None:
+        active = subtask.assignee is not None and subtask.assignee.is_active_user
+        return [subtask.assignee_id] if active else []
+    return list(
+        db.session.scalars(
+            sa.select(User.id).where(
+                User.unit_id == subtask.child_unit_id, User.is_active_user.is_(True)
+            )
+        )
+    )
+
+
+def forget_unsent(subtask: Subtask) -> None:
+    """Drop what was planned for a part and not sent yet, but an "assigned" notice to whoever
+    has it now: after a new officer, a new deadline or a cancellation it no longer holds (the
+    next pass plans again what is due). Flushes, never commits."""
+    keep = _recipients(subtask) if subtask.status != SubtaskStatus.CANCELLED else []
+    db.session.execute(
+        sa.delete(SubtaskReminder).where(
+            SubtaskReminder.subtask_id == subtask.id,
+            SubtaskReminder.sent_dt.is_(None),
+            sa.not_(
+                sa.and_(
+                    SubtaskReminder.kind == SubtaskReminderKind.ASSIGNED.value,
+                    SubtaskReminder.recipient_id.in_(keep),
+                )
+            ),
+        )
+    )
+
+
+def notify_assigned(subtask: Subtask, today: date) -> int:
+    """Plan the notice to the officer (or child unit) a part was just moved to; the next
+    pass sends it, at whatever hour (`remind`). Flushes, never commits; returns how many."""
+    rows: list[dict[str, object]] = [
+        {
+            "subtask_id": subtask.id,
+            "recipient_id": person,
+            "kind": SubtaskReminderKind.ASSIGNED.value,
+            "day": today,
+            "attempts": 0,
+        }
+        for person in _recipients(subtask)
+    ]
+    return _insert_ignoring_duplicates(rows)
+
+
+def _sendable(today: date, only_assigned: bool = False) -> sa.ColumnElement[bool]:
+    """Today's reminders, and escalations (dated by the part's deadline) and "assigned"
+    notices not yet sent: a reminder of a past day that never went out is stale, the other
+    two are not. `only_assigned`: the notices alone (outside the digest hours)."""
+    news = SubtaskReminder.kind == SubtaskReminderKind.ASSIGNED.value
+    if only_assigned:
+        return news
     return sa.or_(
         SubtaskReminder.day == today,
         SubtaskReminder.kind == SubtaskReminderKind.ESCALATION.value,
+        news,
     )
 
 
@@ -156,7 +210,9 @@ def _sendable(today: date) -> sa.ColumnElement[bool]:
 CLAIM_BATCH = 100
 
 
-def _claim(recipient_ids: list[int], today: date, rules: Rules) -> list[tuple[int, int]]:
+def _claim(
+    recipient_ids: list[int], today: date, rules: Rules, only_assigned: bool = False
+) -> list[tuple[int, int]]:
     """Mark the unsent reminders of these people sent, and return (id, recipient) of each:
     only one pass gets them."""
     claimed = db.session.execute(
@@ -164,7 +220,7 @@ def _claim(recipient_ids: list[int], today: date, rules: Rules) -> list[tuple[in
         .where(
             SubtaskReminder.recipient_id.in_(recipient_ids),
             SubtaskReminder.sent_dt.is_(None),
-            _sendable(today),
+            _sendable(today, only_assigned),
             SubtaskReminder.attempts < rules.max_attempts,
         )
         .values(sent_dt=now_utc(), attempts=SubtaskReminder.attempts + 1)
@@ -188,8 +244,9 @@ class Line:
 
 KIND_ORDER = {
     SubtaskReminderKind.ESCALATION.value: 0,
-    SubtaskReminderKind.OVERDUE.value: 1,
-    SubtaskReminderKind.DUE_SOON.value: 2,
+    SubtaskReminderKind.ASSIGNED.value: 1,
+    SubtaskReminderKind.OVERDUE.value: 2,
+    SubtaskReminderKind.DUE_SOON.value: 3,
 }
 
 
@@ -229,9 +286,12 @@ def compose(recipient: User, lines: list[Line]) -> MIMEText:
             SubtaskReminderKind.DUE_SOON.value: _("Sắp đến hạn"),
             SubtaskReminderKind.OVERDUE.value: _("Quá hạn"),
             SubtaskReminderKind.ESCALATION.value: _("Cán bộ chưa hoàn thành việc được giao"),
+            SubtaskReminderKind.ASSIGNED.value: _("Được giao việc"),
         }
         if any(x.kind == SubtaskReminderKind.ESCALATION for x in lines):
             subject = _("Nhắc việc: %(n)d việc giao cán bộ quá hạn", n=len(lines))
+        elif all(x.kind == SubtaskReminderKind.ASSIGNED for x in lines):
+            subject = _("Bạn được giao %(n)d việc", n=len(lines))
         else:
             subject = _("Nhắc việc: %(n)d việc được giao cần chú ý", n=len(lines))
         text = [_("Kính gửi %(name)s,", name=recipient.full_name), ""]
@@ -260,16 +320,16 @@ def compose(recipient: User, lines: list[Line]) -> MIMEText:
     return message
 
 
-def send(clock: Clock, rules: Rules, mailer: Mailer) -> int:
-    """Send today's unsent sub-task reminders, one message per person; returns how many
-    messages went out."""
+def send(clock: Clock, rules: Rules, mailer: Mailer, only_assigned: bool = False) -> int:
+    """Send today's unsent sub-task reminders, one message per person (`only_assigned`: the
+    notices of parts just moved to someone, alone); returns how many messages went out."""
     today = clock.today
     recipients = list(
         db.session.scalars(
             sa.select(SubtaskReminder.recipient_id)
             .where(
                 SubtaskReminder.sent_dt.is_(None),
-                _sendable(today),
+                _sendable(today, only_assigned),
                 SubtaskReminder.attempts < rules.max_attempts,
             )
             .distinct()
@@ -278,7 +338,7 @@ def send(clock: Clock, rules: Rules, mailer: Mailer) -> int:
     )
     sent = 0
     for start in range(0, len(recipients), CLAIM_BATCH):
-        claimed = _claim(recipients[start : start + CLAIM_BATCH], today, rules)
+        claimed = _claim(recipients[start : start + CLAIM_BATCH], today, rules, only_assigned)
         if not claimed:
             continue
         ids_of: dict[int, list[int]] = defaultdict(list)
@@ -310,11 +370,13 @@ def send(clock: Clock, rules: Rules, mailer: Mailer) -> int:
 
 
 def remind(clock: Clock, rules: Rules, mailer: Mailer) -> int:
-    """The pass's step for sub-tasks: from the day's digest time on working days, as the
-    task digests. Never fails the pass: a fault here is logged and tried again next pass."""
-    if not clock.is_digest_day() or clock.now < clock.slot(clock.today):
-        return 0
+    """The pass's step for sub-tasks: reminders from the day's digest time on working days,
+    as the task digests; the notice of a part moved to someone at any pass, as the task
+    events are. Never fails the pass: a fault here is logged and tried again next pass."""
+    digest = clock.is_digest_day() and clock.now >= clock.slot(clock.today)
     try:
+        if not digest:
+            return send(clock, rules, mailer, only_assigned=True)
         plan(clock, rules)
         return send(clock, rules, mailer)
     except Exception:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -33,6 +35,8 @@ from tracker.core.permissions import (
     can_subtask,
     can_view_breakdown,
     can_view_officer_summary,
+    can_view_unit_parts,
+    is_lead_member,
     is_subtask_assignee,
     require,
     require_subtask,
@@ -41,7 +45,12 @@ from tracker.core.time import request_today
 from tracker.core.web import apply_errors, format_date
 from tracker.extensions import db
 from tracker.subtasks import operations
-from tracker.subtasks.forms import SubtaskDecisionForm, SubtaskForm, SubtaskReportForm
+from tracker.subtasks.forms import (
+    SubtaskDecisionForm,
+    SubtaskEditForm,
+    SubtaskForm,
+    SubtaskReportForm,
+)
 from tracker.subtasks.models import Subtask, SubtaskStatus
 from tracker.tasks.models import Task
 from tracker.tasks.operations import stale_error as task_stale_error
@@ -99,26 +108,57 @@ def _flash_stale(stale: StaleVersion, what: str) -> None:
 # --- the panel on the task page ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UnitParts:
+    """A coordinating unit's own parts of the task, shown under that unit only."""
+
+    unit: Unit
+    subtasks: list[Subtask]
+    rollup: operations.Rollup
+
+
 def breakdown_for(task: Task) -> dict[str, Any] | None:
     """What the task page's sub-task panel shows to the current user, or None (nothing to
-    show: a coordinating unit, or a unit member of a task not broken down)."""
-    if not can_view_breakdown(current_user, task):
+    show). The lead unit's parts and their roll-up go to the lead unit and the managers; the
+    parts a coordinating unit gave its officers go under that unit, to its members and the
+    managers, and never into the roll-up (the task's result is the lead unit's)."""
+    if not can(current_user, Action.VIEW, task):
         return None
-    subtasks = operations.subtasks_of(task.id)
-    may_break_down = can_break_down(current_user, task) and task.is_open
-    if not subtasks and not may_break_down:
-        return None
+    parts = operations.subtasks_of(task.id)
     today = request_today()
+    may_break_down = can_break_down(current_user, task) and task.is_open
+    lead_view = can_view_breakdown(current_user, task)
+    lead_parts = [s for s in parts if not s.is_coordinating] if lead_view else []
+    by_unit: dict[int, list[Subtask]] = {}
+    for part in parts:
+        if part.is_coordinating and can_view_unit_parts(current_user, task, part.unit_id):
+            by_unit.setdefault(part.unit_id, []).append(part)
+    coordinating = [
+        UnitParts(unit, by_unit[unit.id], operations.rollup(by_unit[unit.id], today))
+        for unit in sorted(
+            (db.session.get(Unit, unit_id) for unit_id in by_unit),
+            key=lambda u: u.name_folded,  # type: ignore[union-attr]
+        )
+        if unit is not None
+    ]
+    mine_coordinating = may_break_down and not is_lead_member(current_user, task)
+    if not lead_parts and not coordinating and not may_break_down:
+        return None
     return {
-        "subtasks": subtasks,
-        "rollup": operations.rollup(subtasks, today),
+        # The lead unit's breakdown (None: not this viewer's to see, or a coordinating head
+        # with nothing given yet).
+        "subtasks": lead_parts if lead_view else None,
+        "rollup": operations.rollup(lead_parts, today),
+        "coordinating": coordinating,
         "today": today,
         "may_break_down": may_break_down,
-        # The lead unit drafts its report on the parent from the parts (tasks/detail.html's
-        # progress form, filled by static/subtasks.js).
+        # A coordinating unit's head: the button gives a part of the unit's contribution.
+        "breaks_down_coordinating": mine_coordinating,
+        # The lead unit drafts its report on the parent from its parts (tasks/detail.html's
+        # progress form, filled by static/subtasks.js); coordinating parts are not in it.
         "report_text": (
-            operations.report_text(subtasks)
-            if subtasks and can(current_user, Action.REPORT, task)
+            operations.report_text(lead_parts)
+            if lead_parts and can(current_user, Action.REPORT, task)
             else ""
         ),
     }
@@ -183,12 +223,13 @@ def officers_csv() -> Any:
     )
 
 
-def _assignee_choices(task: Task) -> list[tuple[str, str]]:
+def _assignee_choices(unit_id: int) -> list[tuple[str, str]]:
+    """The officers of the unit giving the part, then the units under it."""
     choices = [("", _("— Chọn cán bộ hoặc đơn vị —"))]
-    choices += [(f"u{u.id}", u.full_name) for u in operations.officer_choices(task.lead_unit_id)]
+    choices += [(f"u{u.id}", u.full_name) for u in operations.officer_choices(unit_id)]
     choices += [
         (f"c{u.id}", _("Đơn vị: %(name)s", name=u.name))
-        for u in operations.child_unit_choices(task.lead_unit_id)
+        for u in operations.child_unit_choices(unit_id)
     ]
     return choices
 
@@ -211,7 +252,7 @@ def subtask_new(task_id: int) -> Any:
     if not can_break_down(current_user, task):
         abort(403)
     form = SubtaskForm()
-    form.assignee.choices = _assignee_choices(task)
+    form.assignee.choices = _assignee_choices(current_user.unit_id)
     if request.method == "GET":
         form.version.data = str(task.version)
     status = 200
@@ -249,10 +290,85 @@ def subtask_new(task_id: int) -> Any:
         "subtasks/form.html",
         form=form,
         task=task,
-        subtasks=operations.subtasks_of(task.id),
+        # What this head's unit already gave of the task (a coordinating unit's head sees
+        # its own parts, not the lead unit's).
+        subtasks=[s for s in operations.subtasks_of(task.id) if s.unit_id == current_user.unit_id],
+        coordinating=not is_lead_member(current_user, task),
         status_label=operations.status_label,
     )
     return page, status
+
+
+@bp.route("/subtasks/<int:subtask_id>/edit", methods=["GET", "POST"])
+@login_required
+def subtask_edit(subtask_id: int) -> Any:
+    """The head changes a part still being done: content, assignee, deadline."""
+    subtask = _load_subtask(subtask_id, SubtaskAction.MANAGE)
+    if subtask.status != SubtaskStatus.OPEN:
+        flash(
+            _("Chỉ sửa được việc đang thực hiện (việc đã báo cáo: yêu cầu làm lại trước)."), "info"
+        )
+        return redirect(url_for("subtasks.subtask_detail", subtask_id=subtask.id))
+    form = SubtaskEditForm()
+    form.assignee.choices = _assignee_choices(subtask.unit_id)
+    if request.method == "GET":
+        form.assignee.data = (
+            f"u{subtask.assignee_id}" if subtask.assignee_id else f"c{subtask.child_unit_id}"
+        )
+        form.content.data = subtask.content
+        form.deadline.data = subtask.deadline
+        form.version.data = str(subtask.version)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            assignee, child_unit = _assignee(form.assignee.data)
+            try:
+                events = operations.edit_subtask(
+                    subtask,
+                    actor=current_user,
+                    content=form.content.data or "",
+                    deadline=form.deadline.data,
+                    today=request_today(),
+                    assignee=assignee,
+                    child_unit=child_unit,
+                    seen_version=_version(form.version.data),
+                )
+                db.session.commit()
+            except ValidationError as error:
+                db.session.rollback()
+                apply_errors(form, error.errors)
+            except (StaleVersion, StaleDataError) as error:
+                db.session.rollback()
+                stale = (
+                    error if isinstance(error, StaleVersion) else operations.stale_error(subtask)
+                )
+                _flash_stale(stale, _("Việc"))
+                form.version.data = str(stale.current_version)
+                status = 409
+            else:
+                if events:
+                    flash(_("Đã sửa việc."), "success")
+                else:
+                    flash(_("Không có thay đổi nào."), "info")
+                return redirect(url_for("subtasks.subtask_detail", subtask_id=subtask.id))
+        db.session.refresh(subtask)
+    page = render_template(
+        "subtasks/edit.html",
+        form=form,
+        subtask=subtask,
+        task=subtask.task,
+        may_see_task=can(current_user, Action.VIEW, subtask.task),
+    )
+    return page, status
+
+
+def _iso_day(value: str | None) -> str:
+    # An edit keeps the deadlines as ISO text; people read dd/mm/yyyy.
+    try:
+        return format_date(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return value or ""
 
 
 def _render_subtask(subtask: Subtask, **forms: Any) -> Any:
@@ -286,6 +402,12 @@ def _render_subtask(subtask: Subtask, **forms: Any) -> Any:
             and status == SubtaskStatus.OPEN
         ),
         decisions=decisions,
+        may_edit=(
+            can_subtask(current_user, SubtaskAction.MANAGE, subtask)
+            and status == SubtaskStatus.OPEN
+        ),
+        field_labels=operations.FIELD_LABELS,
+        iso_day=_iso_day,
         report_form=report_form,
         decision_form=decision_form,
         status_label=operations.status_label,
