@@ -2877,6 +2877,11 @@ _ANNOUNCES_RE = re.compile(
     r"việc|công\s+việc)(?:\s+(?:trọng\s+tâm|chủ\s+yếu|cụ\s+thể|sau|sau\s+đây|như\s+sau))*[\s.:]*",
     re.I,
 )
+_CLOSING_LEAD_RE = re.compile(
+    r"(?:các|những)\s+(?:cơ\s+quan|đơn\s+vị|địa\s+phương)(?:\s*,\s*(?:cơ\s+quan|đơn\s+vị|"
+    r"địa\s+phương))*(?:\s+(?:liên\s+quan|có\s+liên\s+quan))?",
+    re.I,
+)
 _COUNTED_ITEM_RE = re.compile(r"\s*(?:Một\s+là|Thứ\s+nhất)\s*[,:]", re.I)
 _UBND_PREFIX_RE = re.compile(r"^(?:UBND|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân)\s+", re.I)
 
@@ -2887,15 +2892,24 @@ def _is_news(text: str, header: NoticeHeader, tier: int | None) -> bool:
 
 
 def _headline_end(text: str) -> int:
-    """The end of a news headline: the first line when it is short and ends without a period
-    (and text follows), else 0."""
+    """The end of a news headline: the first line when it is short, ends without a period, asks
+    nothing and a blank line follows, else 0."""
     stripped = text.lstrip("\n ")
     start = len(text) - len(stripped)
     end = text.find("\n", start)
     if end < 0:
         return 0
     line = text[start:end].strip()
-    if not line or line[-1] in ".!?:;…" or len(line.split()) > 25 or not text[end:].strip():
+    if (
+        not line
+        or line[-1] in ".!?:;…"
+        or len(line.split()) > 25
+        or not text[end:].strip()
+        # (a headline stands apart, above a blank line, and asks nothing: "Giao Sở Y tế kiểm
+        # tra …" on a pasted list's first line is work)
+        or not text.startswith("\n\n", end)
+        or _DIRECTIVE_RE.search(line)
+    ):
         return 0
     return end
 
@@ -2946,6 +2960,15 @@ def _drop_scaffolding(
         if _ANNOUNCES_RE.fullmatch(task.task) and _COUNTED_ITEM_RE.match(text, task.source_end):
             continue
         kept.append(task)
+    if (
+        kept
+        and kept[-1].lead_is_group
+        and _CLOSING_LEAD_RE.fullmatch(kept[-1].lead)
+        and _GENERIC_WORK_RE.fullmatch(kept[-1].task.split(";")[0])
+    ):
+        # "Nhận được văn bản này, yêu cầu các đơn vị nghiêm túc triển khai thực hiện; định kỳ
+        # báo cáo kết quả …" at the end: a closing to everyone, even with a report asked.
+        kept.pop()
     if not news or not kept:
         return kept
     # The lede: the first paragraph with tasks. Its copy of a directive the body restates for the
