@@ -2886,7 +2886,7 @@ _COUNTED_ITEM_RE = re.compile(r"\s*(?:Một\s+là|Thứ\s+nhất)\s*[,:]", re.I)
 _UBND_PREFIX_RE = re.compile(r"^(?:UBND|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân)\s+", re.I)
 
 
-def _is_news(text: str, header: NoticeHeader, tier: int | None) -> bool:
+def _is_news(header: NoticeHeader, tier: int | None) -> bool:
     """A report without an official header: no number and no issuer block."""
     return header.number is None and tier is None
 
@@ -2919,7 +2919,7 @@ def _same_lead(a: str, b: str) -> bool:
     return ka == kb
 
 
-def _narrative(task: ProposedTask, text: str) -> bool:
+def _narrative(task: ProposedTask) -> bool:
     """A sentence saying who chaired a meeting or made a visit ("Ông X, Chủ tịch UBND huyện chủ
     trì hội nghị", "Chủ tịch UBND tỉnh đi kiểm tra …"): the lead is taken from a person's title
     and no directive verb comes before the work."""
@@ -2937,13 +2937,13 @@ def _narrative(task: ProposedTask, text: str) -> bool:
 def _drop_scaffolding(
     tasks: list[ProposedTask], text: str, header: NoticeHeader, tier: int | None
 ) -> list[ProposedTask]:
-    """Drop what news structure and generic closings make look like tasks (see the module's
-    "Fifth round" notes in docs/notice-reader.md)."""
-    news = _is_news(text, header, tier)
+    """Drop what news structure and generic closings make look like tasks (see "Fifth round"
+    in docs/notice-reader.md)."""
+    news = _is_news(header, tier)
     headline = _headline_end(text) if news else 0
     kept: list[ProposedTask] = []
     for task in tasks:
-        if task.source_start < headline or _narrative(task, text):
+        if task.source_start < headline or _narrative(task):
             continue
         if news and _BACKGROUND_RE.match(task.source) and not _DIRECTIVE_RE.search(task.source):
             continue
