@@ -22,12 +22,13 @@ def _totals(only: str) -> dict:
 @pytest.mark.parametrize(
     ("only", "task_f1", "lead", "deadline"),
     [
-        # (fourth round, developed on all 24: odd 1.0 / 1.0 / 1.0, even 0.921 / 0.986 /
+        # (fifth round, news scaffolding: even 0.972 / 0.986 / 0.986, all 0.985 / 0.992 /
+        # 0.992; fourth round, developed on all 24: odd 1.0 / 1.0 / 1.0, even 0.921 / 0.986 /
         # 0.986, all 0.957 / 0.992 / 0.992; third round: even 0.863 / 0.889 / 0.984, all
         # 0.926; before the third round: odd 0.867, even 0.855, all 0.860)
         ("h01-h24:odd", 0.97, 0.97, 0.97),
-        ("h01-h24:even", 0.90, 0.97, 0.97),
-        ("", 0.94, 0.98, 0.98),
+        ("h01-h24:even", 0.95, 0.97, 0.97),
+        ("", 0.97, 0.98, 0.98),
     ],
 )
 def test_heldout_figures_do_not_fall(only, task_f1, lead, deadline):

@@ -2481,7 +2481,7 @@ def read_notice(
         )
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
-    tasks = _drop_ledes(_deduplicate(tasks))
+    tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
     names = list(dict.fromkeys(builder.addressee_names))
     for task in tasks:
         if len(names) == 1 and task.lead.lower().startswith("quý "):
@@ -2831,3 +2831,157 @@ def _deduplicate(tasks: list[ProposedTask]) -> list[ProposedTask]:
         same_lead.append((words, len(kept)))
         kept.append(task)
     return [task for task in kept if task is not None]
+
+
+# News scaffolding (fifth round). A report of a meeting or a visit wraps its directives in a
+# headline, a sentence saying who chaired or visited, a lede that sums up the body, background
+# figures and an exhortation; none of these is a task.
+_DIRECTIVE_RE = re.compile(
+    r"\b(?:yêu\s+cầu|giao(?!\s+(?:thông|dịch|lưu|tiếp|thương|cắt|hàng|nhận|ban))|đề\s+nghị|"
+    r"chỉ\s+đạo|lưu\s+ý|kết\s+luận|đề\s+xuất|nhấn\s+mạnh)\b",
+    re.I,
+)
+_PERSON_TITLE_RE = re.compile(
+    r"(?:Chủ\s+tịch|Bí\s+thư|Giám\s+đốc|Bộ\s+trưởng|Thủ\s+tướng|Trưởng\s+ban|Chủ\s+nhiệm)\s+$"
+)
+# The work a chair or a visitor does: "chủ trì hội nghị" leaves "Hội nghị" as the work; "đi
+# kiểm tra", "cùng đoàn công tác đi kiểm tra", "làm việc với" tell a visit.
+_MEETING_WORK_RE = re.compile(
+    r"(?:hội\s+nghị|cuộc\s+họp|phiên\s+họp|buổi\s+làm\s+việc|hội\s+thảo)\b", re.I
+)
+_VISIT_WORK_RE = re.compile(
+    r"(?:(?:cùng|dẫn\s+đầu)\s+đoàn\b|(?:đi|đến|về)\s+(?:kiểm\s+tra|thăm|làm\s+việc|khảo\s+sát)\b|"
+    r"làm\s+việc\s+(?:với|tại)\b|thăm\s+và\s+làm\s+việc\b)",
+    re.I,
+)
+# "Theo báo cáo của Sở …, đến nay huyện đạt 7/9 tiêu chí …": what was reported, not asked.
+_BACKGROUND_RE = re.compile(
+    r"(?:\(\w+\)\s*-\s*)?Theo\s+(?:báo\s+cáo|số\s+liệu|thống\s+kê|đánh\s+giá|kết\s+quả)\b", re.I
+)
+# An exhortation: "(nêu cao tinh thần trách nhiệm,) quyết tâm hoàn thành thắng lợi nhiệm vụ năm
+# 2024" names no work.
+_EXHORTATION_RE = re.compile(
+    r"(?:(?:nêu\s+cao|phát\s+huy)\s+tinh\s+thần\s+[^,;]{0,40}?,?\s*)?"
+    r"(?:quyết\s+tâm\s+)?(?:phấn\s+đấu\s+)?hoàn\s+thành\s+(?:thắng\s+lợi\s+|tốt\s+|xuất\s+sắc\s+)?"
+    r"(?:các\s+|những\s+)?(?:mục\s+tiêu|nhiệm\s+vụ|chỉ\s+tiêu)"
+    r"(?:(?:,\s*|\s+và\s+)(?:mục\s+tiêu|nhiệm\s+vụ|chỉ\s+tiêu))*"
+    r"(?:\s+(?:năm\s+\d{4}|được\s+giao|đề\s+ra|đã\s+đề\s+ra|chính\s+trị|của\s+(?:năm|ngành|địa\s+phương)))*"
+    r"[\s./]*",
+    re.I,
+)
+_EXHORTING_RE = re.compile(r"quyết\s+tâm|tinh\s+thần|thắng\s+lợi|xuất\s+sắc", re.I)
+_EXHORTATION_LEAD_RE = re.compile(r"\s+(?:nêu\s+cao|phát\s+huy)\s+tinh\s+thần\b.*$", re.I)
+# "các ngành, các xã tập trung làm tốt một số nhiệm vụ. Một là, …" announces counted items.
+_ANNOUNCES_RE = re.compile(
+    r"(?:[^\s,;]+\s+){0,5}?(?:một\s+số|các|những)\s+(?:nhiệm\s+vụ|nội\s+dung|giải\s+pháp|"
+    r"việc|công\s+việc)(?:\s+(?:trọng\s+tâm|chủ\s+yếu|cụ\s+thể|sau|sau\s+đây|như\s+sau))*[\s.:]*",
+    re.I,
+)
+_CLOSING_LEAD_RE = re.compile(
+    r"(?:các|những)\s+(?:cơ\s+quan|đơn\s+vị|địa\s+phương)(?:\s*,\s*(?:cơ\s+quan|đơn\s+vị|"
+    r"địa\s+phương))*(?:\s+(?:liên\s+quan|có\s+liên\s+quan))?",
+    re.I,
+)
+_COUNTED_ITEM_RE = re.compile(r"\s*(?:Một\s+là|Thứ\s+nhất)\s*[,:]", re.I)
+_UBND_PREFIX_RE = re.compile(r"^(?:UBND|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân)\s+", re.I)
+
+
+def _is_news(header: NoticeHeader, tier: int | None) -> bool:
+    """A report without an official header: no number and no issuer block."""
+    return header.number is None and tier is None
+
+
+def _headline_end(text: str) -> int:
+    """The end of a news headline: the first line when it is short, ends without a period, asks
+    nothing and a blank line follows, else 0."""
+    stripped = text.lstrip("\n ")
+    start = len(text) - len(stripped)
+    end = text.find("\n", start)
+    if end < 0:
+        return 0
+    line = text[start:end].strip()
+    if (
+        not line
+        or line[-1] in ".!?:;…"
+        or len(line.split()) > 25
+        or not text[end:].strip()
+        # (a headline stands apart, above a blank line, and asks nothing: "Giao Sở Y tế kiểm
+        # tra …" on a pasted list's first line is work)
+        or not text.startswith("\n\n", end)
+        or _DIRECTIVE_RE.search(line)
+    ):
+        return 0
+    return end
+
+
+def _same_lead(a: str, b: str) -> bool:
+    ka, kb = match_key(_UBND_PREFIX_RE.sub("", a)), match_key(_UBND_PREFIX_RE.sub("", b))
+    return ka == kb
+
+
+def _narrative(task: ProposedTask) -> bool:
+    """A sentence saying who chaired a meeting or made a visit ("Ông X, Chủ tịch UBND huyện chủ
+    trì hội nghị", "Chủ tịch UBND tỉnh đi kiểm tra …"): the lead is taken from a person's title
+    and no directive verb comes before the work."""
+    if _MEETING_WORK_RE.match(task.task):
+        return True
+    at = task.source.find(task.lead)
+    if at < 0 or _DIRECTIVE_RE.search(task.source, 0, at):
+        return False
+    if not _PERSON_TITLE_RE.search(task.source[:at]):
+        return False
+    after = task.source[at + len(task.lead) :]
+    return _VISIT_WORK_RE.match(after.lstrip(" ,")) is not None
+
+
+def _drop_scaffolding(
+    tasks: list[ProposedTask], text: str, header: NoticeHeader, tier: int | None
+) -> list[ProposedTask]:
+    """Drop what news structure and generic closings make look like tasks (see "Fifth round"
+    in docs/notice-reader.md)."""
+    news = _is_news(header, tier)
+    headline = _headline_end(text) if news else 0
+    kept: list[ProposedTask] = []
+    for task in tasks:
+        if task.source_start < headline or _narrative(task):
+            continue
+        if news and _BACKGROUND_RE.match(task.source) and not _DIRECTIVE_RE.search(task.source):
+            continue
+        if task.lead_is_group and (
+            task.lead.endswith(" nào") or _EXHORTATION_LEAD_RE.search(task.lead)
+        ):
+            continue  # "Chủ đầu tư nào để chậm … phải chịu trách nhiệm": a warning
+        if (
+            task.lead_is_group
+            and _EXHORTATION_RE.fullmatch(task.task)
+            and _EXHORTING_RE.search(task.task)
+        ):
+            continue  # (a plain "hoàn thành mục tiêu 6 tháng đầu năm" is work with a date)
+        if _ANNOUNCES_RE.fullmatch(task.task) and _COUNTED_ITEM_RE.match(text, task.source_end):
+            continue
+        kept.append(task)
+    if (
+        kept
+        and kept[-1].lead_is_group
+        and _CLOSING_LEAD_RE.fullmatch(kept[-1].lead)
+        and _GENERIC_WORK_RE.fullmatch(kept[-1].task.split(";")[0])
+    ):
+        # "Nhận được văn bản này, yêu cầu các đơn vị nghiêm túc triển khai thực hiện; định kỳ
+        # báo cáo kết quả …" at the end: a closing to everyone, even with a report asked.
+        kept.pop()
+    if not news or not kept:
+        return kept
+    # The lede: the first paragraph with tasks. Its copy of a directive the body restates for the
+    # same lead (the shorter one's words mostly in the longer one) gives way to the body's.
+    lede_end = text.find("\n", kept[0].source_start)
+    lede_end = len(text) if lede_end < 0 else lede_end
+    body = [t for t in kept if t.source_start > lede_end]
+    result = []
+    for task in kept:
+        if task.source_start <= lede_end and any(
+            (_same_lead(task.lead, other.lead)) and _restates(_words(task.task), _words(other.task))
+            for other in body[:40]
+        ):
+            continue
+        result.append(task)
+    return result
