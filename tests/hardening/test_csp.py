@@ -39,8 +39,12 @@ def test_every_html_response_forbids_inline_style_and_script(app, world, objects
     """Every route of the URL map, every method, as every role: each HTML answer (pages,
     403/404/405 pages, the login redirect target) carries a policy with neither inline script
     nor inline style, and its body has no inline style the policy would refuse."""
-    # The access matrix's roles, with the lead unit's head and officer (tracker/subtasks).
-    users = {**world.people(), "head": objects["head"], "officer": objects["officer"]}
+    # The access matrix's roles, with the lead unit's head and officer and the coordinating
+    # unit's head (tracker/subtasks).
+    users = {
+        **world.people(),
+        **{name: objects[name] for name in ("head", "officer", "coord_head")},
+    }
     failures: list[str] = []
     checked = 0
     for rule, method in _rules(app):
