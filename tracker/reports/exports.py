@@ -271,7 +271,9 @@ def sheet_heading(sheet: Any, title: str, lines: list[str], width: int) -> None:
     sheet.row_dimensions[1].height = 24
 
 
-def _header(sheet: Any, columns: tuple[str, ...], widths: tuple[int, ...]) -> None:
+def write_header(sheet: Any, columns: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    """The column headers on HEADER_ROW (frozen, repeated on printed pages) and the sheet's
+    page setup: landscape A4, fit to width."""
     for index, (name, width) in enumerate(zip(columns, widths, strict=True), start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=name)
         cell.font = Font(bold=True)
@@ -302,7 +304,7 @@ def _row_height(sheet: Any, values: list[Any]) -> float:
     return 15.0 * min(lines, 30)
 
 
-def _cell_styles(workbook: Workbook) -> None:
+def cell_styles(workbook: Workbook) -> None:
     """Named styles for the body cells: setting border, alignment and format on each of
     tens of thousands of cells made openpyxl hash style objects millions of times (4.5 s for
     a quarter of 100,000 tasks); a named style is one lookup."""
@@ -321,7 +323,8 @@ def _style_name(kind: str, bold: bool) -> str:
     return f"tracker-{kind}{'-bold' if bold else ''}"
 
 
-def _row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
+def write_row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
+    """One body row in the named styles of `cell_styles`, typed text kept as text."""
     sheet.row_dimensions[row].height = _row_height(sheet, values)
     for column, value in enumerate(values, start=1):
         if isinstance(value, str):
@@ -344,31 +347,31 @@ def _row(sheet: Any, row: int, values: list[Any], bold: bool = False) -> None:
 def to_xlsx(report: Report) -> bytes:
     """Sheet 1: the task list in the offices' layout; sheet 2: the per-unit summary."""
     workbook = Workbook()
-    _cell_styles(workbook)
+    cell_styles(workbook)
     tasks_sheet = workbook.active
     tasks_sheet.title = "Nhiệm vụ"
     _sheet_heading(tasks_sheet, TITLE.upper(), report, len(TASK_COLUMNS))
-    _header(tasks_sheet, TASK_COLUMNS, TASK_WIDTHS)
+    write_header(tasks_sheet, TASK_COLUMNS, TASK_WIDTHS)
     row = HEADER_ROW + 1
     for number, task in enumerate(report.tasks, start=1):
-        _row(tasks_sheet, row, task_values(task, number, report.scope))
+        write_row(tasks_sheet, row, task_values(task, number, report.scope))
         row += 1
     if not report.tasks:
-        _row(tasks_sheet, row, [None, NO_TASKS, *[None] * (len(TASK_COLUMNS) - 2)])
+        write_row(tasks_sheet, row, [None, NO_TASKS, *[None] * (len(TASK_COLUMNS) - 2)])
 
     summary_sheet = workbook.create_sheet("Tổng hợp theo đơn vị")
     _sheet_heading(summary_sheet, "TỔNG HỢP THEO ĐƠN VỊ CHỦ TRÌ", report, len(SUMMARY_COLUMNS))
-    _header(summary_sheet, SUMMARY_COLUMNS, SUMMARY_WIDTHS)
+    write_header(summary_sheet, SUMMARY_COLUMNS, SUMMARY_WIDTHS)
     row = HEADER_ROW + 1
     for number, unit_row in enumerate(report.summary.rows, start=1):
-        _row(summary_sheet, row, summary_values(unit_row, number))
+        write_row(summary_sheet, row, summary_values(unit_row, number))
         row += 1
     if not report.summary.rows:
-        _row(summary_sheet, row, [None, NO_TASKS, *[None] * (len(SUMMARY_COLUMNS) - 2)])
+        write_row(summary_sheet, row, [None, NO_TASKS, *[None] * (len(SUMMARY_COLUMNS) - 2)])
         row += 1
     total = summary_values(report.summary.total, None)
     total[1] = TOTAL
-    _row(summary_sheet, row, total, bold=True)
+    write_row(summary_sheet, row, total, bold=True)
 
     if report.officers is not None:
         _officer_sheet(workbook.create_sheet(OFFICER_SHEET), report)
@@ -387,17 +390,17 @@ def officer_values(row: Any, number: int) -> list[Any]:
 
 def _officer_sheet(sheet: Any, report: Report) -> None:
     _sheet_heading(sheet, "TỔNG HỢP THEO CÁN BỘ TRONG ĐƠN VỊ", report, len(OFFICER_COLUMNS))
-    _header(sheet, OFFICER_COLUMNS, OFFICER_WIDTHS)
+    write_header(sheet, OFFICER_COLUMNS, OFFICER_WIDTHS)
     row = HEADER_ROW + 1
     officers = report.officers or []
     for number, officer in enumerate(officers, start=1):
-        _row(sheet, row, officer_values(officer, number))
+        write_row(sheet, row, officer_values(officer, number))
         row += 1
     if not officers:
-        _row(sheet, row, [None, NO_PARTS, *[None] * (len(OFFICER_COLUMNS) - 2)])
+        write_row(sheet, row, [None, NO_PARTS, *[None] * (len(OFFICER_COLUMNS) - 2)])
         return
     totals = [sum(o.cells[i] for o in officers) for i in range(len(OFFICER_COLUMNS) - 2)]
-    _row(sheet, row, [None, TOTAL, *totals], bold=True)
+    write_row(sheet, row, [None, TOTAL, *totals], bold=True)
 
 
 # --- CSV -----------------------------------------------------------------------------------

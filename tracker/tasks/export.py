@@ -92,7 +92,7 @@ def task_list_xlsx(tasks: list[Task], *, today: date, filters_line: str, capped:
     class and notes (days overdue, completion, extensions) as on `today`."""
     scope = ReportScope(period=_ALL_TIME, today=today)
     workbook = Workbook()
-    exports._cell_styles(workbook)
+    exports.cell_styles(workbook)
     sheet = workbook.active
     sheet.title = "Nhiệm vụ"
     width = len(exports.TASK_COLUMNS)
@@ -104,13 +104,13 @@ def task_list_xlsx(tasks: list[Task], *, today: date, filters_line: str, capped:
             "để có đủ."
         )
     exports.sheet_heading(sheet, TITLE, [" ".join(lines)], width)
-    exports._header(sheet, exports.TASK_COLUMNS, exports.TASK_WIDTHS)
+    exports.write_header(sheet, exports.TASK_COLUMNS, exports.TASK_WIDTHS)
     row = exports.HEADER_ROW + 1
     for number, task in enumerate(tasks, start=1):
-        exports._row(sheet, row, exports.task_values(task, number, scope))
+        exports.write_row(sheet, row, exports.task_values(task, number, scope))
         row += 1
     if not tasks:
-        exports._row(sheet, row, [None, NO_TASKS, *[None] * (width - 2)])
+        exports.write_row(sheet, row, [None, NO_TASKS, *[None] * (width - 2)])
     workbook.properties.title = "Danh sách nhiệm vụ"
     workbook.properties.creator = "tracker"
     buffer = io.BytesIO()
