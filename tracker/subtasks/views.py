@@ -44,6 +44,7 @@ from tracker.core.permissions import (
 from tracker.core.time import request_today
 from tracker.core.web import apply_errors, format_date
 from tracker.extensions import db
+from tracker.reports.exports import csv_text
 from tracker.subtasks import operations
 from tracker.subtasks.forms import (
     SubtaskDecisionForm,
@@ -209,9 +210,10 @@ def officers_csv() -> Any:
         ]
     )
     for row in rows:
-        # A leading = + - @ would be read as a formula by a spreadsheet.
-        name = "'" + row.name if row.name[:1] in ("=", "+", "-", "@") else row.name
-        writer.writerow([name, row.total, row.done, row.reported, row.open, row.overdue])
+        # A name a spreadsheet would read as a formula stays text (the reports' one rule).
+        writer.writerow(
+            [csv_text(row.name), row.total, row.done, row.reported, row.open, row.overdue]
+        )
     body = "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
     return Response(
         body,
