@@ -10,3 +10,17 @@ document.addEventListener("DOMContentLoaded", () => {
   unfold();
   wide.addEventListener("change", unfold);
 });
+
+// The report's period: the year counts for a quarter, a half, a month or the whole year, the
+// two dates only for "Từ ngày – đến ngày"; show the fields that count for the choice.
+document.addEventListener("DOMContentLoaded", () => {
+  const part = document.getElementById("part");
+  if (!part) return;
+  const show = () => {
+    const range = part.value === "range";
+    for (const el of document.querySelectorAll("[data-when-part=range]")) el.hidden = !range;
+    for (const el of document.querySelectorAll("[data-unless-part=range]")) el.hidden = range;
+  };
+  show();
+  part.addEventListener("change", show);
+});

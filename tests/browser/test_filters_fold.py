@@ -55,3 +55,21 @@ def test_a_phone_folds_the_other_filters_and_opens_them_in_use(people) -> None: 
     expect(page.get_by_label("Trạng thái")).to_be_hidden()
     page.set_viewport_size({"width": 1024, "height": 740})
     expect(page.get_by_label("Trạng thái")).to_be_visible()
+
+
+def test_the_report_shows_the_period_fields_that_count(people) -> None:  # type: ignore[no-untyped-def]
+    phone, _desk = people
+    page = phone.page
+    page.goto("/reports/?period=2017-Q2")
+    expect(page.get_by_label("Năm")).to_be_visible()
+    expect(page.get_by_label("Từ ngày")).to_be_hidden()
+    expect(page.locator("#range-hint")).to_be_hidden()
+    page.get_by_label("Kỳ báo cáo").select_option(label="Từ ngày – đến ngày")
+    expect(page.get_by_label("Năm")).to_be_hidden()
+    page.get_by_label("Từ ngày").fill("2017-04-01")
+    page.get_by_label("Đến ngày").fill("2017-04-30")
+    page.get_by_role("button", name="Xem").click()
+    # A range chosen: its dates show on the next page, the year does not.
+    expect(page.get_by_label("Từ ngày")).to_have_value("2017-04-01")
+    expect(page.get_by_label("Năm")).to_be_hidden()
+    expect(page.locator("main")).to_contain_text("01/04/2017")
