@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter, Map
 
 from tracker.core.limits import is_control
 from tracker.core.permissions import can_administer, can_manage_meetings
@@ -138,13 +139,46 @@ ERROR_TITLES = {
 }
 
 
+# The largest id the database holds (a 32-bit signed integer column on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number past the database's integers matches no page (404)
+    instead of overflowing the query (a 500 for /tasks/99999999999999999999)."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+
+
+def id_arg(args: Any, name: str) -> tuple[int | None, bool]:
+    """An id from the query string: (the id or None when absent or empty, whether it was
+    usable). A value that is not a whole number from 1 to MAX_ID is unusable: the caller
+    says so instead of the database overflowing."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None, True
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        return None, False
+    return int(raw), True
+
+
 def _error_page(code: int, message: str | None = None) -> tuple[str, int]:
     title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
 def init_app(app: Flask) -> None:
-    """Attach login, error pages, filters and template globals."""
+    """Attach login, error pages, filters and template globals (before the blueprints: the
+    routes' `<int:…>` take the bounded converter)."""
+    app.url_map.converters["int"] = IdConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")

@@ -47,6 +47,7 @@ from tracker.core.time import request_today
 from tracker.core.web import (
     apply_errors,
     format_date,
+    id_arg,
     id_url_prefix,
     manager_required,
     relative_deadline,
@@ -210,7 +211,9 @@ def task_list_query(args: Any, options: list[Any] | None = None) -> TaskListQuer
         .where(visible_tasks_clause(current_user))
     )
     errors: list[str] = []
-    unit_id = args.get("unit", type=int)
+    unit_id, usable = id_arg(args, "unit")
+    if not usable:
+        errors.append(_("Đơn vị không hợp lệ."))
     role = args.get("role", "")
     unit = None
     if unit_id:
@@ -238,7 +241,9 @@ def task_list_query(args: Any, options: list[Any] | None = None) -> TaskListQuer
             )
         else:
             errors.append(_("Tình trạng thời hạn không hợp lệ."))
-    meeting_id = args.get("meeting", type=int)
+    meeting_id, usable = id_arg(args, "meeting")
+    if not usable:
+        errors.append(_("Cuộc họp không hợp lệ."))
     if meeting_id:
         query = query.where(Task.meeting_id == meeting_id)
     # A deadline range, as the dashboard's links pass it for a report period.

@@ -1,0 +1,61 @@
+"""Ids past the database's integers (found by walking the app as a probe would): every route
+with an `<int:…>` part and the list filters answer 404 or a message, never a 500 from the
+database overflowing (SQLite: OverflowError; PostgreSQL: integer out of range)."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from tracker.auth.operations import create_api_token
+from tracker.core.web import MAX_ID
+from tracker.extensions import db
+
+HUGE = 99_999_999_999_999_999_999
+
+
+def _routes_with_ids(app):  # type: ignore[no-untyped-def]
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()):
+            continue
+        if any(isinstance(rule._converters[name], IntegerConverter) for name in rule.arguments):
+            yield rule
+
+
+def test_every_route_refuses_an_id_past_the_database(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.chair)
+    token = create_api_token(world.chair, "probe")
+    db.session.commit()
+    rules = list(_routes_with_ids(app))
+    assert len(rules) >= 15  # the routes of tasks, meetings, sub-tasks, users, units, the API ...
+    for rule in rules:
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", str(HUGE))
+        url = url.replace("<", "").replace(">", "")  # other parts (a format) as their names
+        headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404, f"{url}: {response.status_code}"
+    # The largest id the database holds is still an id (nothing there: 404 all the same).
+    assert client.get(f"/tasks/{MAX_ID}").status_code == 404
+    assert client.get(f"/tasks/{world.task.id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (f"meeting={HUGE}", "Cuộc họp không hợp lệ."),
+        (f"unit={HUGE}", "Đơn vị không hợp lệ."),
+        ("unit=-3", "Đơn vị không hợp lệ."),
+        ("meeting=abc", "Cuộc họp không hợp lệ."),
+    ],
+)
+def test_the_task_list_says_which_filter_is_wrong(login, world, query, message) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.chair)
+    response = client.get(f"/tasks/?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert world.task.content in page  # the other filters still apply; nothing is lost
+    download = client.get(f"/tasks/export.xlsx?{query}")
+    assert download.status_code == 302 and "/tasks/?" in download.headers["Location"]
