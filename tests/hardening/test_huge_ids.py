@@ -59,3 +59,21 @@ def test_the_task_list_says_which_filter_is_wrong(login, world, query, message) 
     assert world.task.content in page  # the other filters still apply; nothing is lost
     download = client.get(f"/tasks/export.xlsx?{query}")
     assert download.status_code == 302 and "/tasks/?" in download.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        (f"unit={HUGE}", 404, "Mã đơn vị không hợp lệ."),
+        (f"meeting={HUGE}", 404, "Mã cuộc họp không hợp lệ."),
+        (f"view=officers&unit={HUGE}", 404, "Mã đơn vị không hợp lệ."),
+        # A year of twenty digits made the picker list every year up to it (a 500).
+        (f"part=Q1&year={HUGE}", 400, "không hợp lệ"),
+    ],
+)
+def test_the_report_refuses_filters_past_the_database(login, world, query, status, message) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.chair)
+    for path in ("/reports/", "/reports/export.xlsx"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == status, f"{path}?{query}"
+        assert message in response.get_data(as_text=True)

@@ -37,6 +37,7 @@ from tracker.core.web import (
     ERROR_TITLES,
     format_date,
     format_number,
+    id_arg,
     id_url_prefix,
     manager_required,
 )
@@ -72,14 +73,12 @@ def _error(code: int, message: str) -> tuple[str, int]:
 
 
 def _id_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
+    value, usable = id_arg(request.args, name)
+    if not usable:  # not a number, or past the database's integers
         raise operations.UnknownFilter(
             _("Mã đơn vị không hợp lệ.") if name == "unit" else _("Mã cuộc họp không hợp lệ.")
         )
-    return int(raw)
+    return value
 
 
 def _period_from_request() -> Period:
@@ -122,7 +121,10 @@ def _form_values(period: Period | None) -> dict[str, Any]:
         part, year = part_of(period), period.start.year
     else:
         part = (args.get("part") or "").strip() or RANGE
-        year = int(args["year"]) if (args.get("year") or "").isdigit() else today.year
+        # (Four digits only: "year=99999999999999999999" made the picker list every year up
+        # to it.)
+        raw = (args.get("year") or "").strip()
+        year = int(raw) if raw.isdigit() and len(raw) == 4 else today.year
     return {
         "part": part,
         "year": year,
