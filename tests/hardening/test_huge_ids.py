@@ -77,3 +77,30 @@ def test_the_report_refuses_filters_past_the_database(login, world, query, statu
         response = client.get(f"{path}?{query}")
         assert response.status_code == status, f"{path}?{query}"
         assert message in response.get_data(as_text=True)
+
+
+def test_forms_with_ids_past_the_database(login, world) -> None:  # type: ignore[no-untyped-def]
+    # The notice review's lead of a row (a 500 on confirm before), the task form's units and
+    # the admin's user and unit forms: a form page with its message, nothing created.
+    import sqlalchemy as sa
+
+    from tests.notices.test_review_views import _form_from, _read
+    from tracker.notices.models import NoticeDraft
+    from tracker.tasks.models import Task
+
+    office = login(world.office)
+    _read(office, world.meeting.id)
+    draft = db.session.scalar(sa.select(NoticeDraft))
+    tasks_before = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
+    form = _form_from(draft, **{"row-0-lead": str(HUGE), "action": "confirm"})
+    response = office.post(f"/meetings/{world.meeting.id}/notice/review", data=form)
+    assert response.status_code == 200
+    assert "#row-0" in response.get_data(as_text=True)  # the banner points at the row to fix
+    task_form = {"content": "Việc thử", "lead_unit_id": str(HUGE), "deadline": "2017-05-01"}
+    assert office.post(f"/meetings/{world.meeting.id}/tasks/new", data=task_form).status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == tasks_before
+    admin = login(world.admin)
+    user_form = {"unit_id": str(HUGE), "role": "unit", "full_name": "Hà Thị Lan"}
+    assert admin.post(f"/admin/users/{world.lead_user.id}", data=user_form).status_code == 200
+    unit_form = {"parent_id": str(HUGE), "name": "Phòng Nội vụ", "kind": "department"}
+    assert admin.post(f"/admin/units/{world.noivu.id}", data=unit_form).status_code == 200

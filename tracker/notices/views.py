@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from tracker.core.errors import ValidationError
 from tracker.core.permissions import can_view_meeting
-from tracker.core.web import manager_required
+from tracker.core.web import MAX_ID, manager_required
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.notices import operations
@@ -133,7 +133,7 @@ def _rows_from_form(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
         old["task"] = form.get(prefix + "task", old.get("task", ""))[:20_000]
         if lead_value.startswith("group:"):
             old["lead_unit_id"], old["lead_group"] = None, lead_value[6:]
-        elif lead_value.isdigit():
+        elif lead_value.isdigit() and int(lead_value) <= MAX_ID:
             # Whether the clerk picked it by hand is judged against auto_lead_unit_id.
             old["lead_unit_id"], old["lead_group"] = int(lead_value), None
         else:
