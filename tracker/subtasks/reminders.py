@@ -370,7 +370,9 @@ def compose(recipient: User, lines: list[Line]) -> MIMEText:
     # MIMEText (the compat32 policy) rather than EmailMessage: the default policy parses each
     # header it is given, which was half the time of a morning's few hundred messages.
     message = MIMEText("\n".join(text), "plain", "utf-8")
-    message["Subject"] = Header(subject, "utf-8").encode()
+    # The Header itself, told its name: an encoded string was folded again on sending, with a
+    # line break after "Subject:" that readers showed as a leading space on long subjects.
+    message["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     message["From"] = sender
     message["To"] = formataddr((recipient.full_name, recipient.email or ""), charset="utf-8")
     message["Date"] = format_datetime(now_utc())
