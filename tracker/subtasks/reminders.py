@@ -472,8 +472,9 @@ def notices_of(user: User, limit: int = NOTICES_SHOWN) -> list[SubtaskReminder]:
     )
 
 
-def unread_notice_count(user: User, cap: int) -> int:
-    """The person's unread notices of parts, counted up to `cap` + 1."""
+def unread_notices(user: User, cap: int) -> sa.ScalarSelect[int]:
+    """The number of the person's unread notices of parts, counted up to `cap` + 1, as a
+    subquery: the header's badge adds it to the task notifications' in one statement."""
     unread = (
         sa.select(SubtaskReminder.id)
         .where(
@@ -483,7 +484,7 @@ def unread_notice_count(user: User, cap: int) -> int:
         )
         .limit(cap + 1)
     )
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery())) or 0)
+    return sa.select(sa.func.count()).select_from(unread.subquery()).scalar_subquery()
 
 
 def mark_notices_read(user: User, ids: list[int] | None = None) -> int:

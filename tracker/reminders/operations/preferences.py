@@ -85,8 +85,8 @@ UNREAD_CAP = 99
 
 def unread_count(user: User) -> int:
     """Unread notifications, the task ones and the notices of parts (subtasks/reminders.py),
-    each counted up to UNREAD_CAP + 1."""
-    from tracker.subtasks.reminders import unread_notice_count
+    each counted up to UNREAD_CAP + 1 (one query)."""
+    from tracker.subtasks.reminders import unread_notices
 
     unread = (
         sa.select(Delivery.id)
@@ -97,8 +97,9 @@ def unread_count(user: User) -> int:
         )
         .limit(UNREAD_CAP + 1)
     )
-    tasks = int(db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery())) or 0)
-    return tasks + unread_notice_count(user, UNREAD_CAP)
+    tasks = sa.select(sa.func.count()).select_from(unread.subquery()).scalar_subquery()
+    # One statement for both: every page's header asks.
+    return int(db.session.scalar(sa.select(tasks + unread_notices(user, UNREAD_CAP))) or 0)
 
 
 def mark_read(user: User, delivery_ids: list[int] | None = None) -> int:
