@@ -91,6 +91,7 @@ AUDIENCE: dict[str, str] = {
     "reports.calendar_ics": "public",
     "reminders.notifications": "auth",
     "reminders.open_notification": "owner",
+    "reminders.open_subtask_notice": "owner",
     "reminders.read_all": "auth",
     "reminders.mute": "task_mute",  # only a coordinating unit may mute a task
     "reminders.preferences": "auth",
@@ -210,6 +211,18 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         today=date(2017, 4, 10),
         assignee=officer,
     )
+    # A notice of the part that is the lead user's (the "owner" of the walk), as a notice of
+    # a part given to them would be.
+    from tracker.subtasks.models import SubtaskReminder
+
+    notice = SubtaskReminder(
+        subtask_id=subtask.id,
+        recipient_id=world.lead_user.id,
+        kind="assigned",
+        day=date(2017, 4, 10),
+        attempts=0,
+    )
+    db.session.add(notice)
     db.session.commit()
     return {
         "task_id": world.task.id,
@@ -230,6 +243,7 @@ def objects(app, world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "draft_id": 1,  # a scanned notice's page: managers only (none here: 404)
         "number": 1,
         "subtask_id": subtask.id,
+        "notice_id": notice.id,
         "head": head,
         "officer": officer,
         "coord_head": coord_head,

@@ -84,7 +84,8 @@ def test_nothing_changed_writes_nothing(world, hd) -> None:
     db.session.refresh(part)
     assert part.version == 1
     assert db.session.scalar(db.select(db.func.count(SubtaskEvent.id))) == 1  # "created"
-    assert _reminders(part) == []
+    # Only the notice of the part being given (create_subtask), none of an edit.
+    assert _reminders(part) == [(hd.officer.id, "assigned", TODAY, False)]
 
 
 def test_moved_to_a_child_unit_notifies_its_members(world, hd) -> None:

@@ -21,6 +21,16 @@ def _subtask_messages(smtp):  # type: ignore[no-untyped-def]
     )
 
 
+def _creation_notices_go_out(run, smtp) -> None:  # type: ignore[no-untyped-def]
+    """The pass after the parts were given (3 April) sends their "you were given" notices
+    (tests/subtasks/test_notices.py): these tests count the deadline reminders after it."""
+    run(local(2017, 4, 3, 15, 0))
+    assert {k.split(":")[1] for _to, kinds in _subtask_messages(smtp) for k in kinds} == {
+        "assigned"
+    }
+    smtp.received.clear()
+
+
 def test_officer_reminded_head_escalated_once(mail_app, smtp, run, world, hd) -> None:
     soon = operations.create_subtask(
         world.task,
@@ -48,6 +58,7 @@ def test_officer_reminded_head_escalated_once(mail_app, smtp, run, world, hd) ->
         child_unit=hd.child,
     )
     db.session.commit()
+    _creation_notices_go_out(run, smtp)
 
     run(local(2017, 4, 10, 7, 0))  # before the digest time: nothing yet
     assert _subtask_messages(smtp) == []
@@ -82,7 +93,13 @@ def test_officer_reminded_head_escalated_once(mail_app, smtp, run, world, hd) ->
         ("canbo1@vanho.example", [f"{soon.id}:due_soon"]),
         ("canbo2@vanho.example", [f"{late.id}:overdue"]),
     ]
-    assert far.id not in {r.subtask_id for r in db.session.scalars(db.select(SubtaskReminder))}
+    # The far part: nothing but the notice of its being given, on 3 April.
+    assert {
+        (r.kind, r.day)
+        for r in db.session.scalars(
+            db.select(SubtaskReminder).where(SubtaskReminder.subtask_id == far.id)
+        )
+    } == {("assigned", date(2017, 4, 3))}
 
 
 def test_reported_parts_are_not_chased_and_refusals_are_retried(
@@ -114,12 +131,15 @@ def test_reported_parts_are_not_chased_and_refusals_are_retried(
         seen_version=done.version,
     )
     db.session.commit()
+    _creation_notices_go_out(run, smtp)
     # Refuse every message of the first pass (task reminders and sub-task ones alike).
     smtp.refuse = 100
     run(local(2017, 4, 10, 7, 35))
     assert _subtask_messages(smtp) == []
     row = db.session.scalar(
-        db.select(SubtaskReminder).where(SubtaskReminder.subtask_id == chased.id)
+        db.select(SubtaskReminder).where(
+            SubtaskReminder.subtask_id == chased.id, SubtaskReminder.kind == "due_soon"
+        )
     )
     assert row.sent_dt is None and row.attempts == 1
     smtp.refuse = 0

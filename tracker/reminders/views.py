@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.core.errors import ValidationError
 from tracker.core.permissions import Action as TaskAction
-from tracker.core.permissions import can
+from tracker.core.permissions import SubtaskAction, can, can_subtask
 from tracker.core.web import admin_required, apply_errors
 from tracker.extensions import db
 from tracker.reminders.forms import PreferencesForm, SettingsForm, WebhookForm
@@ -34,6 +34,8 @@ from tracker.reminders.operations import preferences as prefs
 from tracker.reminders.operations.counts import status_counts
 from tracker.reminders.operations.rules import load_rules, save_rules
 from tracker.reminders.passes import in_flight, last_pass_dt
+from tracker.subtasks import reminders as subtask_reminders
+from tracker.subtasks.models import SubtaskReminder
 from tracker.tasks.models import OPEN_STATUSES, Task, task_coordinating_units
 from tracker.units.models import Unit
 from tracker.units.operations import active_units
@@ -68,7 +70,24 @@ def notifications() -> Any:
         kind_labels=KIND_LABELS,
         unread=prefs.unread_count(current_user),
         resolved_kinds=RESOLVED_BY_DONE,
+        # Parts given to the person or moved away (hand-down): their own list, linking to
+        # the part's page, which an officer of a child unit sees when the task is not theirs.
+        part_notices=subtask_reminders.notices_of(current_user) if page.page == 1 else [],
     )
+
+
+@bp.route("/notifications/subtask/<int:notice_id>")
+@login_required
+def open_subtask_notice(notice_id: int) -> Any:
+    notice = db.session.get(SubtaskReminder, notice_id)
+    if notice is None or notice.recipient_id != current_user.id:
+        abort(404)
+    subtask_reminders.mark_notices_read(current_user, [notice.id])
+    db.session.commit()
+    if can_subtask(current_user, SubtaskAction.VIEW, notice.subtask):
+        return redirect(url_for("subtasks.subtask_detail", subtask_id=notice.subtask_id))
+    flash(_("Bạn không còn quyền xem việc này."), "info")
+    return redirect(url_for("reminders.notifications"))
 
 
 # Notifications that asked for something the task's completion settles: shown dimmed, "đã

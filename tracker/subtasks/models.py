@@ -144,9 +144,16 @@ class SubtaskReminderKind(enum.StrEnum):
     DUE_SOON = "due_soon"  # to the officer
     OVERDUE = "overdue"  # to the officer
     ESCALATION = "escalation"  # to the unit's head, on the first overdue day
-    # To the officer (or child unit) a part was moved to: sent by the next pass, at any
-    # hour, not kept for the morning's digest.
+    # To the officer (or child unit) a part was given or moved to: sent by the next pass,
+    # at any hour, not kept for the morning's digest; also shown in-app.
     ASSIGNED = "assigned"
+    # To the officer (or child unit) a part was moved away from: sent as "assigned".
+    UNASSIGNED = "unassigned"
+
+
+# The notices of a change of hands (sent at any pass, shown on the notifications page), as
+# against the reminders of a deadline (sent with the morning's digest).
+NOTICE_KINDS = (SubtaskReminderKind.ASSIGNED.value, SubtaskReminderKind.UNASSIGNED.value)
 
 
 class SubtaskReminder(db.Model):
@@ -166,6 +173,8 @@ class SubtaskReminder(db.Model):
             postgresql_where=sa.text("sent_dt IS NULL"),
             sqlite_where=sa.text("sent_dt IS NULL"),
         ),
+        # The notifications page and its unread badge: a person's notices.
+        sa.Index("ix_subtask_reminders_recipient_read", "recipient_id", "read_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,5 +186,14 @@ class SubtaskReminder(db.Model):
     day: Mapped[date] = mapped_column()
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
+    # A notice (NOTICE_KINDS) opened on the notifications page; None: unread.
+    read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When it was planned: the notifications page's order among the task notifications.
+    created_dt: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=now_utc)
 
     subtask: Mapped[Subtask] = relationship()
+
+    @property
+    def is_unread(self) -> bool:
+        """Not yet opened in the application."""
+        return self.read_dt is None

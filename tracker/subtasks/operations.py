@@ -197,6 +197,10 @@ def create_subtask(
     db.session.add(subtask)
     _event(subtask, actor, SubtaskEventKind.CREATED)
     db.session.flush()
+    from tracker.subtasks import reminders
+
+    # Told at the next pass and on the notifications page, not first by a deadline reminder.
+    reminders.notify_assigned(subtask, today, actor)
     return subtask
 
 
@@ -213,7 +217,8 @@ def edit_subtask(
 ) -> list[SubtaskEvent]:
     """The head changes a part still being done: its content, its assignee (an officer of
     the unit that gave it, or a unit under it) or its deadline (bounded as on creation). One
-    history entry per field changed; the new assignee is told (subtasks/reminders.py).
+    history entry per field changed; the new assignee is told, and so is the old one
+    (subtasks/reminders.py).
     Returns the entries (none when nothing changed)."""
     require_subtask(actor, SubtaskAction.MANAGE, subtask)
     _check_version(subtask, seen_version)
@@ -248,6 +253,17 @@ def edit_subtask(
             )
         )
 
+    moved = (assignee.id if assignee else None, child_unit.id if child_unit else None) != (
+        subtask.assignee_id,
+        subtask.child_unit_id,
+    )
+    from tracker.subtasks import reminders
+
+    if moved:
+        # Read before any change (a query would flush it, a second version): who had the
+        # part, and who of them had not even heard of it yet.
+        had_it = reminders.recipients(subtask)
+        never_told = reminders.unsent_notices(subtask)
     if content != subtask.content:
         changed("content", subtask.content, content)
         subtask.content = content
@@ -255,10 +271,6 @@ def edit_subtask(
         assert deadline is not None  # check_deadline refused None
         changed("deadline", subtask.deadline.isoformat(), deadline.isoformat())
         subtask.deadline = deadline
-    moved = (assignee.id if assignee else None, child_unit.id if child_unit else None) != (
-        subtask.assignee_id,
-        subtask.child_unit_id,
-    )
     if moved:
         old_name = subtask.assignee_name
         subtask.assignee = assignee
@@ -267,14 +279,19 @@ def edit_subtask(
     if not events:
         return events
     db.session.flush()
-    from tracker.subtasks import reminders
-
     if moved or "deadline" in {e.field for e in events}:
         # What was planned for the old officer or the old deadline no longer holds; the next
         # pass plans what is due now.
         reminders.forget_unsent(subtask)
     if moved:
-        reminders.notify_assigned(subtask, today)
+        reminders.notify_assigned(subtask, today, actor)
+        now_with = set(reminders.recipients(subtask))
+        reminders.notify_unassigned(
+            subtask,
+            [p for p in had_it if p not in never_told and p not in now_with],
+            today,
+            actor,
+        )
     return events
 
 

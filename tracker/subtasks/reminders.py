@@ -34,6 +34,7 @@ from tracker.extensions import db
 from tracker.reminders.mail import Mailer, MailError
 from tracker.reminders.operations.rules import Clock, Rules
 from tracker.subtasks.models import (
+    NOTICE_KINDS,
     Subtask,
     SubtaskReminder,
     SubtaskReminderKind,
@@ -156,46 +157,96 @@ def _recipients(subtask: Subtask) -> list[int]:
     )
 
 
+def recipients(subtask: Subtask) -> list[int]:
+    """The people a part is with now (its officer, or its child unit's active members):
+    read before a move, to tell them after it."""
+    return _recipients(subtask)
+
+
+def unsent_notices(subtask: Subtask) -> set[int]:
+    """Who has an "assigned" notice of the part not sent yet: moved on before the pass, they
+    never heard of it, and are not told it went to someone else either."""
+    return set(
+        db.session.scalars(
+            sa.select(SubtaskReminder.recipient_id).where(
+                SubtaskReminder.subtask_id == subtask.id,
+                SubtaskReminder.kind == SubtaskReminderKind.ASSIGNED.value,
+                SubtaskReminder.sent_dt.is_(None),
+            )
+        )
+    )
+
+
 def forget_unsent(subtask: Subtask) -> None:
     """Drop what was planned for a part and not sent yet, but an "assigned" notice to whoever
-    has it now: after a new officer, a new deadline or a cancellation it no longer holds (the
-    next pass plans again what is due). Flushes, never commits."""
-    keep = _recipients(subtask) if subtask.status != SubtaskStatus.CANCELLED else []
+    has it now and a "moved away" notice to whoever does not: after a new officer, a new
+    deadline or a cancellation the rest no longer holds (the next pass plans again what is
+    due). A cancelled part keeps nothing: nobody hears of it any more. Flushes, never
+    commits."""
+    unsent = sa.and_(SubtaskReminder.subtask_id == subtask.id, SubtaskReminder.sent_dt.is_(None))
+    if subtask.status == SubtaskStatus.CANCELLED:
+        db.session.execute(sa.delete(SubtaskReminder).where(unsent))
+        return
+    keep = _recipients(subtask)
     db.session.execute(
         sa.delete(SubtaskReminder).where(
-            SubtaskReminder.subtask_id == subtask.id,
-            SubtaskReminder.sent_dt.is_(None),
+            unsent,
             sa.not_(
-                sa.and_(
-                    SubtaskReminder.kind == SubtaskReminderKind.ASSIGNED.value,
-                    SubtaskReminder.recipient_id.in_(keep),
+                sa.or_(
+                    sa.and_(
+                        SubtaskReminder.kind == SubtaskReminderKind.ASSIGNED.value,
+                        SubtaskReminder.recipient_id.in_(keep),
+                    ),
+                    sa.and_(
+                        SubtaskReminder.kind == SubtaskReminderKind.UNASSIGNED.value,
+                        SubtaskReminder.recipient_id.not_in(keep),
+                    ),
                 )
             ),
         )
     )
 
 
-def notify_assigned(subtask: Subtask, today: date) -> int:
-    """Plan the notice to the officer (or child unit) a part was just moved to; the next
-    pass sends it, at whatever hour (`remind`). Flushes, never commits; returns how many."""
+def _notices(
+    subtask: Subtask, people: list[int], kind: SubtaskReminderKind, today: date, actor: User | None
+) -> int:
+    # The head is not told of what they did themselves (a part a head keeps, say).
+    skip = actor.id if actor is not None else None
     rows: list[dict[str, object]] = [
         {
             "subtask_id": subtask.id,
             "recipient_id": person,
-            "kind": SubtaskReminderKind.ASSIGNED.value,
+            "kind": kind.value,
             "day": today,
             "attempts": 0,
+            "created_dt": now_utc(),
         }
-        for person in _recipients(subtask)
+        for person in people
+        if person != skip
     ]
     return _insert_ignoring_duplicates(rows)
+
+
+def notify_assigned(subtask: Subtask, today: date, actor: User | None = None) -> int:
+    """Plan the notice to the officer (or child unit) a part was just given or moved to, but
+    `actor`; the next pass sends it, at whatever hour (`remind`), and the notifications page
+    shows it at once. Flushes, never commits; returns how many."""
+    return _notices(subtask, _recipients(subtask), SubtaskReminderKind.ASSIGNED, today, actor)
+
+
+def notify_unassigned(
+    subtask: Subtask, people: list[int], today: date, actor: User | None = None
+) -> int:
+    """Plan the notice to `people` (but `actor`), who had the part until it was moved to
+    someone else; sent as `notify_assigned`'s. Flushes, never commits; returns how many."""
+    return _notices(subtask, people, SubtaskReminderKind.UNASSIGNED, today, actor)
 
 
 def _sendable(today: date, only_assigned: bool = False) -> sa.ColumnElement[bool]:
     """Today's reminders, and escalations (dated by the part's deadline) and "assigned"
     notices not yet sent: a reminder of a past day that never went out is stale, the other
     two are not. `only_assigned`: the notices alone (outside the digest hours)."""
-    news = SubtaskReminder.kind == SubtaskReminderKind.ASSIGNED.value
+    news = SubtaskReminder.kind.in_(NOTICE_KINDS)
     if only_assigned:
         return news
     return sa.or_(
@@ -245,8 +296,9 @@ class Line:
 KIND_ORDER = {
     SubtaskReminderKind.ESCALATION.value: 0,
     SubtaskReminderKind.ASSIGNED.value: 1,
-    SubtaskReminderKind.OVERDUE.value: 2,
-    SubtaskReminderKind.DUE_SOON.value: 3,
+    SubtaskReminderKind.UNASSIGNED.value: 2,
+    SubtaskReminderKind.OVERDUE.value: 3,
+    SubtaskReminderKind.DUE_SOON.value: 4,
 }
 
 
@@ -292,10 +344,19 @@ def compose(recipient: User, lines: list[Line]) -> MIMEText:
             subject = _("Nhắc việc: %(n)d việc giao cán bộ quá hạn", n=len(lines))
         elif all(x.kind == SubtaskReminderKind.ASSIGNED for x in lines):
             subject = _("Bạn được giao %(n)d việc", n=len(lines))
+        elif all(x.kind == SubtaskReminderKind.UNASSIGNED for x in lines):
+            subject = _("%(n)d việc của bạn đã được giao cho người khác", n=len(lines))
+        elif all(x.kind in NOTICE_KINDS for x in lines):
+            subject = _("Thay đổi việc được giao cho bạn")
         else:
             subject = _("Nhắc việc: %(n)d việc được giao cần chú ý", n=len(lines))
         text = [_("Kính gửi %(name)s,", name=recipient.full_name), ""]
         for line in lines:
+            if line.kind == SubtaskReminderKind.UNASSIGNED:
+                # No longer theirs: no deadline to keep, no page to open (they may not see it).
+                moved = _("Việc “%(content)s” đã được giao cho người khác.", content=line.content)
+                text.append(f"- {moved}")
+                continue
             text.append(f"- [{labels.get(line.kind, line.kind)}] {line.content}")
             detail = _(
                 "Hạn %(day)s; giao cho %(who)s; tiến độ %(p)d%%.",
@@ -309,7 +370,9 @@ def compose(recipient: User, lines: list[Line]) -> MIMEText:
     # MIMEText (the compat32 policy) rather than EmailMessage: the default policy parses each
     # header it is given, which was half the time of a morning's few hundred messages.
     message = MIMEText("\n".join(text), "plain", "utf-8")
-    message["Subject"] = Header(subject, "utf-8").encode()
+    # The Header itself, told its name: an encoded string was folded again on sending, with a
+    # line break after "Subject:" that readers showed as a leading space on long subjects.
+    message["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     message["From"] = sender
     message["To"] = formataddr((recipient.full_name, recipient.email or ""), charset="utf-8")
     message["Date"] = format_datetime(now_utc())
@@ -383,3 +446,55 @@ def remind(clock: Clock, rules: Rules, mailer: Mailer) -> int:
         db.session.rollback()
         log.exception("sub-task reminders failed; the next pass tries again")
         return 0
+
+
+# --- in the application ---------------------------------------------------------------------
+
+# The notifications page lists this many of a person's newest notices about parts.
+NOTICES_SHOWN = 50
+
+
+def notices_of(user: User, limit: int = NOTICES_SHOWN) -> list[SubtaskReminder]:
+    """The person's notices of parts given to them or moved away, newest first: shown on the
+    notifications page with a link to the part's own page (an officer of a child unit may not
+    see the parent task)."""
+    return list(
+        db.session.scalars(
+            sa.select(SubtaskReminder)
+            .where(
+                SubtaskReminder.recipient_id == user.id,
+                SubtaskReminder.kind.in_(NOTICE_KINDS),
+            )
+            .options(sa.orm.selectinload(SubtaskReminder.subtask))
+            .order_by(SubtaskReminder.created_dt.desc().nulls_last(), SubtaskReminder.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread_notices(user: User, cap: int) -> sa.ScalarSelect[int]:
+    """The number of the person's unread notices of parts, counted up to `cap` + 1, as a
+    subquery: the header's badge adds it to the task notifications' in one statement."""
+    unread = (
+        sa.select(SubtaskReminder.id)
+        .where(
+            SubtaskReminder.recipient_id == user.id,
+            SubtaskReminder.read_dt.is_(None),
+            SubtaskReminder.kind.in_(NOTICE_KINDS),
+        )
+        .limit(cap + 1)
+    )
+    return sa.select(sa.func.count()).select_from(unread.subquery()).scalar_subquery()
+
+
+def mark_notices_read(user: User, ids: list[int] | None = None) -> int:
+    """Mark the person's notices of parts read (all of them when no ids are given)."""
+    query = sa.update(SubtaskReminder).where(
+        SubtaskReminder.recipient_id == user.id,
+        SubtaskReminder.read_dt.is_(None),
+        SubtaskReminder.kind.in_(NOTICE_KINDS),
+    )
+    if ids is not None:
+        query = query.where(SubtaskReminder.id.in_(ids))
+    result = db.session.execute(query.values(read_dt=now_utc()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -84,7 +84,10 @@ UNREAD_CAP = 99
 
 
 def unread_count(user: User) -> int:
-    """Unread notifications, counted up to UNREAD_CAP + 1 (one query)."""
+    """Unread notifications, the task ones and the notices of parts (subtasks/reminders.py),
+    each counted up to UNREAD_CAP + 1 (one query)."""
+    from tracker.subtasks.reminders import unread_notices
+
     unread = (
         sa.select(Delivery.id)
         .where(
@@ -94,11 +97,18 @@ def unread_count(user: User) -> int:
         )
         .limit(UNREAD_CAP + 1)
     )
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery())) or 0)
+    tasks = sa.select(sa.func.count()).select_from(unread.subquery()).scalar_subquery()
+    # One statement for both: every page's header asks.
+    return int(db.session.scalar(sa.select(tasks + unread_notices(user, UNREAD_CAP))) or 0)
 
 
 def mark_read(user: User, delivery_ids: list[int] | None = None) -> int:
-    """Mark the person's notifications read (all of them when no ids are given)."""
+    """Mark the person's notifications read (all of them when no ids are given; then the
+    notices of parts too)."""
+    if delivery_ids is None:
+        from tracker.subtasks.reminders import mark_notices_read
+
+        mark_notices_read(user)
     query = sa.update(Delivery).where(Delivery.recipient_id == user.id, Delivery.read_dt.is_(None))
     if delivery_ids is not None:
         query = query.where(Delivery.id.in_(delivery_ids))
