@@ -265,7 +265,9 @@ def sheet_heading(sheet: Any, title: str, lines: list[str], width: int) -> None:
         ),
     ):
         sheet.merge_cells(f"A{row}:{last}{row}")
-        cell = sheet.cell(row=row, column=1, value=text)
+        # (What the user typed, as a search in the filters, may hold control characters,
+        # which make openpyxl refuse the whole file.)
+        cell = sheet.cell(row=row, column=1, value=ILLEGAL_CHARACTERS_RE.sub("", text))
         cell.font = font
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.row_dimensions[1].height = 24
