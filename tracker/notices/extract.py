@@ -422,6 +422,14 @@ _ISSUED_IN_TEXT_RE = re.compile(
 _THEO_DATE_RE = re.compile(
     r"\((?:Theo|theo)\s[^)]{0,300}?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
 )
+# A news report's meeting day, at the start of a paragraph after the paper's tag: "(BĐ) - Sáng
+# 28-10, ...", "Ngày 21-9, ...", "Chiều 7/12, ...".
+_MEETING_DAY_RE = re.compile(
+    r"^[ \t]*(?:\([^()\n]{1,40}\)\s*[-–—]?\s*|[A-ZĐ]{2,10}\s*[-–—]\s*)?"
+    r"(?:(?:Sáng|Chiều|Trưa|Tối|Đêm)\s+(?:nay\s+)?(?:ngày\s+)?|Ngày\s+)"
+    r"(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?(?![\d/])\s*,",
+    re.M,
+)
 _POSTED_RE = re.compile(r"đăng\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.I)
 _SIGN_TITLE_RE = re.compile(
     r"^(?:(?:KT|TL|TM|TUQ|Q)\s*\.\s*)?(?:PHÓ\s+)?(?:CHỦ\s+TỊCH|GIÁM\s+ĐỐC|CHÁNH\s+VĂN\s+PHÒNG|"
@@ -1788,12 +1796,14 @@ class _TaskBuilder:
         # "Ngày 12/7/2023, ...") dates "trước ngày 20-7" when its sentence names none.
         first = _FULL_DATE_RE.search(text, 0, 5000) if issued_on is None else None
         self.text_year = int(first.group(1) or first.group(2)) if first else None
+        # A news report's meeting day (set by read_notice): "trong 15 ngày" counts from it.
+        self.meeting_day: date | None = None
 
     def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
         """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
         is unknown, dates the phrases written without one)."""
         year_hint = (year_named_in(sentence) or self.text_year) if self.issued_on is None else None
-        return find_deadlines(text, self.issued_on, self.calendar, year_hint)
+        return find_deadlines(text, self.issued_on, self.calendar, year_hint, self.meeting_day)
 
     def _year_of(self, sentence: tuple[int, int]) -> int | None:
         """The year the sentence names (computed once per sentence)."""
@@ -1824,7 +1834,9 @@ class _TaskBuilder:
         year_hint = None
         if self.issued_on is None:
             year_hint = self._year_of(sentence)
-        matches = find_deadlines(segment, self.issued_on, self.calendar, year_hint)
+        matches = find_deadlines(
+            segment, self.issued_on, self.calendar, year_hint, self.meeting_day
+        )
         chosen = _pick_deadline(segment, matches)
         work_end = len(segment)
         if task_end is not None:
@@ -1847,7 +1859,9 @@ class _TaskBuilder:
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
             intro_matches = [
                 m
-                for m in find_deadlines(intro_text, self.issued_on, self.calendar, year_hint)
+                for m in find_deadlines(
+                    intro_text, self.issued_on, self.calendar, year_hint, self.meeting_day
+                )
                 if m.strong and not m.recurring
             ]
             if intro_matches:
@@ -2326,6 +2340,8 @@ def read_notice(
         header.issued_on = issued_on
     builder = _TaskBuilder(normalised, header.issued_on, calendar)
     tier = _issuer_tier(normalised)
+    if _is_news(header, tier):
+        builder.meeting_day = _meeting_day(normalised, header.issued_on, builder.text_year)
     tasks: list[ProposedTask] = []
     last_group: list[ProposedTask] = []
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
@@ -2884,6 +2900,23 @@ _CLOSING_LEAD_RE = re.compile(
 )
 _COUNTED_ITEM_RE = re.compile(r"\s*(?:Một\s+là|Thứ\s+nhất)\s*[,:]", re.I)
 _UBND_PREFIX_RE = re.compile(r"^(?:UBND|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân)\s+", re.I)
+
+
+def _meeting_day(text: str, issued_on: date | None, text_year: int | None) -> date | None:
+    """The day of the meeting a news report tells of ("Sáng 28-10, ..." in its first
+    paragraphs): its year as written, else the publication's (the year before when the day
+    would come after it), else the first full date's."""
+    m = _MEETING_DAY_RE.search(text, 0, 3000)
+    if m is None:
+        return None
+    day, month = int(m.group(1)), int(m.group(2))
+    year = int(m.group(3)) if m.group(3) else (issued_on.year if issued_on else text_year)
+    if year is None:
+        return None
+    result = _safe_date(str(year), str(month), str(day))
+    if result is not None and not m.group(3) and issued_on is not None and result > issued_on:
+        result = _safe_date(str(year - 1), str(month), str(day))
+    return result
 
 
 def _is_news(header: NoticeHeader, tier: int | None) -> bool:

@@ -1,0 +1,60 @@
+"""Issue 20, sixth round: what fresh texts still missed — relative deadlines in news counted
+from the meeting, unit names cut at a lower-case word, the lead moved to the unit directed by
+"chỉ đạo" — each written here in a text of its own (see "Sixth round" in
+docs/notice-reader.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tracker.notices.deadlines import find_deadlines
+from tracker.notices.extract import read_notice
+
+
+def _deadlines(text: str) -> list[tuple[str, date | None]]:
+    reading = read_notice(text)
+    return [(t.task, t.deadline) for t in reading.tasks]
+
+
+NEWS = (
+    "Chủ tịch UBND tỉnh làm việc về công tác phòng chống hạn\n\n"
+    "Thứ Hai, 14/03/2022 09:10\n\n"
+    "(TN) - Sáng 11-3, Chủ tịch UBND tỉnh Lê Văn Bình chủ trì cuộc họp về phòng chống hạn mặn.\n\n"
+    "Kết luận cuộc họp, Chủ tịch UBND tỉnh yêu cầu Sở Nông nghiệp và Phát triển nông thôn "
+    "rà soát diện tích lúa thiếu nước, báo cáo trong vòng 10 ngày. Sở Tài chính tham mưu bố trí "
+    "kinh phí nạo vét kênh mương, trình trong 20 ngày kể từ ngày họp. Công ty Thủy nông tổ chức lấy "
+    "nước đệm trong hai tuần.\n"
+)
+
+
+def test_a_news_reports_relative_deadlines_count_from_the_meeting_not_the_publication():
+    # 11/3/2022 + 10 days; + 20 days from the meeting; + two weeks (a number written as a word)
+    assert [d for _task, d in _deadlines(NEWS)] == [
+        date(2022, 3, 21),
+        date(2022, 3, 31),
+        date(2022, 3, 25),
+    ]
+
+
+def test_without_a_publication_date_the_meeting_takes_the_year_of_the_first_full_date():
+    text = NEWS.replace("Thứ Hai, 14/03/2022 09:10", "Cập nhật: 09:10, 14/03/2022")
+    assert _deadlines(text)[0][1] == date(2022, 3, 21)
+
+
+def test_a_period_that_starts_on_a_named_day_counts_that_day_in():
+    found = find_deadlines(
+        "ra quân xử lý lấn chiếm trong 30 ngày cao điểm bắt đầu từ ngày 15/11",
+        issued_on=date(2025, 11, 10),
+    )
+    assert [(m.text, m.deadline) for m in found] == [
+        ("trong 30 ngày cao điểm bắt đầu từ ngày 15/11", date(2025, 12, 14))
+    ]
+
+
+def test_a_formal_notice_still_counts_from_its_own_day_with_the_civil_code_shift():
+    # 18/3/2022 + 15 days = Sunday 2/4 -> Monday 4/4 (the day off is shifted in a notice)
+    found = find_deadlines("báo cáo trong vòng mười lăm ngày", issued_on=date(2022, 3, 18))
+    assert [m.deadline for m in found] == [date(2022, 4, 4)]
+    # a meeting day is unknown in a notice: "kể từ ngày họp" gives no date there
+    found = find_deadlines("trình trong 20 ngày kể từ ngày họp", issued_on=date(2022, 3, 18))
+    assert [m.deadline for m in found] == [None]
