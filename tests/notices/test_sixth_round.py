@@ -58,3 +58,20 @@ def test_a_formal_notice_still_counts_from_its_own_day_with_the_civil_code_shift
     # a meeting day is unknown in a notice: "kể từ ngày họp" gives no date there
     found = find_deadlines("trình trong 20 ngày kể từ ngày họp", issued_on=date(2022, 3, 18))
     assert [m.deadline for m in found] == [None]
+
+
+def _leads(text: str) -> list[str]:
+    return [t.lead for t in read_notice(text, issued_on=date(2025, 8, 4)).tasks]
+
+
+def test_a_known_compound_begun_in_capitals_runs_on_in_lower_case():
+    text = (
+        "1. Trung tâm Giáo dục thường xuyên tỉnh tổ chức tuyển sinh các lớp bổ túc văn hóa.\n"
+        "2. Đội Trật tự đô thị phường tổ chức ra quân giải tỏa lấn chiếm vỉa hè.\n"
+        "3. Trung tâm Dịch vụ tổng hợp xã bố trí nhân lực vệ sinh môi trường sau lễ hội.\n"
+    )
+    assert _leads(text) == [
+        "Trung tâm Giáo dục thường xuyên tỉnh",
+        "Đội Trật tự đô thị phường",
+        "Trung tâm Dịch vụ tổng hợp xã",
+    ]

@@ -218,7 +218,7 @@ dịch vụ công|trợ giúp pháp lý|kiểm soát bệnh tật|bảo vệ r�
 quản lý, khai thác công trình thủy lợi|khai thác công trình thủy lợi|quản lý đường bộ
 giải phóng mặt bằng|bồi thường, giải phóng mặt bằng|phát triển nông thôn|phát triển cụm công nghiệp
 công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|cung cấp nước sạch|cấp nước
-thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
+thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ|dịch vụ tổng hợp
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
@@ -554,6 +554,23 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             j += 2
             name_words += 2
             continue
+        if not token.is_capital and name_words:
+            # A known compound begun in capitals runs on in lower case: "Trung tâm Giáo dục
+            # thường xuyên tỉnh", "Đội Trật tự đô thị phường", "Trung tâm Dịch vụ tổng hợp".
+            runs_on = next(
+                (
+                    k + n
+                    for k in range(max(head_first + head_len, j - 3), j)
+                    if tokens[k].is_capital
+                    for n in [NAME_COMPOUNDS.match(tokens, k, end)]
+                    if k + n > j
+                ),
+                0,
+            )
+            if runs_on:
+                name_words += runs_on - j
+                j = runs_on
+                continue
         if (name_words or protected or det) and is_verb_at(tokens, j, end):
             break
         if (
