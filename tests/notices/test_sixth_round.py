@@ -75,3 +75,36 @@ def test_a_known_compound_begun_in_capitals_runs_on_in_lower_case():
         "Đội Trật tự đô thị phường",
         "Trung tâm Dịch vụ tổng hợp xã",
     ]
+
+
+NOTICE = (
+    "ỦY BAN NHÂN DÂN\nTỈNH AN GIANG\n\nSố: 45/TB-UBND\n"
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\n"
+    "An Giang, ngày 10 tháng 5 năm 2024\n\nTHÔNG BÁO\n"
+    "Kết luận của Chủ tịch UBND tỉnh tại cuộc họp về phòng chống dịch tả heo\n\n"
+    "1. Đề nghị Sở Nông nghiệp và Phát triển nông thôn rà soát lượng vắc xin dự trữ, báo cáo "
+    "UBND tỉnh trước ngày 20/5/2024; đồng thời chỉ đạo Chi cục Chăn nuôi và Thú y giám sát "
+    "chặt chẽ các ổ dịch cũ.\n"
+    "2. UBND thành phố Long Xuyên:\n"
+    "- Tập trung chỉ đạo Ban Quản lý chợ thành phố kiểm soát việc giết mổ tại các chợ.\n"
+    "- Tổ chức tiêu độc khử trùng các khu chăn nuôi tập trung.\n"
+)
+
+
+def test_the_unit_asked_goes_on_directing_after_a_semicolon_and_in_a_headings_items():
+    tasks = read_notice(NOTICE).tasks
+    assert [t.lead for t in tasks] == [
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "UBND thành phố Long Xuyên",
+        "UBND thành phố Long Xuyên",
+    ]
+    assert "Chi cục Chăn nuôi và Thú y" in tasks[1].task
+
+
+def test_a_city_committee_heads_items_in_a_provinces_notice_but_issues_in_a_citys():
+    city = NOTICE.replace("TỈNH AN GIANG", "THÀNH PHỐ CẦN THƠ").replace(
+        "UBND thành phố Long Xuyên:", "UBND thành phố:"
+    )
+    # in the city's own notice "UBND thành phố:" is the issuer introducing its words
+    assert "UBND thành phố" not in [t.lead for t in read_notice(city).tasks]

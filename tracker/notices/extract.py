@@ -1023,9 +1023,16 @@ def _issuer_tier(text: str) -> int | None:
         ):
             break
         found = _tier_of(stripped)
+        if found == 3 and _TIER_RE.search(stripped).group(1).lower() == "thành phố":  # type: ignore[union-attr]
+            found = _CITY_TIER  # "THÀNH PHỐ HÀ NỘI": a city of the province's tier
         if found is not None:
             tier = found if tier is None else min(tier, found)
     return tier
+
+
+# A city run by the centre issues as a province; a "thành phố" named in a province's notice is
+# the province's city, of a district's tier ("UBND thành phố Đông Hà:" in Quảng Trị's notice).
+_CITY_TIER = 4
 
 
 def _heading_issuer(unit: UnitSpan, tier: int | None) -> bool:
@@ -1036,6 +1043,9 @@ def _heading_issuer(unit: UnitSpan, tier: int | None) -> bool:
     if tier is None:
         return True
     own = _tier_of(unit.text)
+    m = _TIER_RE.search(unit.text)
+    if own == 3 and m is not None and m.group(1).lower() == "thành phố":
+        own = _CITY_TIER if tier == _CITY_TIER else 2
     return own is None or own >= tier
 
 
@@ -1072,6 +1082,7 @@ class _SentenceReader:
         self.n = len(toks)
         self.addressees = addressees  # match keys of the units the letter is addressed to
         self.found: list[_Claim] = []
+        self.context: list[_Claim] | None = None  # the heading claims of `claims`
         # Where the last unit list that was not a subject ended, for subjects tried with and
         # without a bare verb: a subject tried again inside that list ends at the same place
         # and fails the same way, and trying it at every comma of a long list is quadratic.
@@ -1178,12 +1189,33 @@ class _SentenceReader:
         if (
             toks[i].key == "chỉ"
             and self.found
-            and self.found[-1].kind in {"subject", "inherited", "heading"}
-            and self._clause_initial(i)
+            and (
+                (
+                    self.found[-1].kind in {"subject", "inherited", "heading"}
+                    and self._clause_initial(i)
+                )
+                # "Đề nghị Sở A kiểm tra ...; đồng thời chỉ đạo Chi cục B ...": after a ";" the
+                # unit asked goes on directing its own agency (the issuer would "giao" anew).
+                or (self.found[-1].kind == "trigger" and self._clause_initial(i, ";"))
+                # "a) UBND thành phố: - Tập trung chỉ đạo Hội đồng bồi thường ...": an item
+                # under a heading opening with "chỉ đạo" is the heading unit's directing.
+                or (self.found[-1].kind in {"heading", "inherited"} and self._item_initial(i))
+            )
         ):
             # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
             # the sentence directs; whom it directs is part of its work, not a new lead.
             return None
+        if toks[i].key == "chỉ" and not self.found and self.context and self._item_initial(i):
+            # "a) UBND thành phố Đông Hà: - Tập trung chỉ đạo Hội đồng bồi thường ...": an item
+            # under a heading that opens with "chỉ đạo" is the heading unit's directing.
+            parent = self.context[-1]
+            claim = _Claim(
+                "inherited", parent.leads, list(parent.coordinating), 0, 0,
+                explicit=parent.explicit, confidence=0.8,
+            )  # fmt: skip
+            self.after_lead(0, claim)
+            claim.resume = i + 2
+            return claim
         if self._advised_before(i):
             return None
         if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
@@ -1268,16 +1300,25 @@ class _SentenceReader:
                 return True
         return False
 
-    def _clause_initial(self, i: int) -> bool:
-        """Whether token `i` opens a clause whose subject is elided: after ";" or "," and an
-        optional "đồng thời" / "và" / "cũng"."""
+    def _item_initial(self, i: int) -> bool:
+        """Whether token `i` opens its sentence or item, after at most one adverb of manner
+        ("Tập trung", "Trực tiếp", "Khẩn trương", "Tiếp tục", "Thường xuyên")."""
+        toks = self.toks
+        k = i - 1
+        if k >= 1 and f"{toks[k - 1].key} {toks[k].key}" in _DIRECTING_ADVERBS:
+            k -= 2
+        return k < 0 or (not toks[k].is_word and toks[k].text not in {",", ";"})
+
+    def _clause_initial(self, i: int, separators: str = ";,") -> bool:
+        """Whether token `i` opens a clause whose subject is elided: after ";" or "," (those of
+        `separators`) and an optional "đồng thời" / "và" / "cũng"."""
         toks = self.toks
         k = i - 1
         if k >= 1 and toks[k].key == "thời" and toks[k - 1].key == "đồng":
             k -= 2
         if k >= 0 and toks[k].key in {"và", "cũng"}:
             k -= 1
-        return k >= 0 and toks[k].text in {";", ","}
+        return k >= 0 and len(toks[k].text) == 1 and toks[k].text in separators
 
     def try_subject(self, i: int, strong_only: bool) -> _Claim | None:
         if i < self._not_subject_until[strong_only]:
@@ -1537,6 +1578,7 @@ class _SentenceReader:
         subject continues."""
         toks, n = self.toks, self.n
         found: list[_Claim] = self.found
+        self.context = context
         i = 0
         clause_start = True
         segment_start = 0
@@ -2917,6 +2959,11 @@ def _meeting_day(text: str, issued_on: date | None, text_year: int | None) -> da
     if result is not None and not m.group(3) and issued_on is not None and result > issued_on:
         result = _safe_date(str(year - 1), str(month), str(day))
     return result
+
+
+_DIRECTING_ADVERBS = {
+    "tập trung", "trực tiếp", "khẩn trương", "tiếp tục", "thường xuyên", "kịp thời", "quan tâm"
+}  # fmt: skip
 
 
 def _is_news(header: NoticeHeader, tier: int | None) -> bool:
