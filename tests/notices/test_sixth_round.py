@@ -108,3 +108,24 @@ def test_a_city_committee_heads_items_in_a_provinces_notice_but_issues_in_a_city
     )
     # in the city's own notice "UBND thành phố:" is the issuer introducing its words
     assert "UBND thành phố" not in [t.lead for t in read_notice(city).tasks]
+
+
+def test_each_place_after_a_committee_of_a_named_place_has_its_own_committee():
+    from tracker.notices.units import parse_unit_list, tokenize
+
+    text = "UBND thị xã Sơn Tây, Quận 3, huyện Ba Vì và huyện Phúc Thọ rà soát đê điều."
+    toks = tokenize(text)
+    units, _ = parse_unit_list(toks, 0, len(toks), text)
+    assert [u.text for u in units] == [
+        "UBND thị xã Sơn Tây",
+        "UBND Quận 3",
+        "UBND huyện Ba Vì",
+        "UBND huyện Phúc Thọ",
+    ]
+    # a department between them is a unit of its own; the place after it is not a committee
+    text = "UBND huyện Ba Vì, Sở Y tế và xã Tản Lĩnh rà soát."
+    toks = tokenize(text)
+    assert [u.text for u in parse_unit_list(toks, 0, len(toks), text)[0]][:2] == [
+        "UBND huyện Ba Vì",
+        "Sở Y tế",
+    ]

@@ -717,6 +717,13 @@ def parse_unit_list(
             break
         current = units[-1]
         nxt = tokens[k]
+        place_unit = _committee_of_next_place(current, tokens, k, end, text)
+        if place_unit is not None and sep.text in {",", "và"}:
+            # "UBND thành phố Thủ Đức, Quận 7, huyện Nhà Bè và huyện Bình Chánh": each place
+            # after a committee of a named place has its own committee.
+            units.append(place_unit)
+            j = place_unit.last
+            continue
         # A lower-case generic noun (or "các ...") continues a group: "các sở, ban, ngành".
         generic_len = _generic_lower_at(tokens, k, end)
         det_len = DETERMINERS.match(tokens, k, end) if nxt.key == "các" else 0
@@ -806,6 +813,43 @@ def parse_unit_list(
     if any(u.is_group for u in units):
         units = [member for u in units for member in _distribute_places(u, tokens, text)]
     return units, j
+
+
+_COMMITTEE_HEADS = {"ubnd", "ủy ban nhân dân", "uỷ ban nhân dân", "hđnd", "hội đồng nhân dân"}
+
+
+def _committee_of_next_place(
+    current: UnitSpan, tokens: Sequence[Token], k: int, end: int, text: str
+) -> UnitSpan | None:
+    """At `k` after a committee of one named place ("UBND huyện Nhà Bè"): a place of its own
+    ("huyện Bình Chánh", "Quận 7", "thành phố Thủ Đức") as that kind of committee, else None."""
+    if current.is_group or key_of(current.head) not in _COMMITTEE_HEADS:
+        return None
+    # the current committee: head, a kind of place, a capitalised name (or a place given its
+    # committee here, whose span is the place only)
+    span = " ".join(text[tokens[current.first].start : tokens[current.last - 1].end].split())
+    last = tokens[current.last - 1]
+    if not (last.is_capital or last.text.isdigit()):
+        return None
+    if current.text != span and current.text.endswith(" " + span):
+        prefix = current.text[: -len(span) - 1]
+    else:
+        p = current.first
+        while p < current.last and not (_is_place(tokens, p, p + 1) or _is_place(tokens, p, p + 2)):
+            p += 1
+        if p == current.first or p >= current.last - 1:
+            return None
+        prefix = " ".join(text[tokens[current.first].start : tokens[p - 1].end].split())
+    kind = 2 if _is_place(tokens, k, k + 2) else 1 if _is_place(tokens, k, k + 1) else 0
+    m = k + kind
+    if not kind or m >= end or not (tokens[m].is_capital or tokens[m].text.isdigit()):
+        return None
+    while m < end and tokens[m].is_word and tokens[m].key != "và":
+        if not (tokens[m].is_capital or tokens[m].text.isdigit()):
+            break
+        m += 1
+    place = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+    return UnitSpan(f"{prefix} {place}", k, m, False, current.head)
 
 
 _SHARED_HEADS = {"sở", "bộ", "phòng", "ban", "cục", "chi cục", "trung tâm", "hội"}
