@@ -129,3 +129,22 @@ def test_each_place_after_a_committee_of_a_named_place_has_its_own_committee():
         "UBND huyện Ba Vì",
         "Sở Y tế",
     ]
+
+
+VISIT = (
+    "Phó Chủ tịch UBND tỉnh kiểm tra công tác phòng chống hạn tại huyện Ninh Phước\n"
+    "Cập nhật: 08:30, 12/05/2020\n\n"
+    "(NT) - Sáng 11/5, ông Trần Quốc Nam, Phó Chủ tịch UBND tỉnh, Trưởng Ban Chỉ đạo các "
+    "chương trình mục tiêu quốc gia tỉnh chủ trì buổi làm việc với huyện Ninh Phước.\n\n"
+    "Đoàn đã đến kiểm tra tại hồ chứa nước Sông Biêu và các trạm bơm dã chiến.\n\n"
+    "Kết luận buổi làm việc, ông yêu cầu UBND huyện Ninh Phước điều tiết nước tưới cho vụ Hè "
+    "Thu, hoàn thành trong vòng 10 ngày. Các cấp, các ngành phải vào cuộc quyết liệt với tinh "
+    "thần vì nhân dân phục vụ.\n"
+)
+
+
+def test_a_news_visit_keeps_only_its_directive():
+    tasks = read_notice(VISIT).tasks
+    # the headline (its dateline joined to its line), who chaired, where the party went and
+    # the call to everyone are no tasks; "trong vòng 10 ngày" counts from 11/5/2020
+    assert [(t.lead, t.deadline) for t in tasks] == [("UBND huyện Ninh Phước", date(2020, 5, 21))]

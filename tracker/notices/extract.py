@@ -2927,6 +2927,11 @@ _EXHORTATION_RE = re.compile(
     r"[\s./]*",
     re.I,
 )
+# Everyone at once: "các cấp, các ngành", "các cấp, các ngành, địa phương", "mọi cấp, mọi ngành".
+_EVERYONE_RE = re.compile(
+    r"(?:các|mọi)\s+cấp(?:\s*(?:,|và)\s*(?:các|mọi)\s+(?:ngành|địa\s+phương|lực\s+lượng))*",
+    re.I,
+)
 _EXHORTING_RE = re.compile(r"quyết\s+tâm|tinh\s+thần|thắng\s+lợi|xuất\s+sắc", re.I)
 _EXHORTATION_LEAD_RE = re.compile(r"\s+(?:nêu\s+cao|phát\s+huy)\s+tinh\s+thần\b.*$", re.I)
 # "các ngành, các xã tập trung làm tốt một số nhiệm vụ. Một là, …" announces counted items.
@@ -2971,6 +2976,12 @@ def _is_news(header: NoticeHeader, tier: int | None) -> bool:
     return header.number is None and tier is None
 
 
+_PAGE_DATELINE_RE = re.compile(
+    r"^(?:[^\W\d]+(?:\s+[^\W\d]+)?\s*[:,]?\s*)?(?:\d{1,2}[:h]\d{2}\s*[,\-|]?\s*)?"
+    r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?:\s*[,\-|]?\s*\d{1,2}[:h]\d{2}(?:\s*\S{0,10})?)?$"
+)
+
+
 def _headline_end(text: str) -> int:
     """The end of a news headline: the first line when it is short, ends without a period, asks
     nothing and a blank line follows, else 0."""
@@ -2980,6 +2991,15 @@ def _headline_end(text: str) -> int:
     if end < 0:
         return 0
     line = text[start:end].strip()
+    after = text.find("\n", end + 1)
+    if after > 0 and _PAGE_DATELINE_RE.match(text[end + 1 : after].strip()):
+        # "Cập nhật: 15:42, 09/04/2021", "Thứ Năm, 07/12/2023 - 16:05" under the headline: the
+        # page's dateline belongs to it; the blank line comes after both.
+        end = after
+    for cut in (k for k in range(max(0, len(line) - 45), len(line)) if line[k] == " "):
+        if _PAGE_DATELINE_RE.match(line[cut + 1 :]) and re.search(r"[^\W\d]", line[cut + 1 :]):
+            line = line[:cut].rstrip()  # the dateline joined to the headline's line
+            break
     if (
         not line
         or line[-1] in ".!?:;…"
@@ -3039,6 +3059,13 @@ def _drop_scaffolding(
             continue  # (a plain "hoàn thành mục tiêu 6 tháng đầu năm" is work with a date)
         if _ANNOUNCES_RE.fullmatch(task.task) and _COUNTED_ITEM_RE.match(text, task.source_end):
             continue
+        if (
+            news
+            and _EVERYONE_RE.fullmatch(task.lead)
+            and re.search(r"\btinh\s+thần\b", task.task, re.I)
+            and not task.deadline_text
+        ):
+            continue  # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"": a call
         kept.append(task)
     if (
         kept

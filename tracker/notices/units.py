@@ -219,6 +219,7 @@ quản lý, khai thác công trình thủy lợi|khai thác công trình thủy 
 giải phóng mặt bằng|bồi thường, giải phóng mặt bằng|phát triển nông thôn|phát triển cụm công nghiệp
 công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|cung cấp nước sạch|cấp nước
 thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ|dịch vụ tổng hợp
+chương trình|các chương trình|chương trình mục tiêu quốc gia|các chương trình mục tiêu quốc gia
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
@@ -537,6 +538,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break  # "Ban CHQS huyện cùng Công an huyện ...": "cùng" names a coordinating unit
         if token.key == "cũng":
             break  # "Sở này cũng phải báo cáo ...": an adverb before the verb
+        if token.key in {"đã", "đang", "sẽ", "vừa"} and not token.is_capital:
+            break  # "Đoàn đã đến kiểm tra ...": a mark of tense is never inside a name
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
