@@ -148,3 +148,27 @@ def test_a_news_visit_keeps_only_its_directive():
     # the headline (its dateline joined to its line), who chaired, where the party went and
     # the call to everyone are no tasks; "trong vòng 10 ngày" counts from 11/5/2020
     assert [(t.lead, t.deadline) for t in tasks] == [("UBND huyện Ninh Phước", date(2020, 5, 21))]
+
+
+def test_a_unit_asked_in_the_passive_leads_the_work_after_the_directive():
+    text = (
+        "Kết luận của Chủ tịch UBND tỉnh:\n"
+        "Ban Quản lý dự án giao thông tỉnh được yêu cầu đôn đốc nhà thầu bổ sung máy móc, "
+        "hoàn thành trước ngày 30/6/2024.\n"
+    )
+    tasks = read_notice(text, issued_on=date(2024, 3, 1)).tasks
+    assert [(t.lead, t.task, t.deadline) for t in tasks] == [
+        (
+            "Ban Quản lý dự án giao thông tỉnh",
+            "Đôn đốc nhà thầu bổ sung máy móc",
+            date(2024, 6, 30),
+        )
+    ]
+
+
+def test_a_three_word_head_is_a_name_already_so_a_verb_after_it_is_the_work():
+    from tracker.notices.units import parse_unit_list, tokenize
+
+    text = "Hạt Kiểm lâm duy trì chế độ trực 24/24 giờ."
+    toks = tokenize(text)
+    assert [u.text for u in parse_unit_list(toks, 0, len(toks), text)[0]] == ["Hạt Kiểm lâm"]

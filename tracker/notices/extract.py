@@ -1364,6 +1364,20 @@ class _SentenceReader:
             return claim
         if toks[k].key == "là":
             k = self._after_role(k)
+        if (
+            toks[k].key == "được"
+            and k + 1 < n
+            and toks[k + 1].key in {"yêu", "giao", "đề"}
+            and TRIGGERS.match(toks, k + 1, n)
+            and k + 1 + TRIGGERS.match(toks, k + 1, n) < n
+            and is_verb_at(toks, k + 1 + TRIGGERS.match(toks, k + 1, n), n)
+        ):
+            # "Ban Quản lý dự án được yêu cầu đôn đốc nhà thầu ...": asked in the passive, the
+            # subject is the lead of the work after the directive.
+            k += 1 + TRIGGERS.match(toks, k + 1, n)
+            claim = _Claim("subject", leads, [], i, k, confidence=0.75)
+            self.after_lead(k, claim)
+            return claim
         strong = _STRONG.match(toks, k, n)
         directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
         if directing:

@@ -599,6 +599,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         if first_is_verb and (
             generic
             or tokens[head_first].key in {"ubnd", "hđnd"}
+            # ("Hạt Kiểm lâm duy trì ...": a head of three words is a name already)
+            or head_len >= 3
             # ("giám đốc bệnh viện phải ...": a lower-case head after a title names no unit
             # of its own, so a verb right after it is the work)
             or (after_title and not tokens[head_first].is_capital)
