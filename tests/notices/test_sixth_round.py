@@ -172,3 +172,15 @@ def test_a_three_word_head_is_a_name_already_so_a_verb_after_it_is_the_work():
     text = "Hạt Kiểm lâm duy trì chế độ trực 24/24 giờ."
     toks = tokenize(text)
     assert [u.text for u in parse_unit_list(toks, 0, len(toks), text)[0]] == ["Hạt Kiểm lâm"]
+
+
+def test_a_bare_place_as_lead_is_the_committee_of_the_one_place_of_that_kind_named():
+    text = (
+        "Chiều 12-8-2020, Chủ tịch UBND tỉnh làm việc với huyện Tân Phước về nông thôn mới.\n\n"
+        "Kết luận, Chủ tịch UBND tỉnh đề nghị huyện khẩn trương hoàn thiện hồ sơ đề nghị xét "
+        "công nhận đạt chuẩn, gửi về Sở Nông nghiệp trong quý III.\n"
+    )
+    assert [t.lead for t in read_notice(text).tasks] == ["UBND huyện Tân Phước"]
+    # two places of that kind named: which one is meant is left to the clerk
+    two = text.replace("với huyện Tân Phước", "với huyện Tân Phước và huyện Cái Bè")
+    assert [t.lead for t in read_notice(two).tasks] == ["huyện"]

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import takewhile
 from typing import Any
 
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
@@ -2554,6 +2555,7 @@ def read_notice(
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
     tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
+    _name_bare_places(tasks, normalised)
     names = list(dict.fromkeys(builder.addressee_names))
     for task in tasks:
         if len(names) == 1 and task.lead.lower().startswith("quý "):
@@ -2983,6 +2985,29 @@ def _meeting_day(text: str, issued_on: date | None, text_year: int | None) -> da
 _DIRECTING_ADVERBS = {
     "tập trung", "trực tiếp", "khẩn trương", "tiếp tục", "thường xuyên", "kịp thời", "quan tâm"
 }  # fmt: skip
+
+
+_BARE_PLACE_RE = re.compile(r"(?:huyện|xã|phường|quận|thị xã|thị trấn|đặc khu)", re.I)
+
+
+def _name_bare_places(tasks: list[ProposedTask], text: str) -> None:
+    """A lead that is a bare kind of place ("Ông đề nghị huyện khẩn trương …") is the
+    committee of the one place of that kind the text named before it ("huyện Tân Thạnh"); with
+    none or several, it stays as written."""
+    for task in tasks:
+        if not _BARE_PLACE_RE.fullmatch(task.lead):
+            continue
+        kind = task.lead.lower()
+        names = set()
+        for m in re.finditer(
+            rf"(?<!\w){kind}(?=((?:\s+[\w-]+){{1,4}}))", text[: task.source_start]
+        ):
+            words = m.group(1).split()
+            proper = list(takewhile(lambda w: w[0].isupper() or w.isdigit(), words))
+            if proper:
+                names.add(" ".join(proper))
+        if len(names) == 1:
+            task.lead = f"UBND {kind} {names.pop()}"
 
 
 def _is_news(header: NoticeHeader, tier: int | None) -> bool:
