@@ -184,3 +184,19 @@ def test_a_bare_place_as_lead_is_the_committee_of_the_one_place_of_that_kind_nam
     # two places of that kind named: which one is meant is left to the clerk
     two = text.replace("với huyện Tân Phước", "với huyện Tân Phước và huyện Cái Bè")
     assert [t.lead for t in read_notice(two).tasks] == ["huyện"]
+
+
+def test_a_numbered_line_with_a_directive_and_units_only_heads_the_work_below():
+    text = (
+        "ỦY BAN NHÂN DÂN\nXÃ HÒA PHÚ\n\nSố: 12/TB-UBND\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nHòa Phú, ngày 2 tháng 10 năm 2025\n\n"
+        "THÔNG BÁO\nKết luận của Chủ tịch UBND xã tại cuộc họp giao ban\n\n"
+        "1. Đề nghị Công an xã\n"
+        "Tăng cường tuần tra, bảo đảm an ninh trật tự trong dịp lễ hội.\n\n"
+        "2. Văn phòng HĐND và UBND xã\n"
+        "Tham mưu chuẩn bị tài liệu phục vụ kỳ họp HĐND xã trước ngày 20/10/2025.\n"
+    )
+    assert [(t.lead, t.deadline) for t in read_notice(text).tasks] == [
+        ("Công an xã", None),
+        ("Văn phòng HĐND và UBND xã", date(2025, 10, 20)),
+    ]

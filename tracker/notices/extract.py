@@ -2449,6 +2449,12 @@ def read_notice(
                 contexts.append((level, _Claim("heading", named, [], 0, 0, confidence=0.7)))
             last_group = []
             continue
+        if level is not None and (asked := _asked_heading(line[marker_len:])):
+            # "4. Đề nghị Công an xã" alone on its line heads the work written below it.
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+            contexts.append((level, _Claim("heading", asked, [], 0, 0, confidence=0.75)))
+            last_group = []
+            continue
         sentences = _sentences(normalised, content_start, line_start + len(line))
         line_claims: list[_Claim] = []
         claim_spans: list[tuple[int, int]] = []  # the sentence of each claim
@@ -2539,7 +2545,10 @@ def read_notice(
             # "1. Sở Y tế" alone on its line (a plan's "Tổ chức thực hiện") heads the work
             # written below it.
             if any(
-                _heading_issuer(u, tier) and match_key(u.text) not in builder.addressees
+                _heading_issuer(u, tier)
+                and match_key(u.text) not in builder.addressees
+                # ("5. Văn phòng HĐND và UBND xã" with work below: the office is asked)
+                and not u.text.lower().startswith("văn phòng")
                 for u in heads
             ):
                 contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
@@ -2706,6 +2715,18 @@ def _unit_heading(text: str) -> list[UnitSpan]:
     if not units or not (j == len(toks) or (j == len(toks) - 1 and toks[j].text in {":", "."})):
         return []
     return units
+
+
+def _asked_heading(text: str) -> list[UnitSpan]:
+    """The units of a line that holds only a directive verb and them ("Đề nghị Công an xã",
+    "Giao Phòng Tài chính - Kế hoạch:"), or an empty list."""
+    if len(text) > 200:
+        return []
+    toks = tokenize(text)
+    m = TRIGGERS.match(toks, 0, len(toks))
+    if not m or not toks[0].is_capital:
+        return []
+    return _unit_heading(text[toks[m].start :]) if m < len(toks) else []
 
 
 _TIER_KEYS = {"tỉnh", "huyện", "xã", "phường", "quận", "phố", "trấn", "khu"}
