@@ -82,12 +82,12 @@ def test_a_generic_closing_with_a_report_is_not_a_task():
 
 def test_the_fourth_held_out_set_does_not_fall():
     # Developed on g01-g16 in the fifth round (task F1 0.863 -> 0.914, precision 0.833 ->
-    # 0.934) and the sixth (0.914 -> 0.937, lead 0.894 -> 0.955, deadline 0.941 -> 0.966): a
+    # 0.934) and the sixth (0.914 -> 0.942, lead 0.894 -> 0.978, deadline 0.941 -> 0.966): a
     # guard against regression, no longer a measurement of unseen text.
     totals = json.loads(list(evaluate_folder(Path(__file__).parent / "heldout4"))[-1])
     assert totals["notices_unread"] == 0
-    assert totals["task_f1"] >= 0.93 and totals["task_precision"] >= 0.93
-    assert totals["lead_accuracy"] >= 0.95 and totals["deadline_accuracy"] >= 0.96
+    assert totals["task_f1"] >= 0.94 and totals["task_precision"] >= 0.94
+    assert totals["lead_accuracy"] >= 0.97 and totals["deadline_accuracy"] >= 0.96
 
 
 def test_the_fifth_held_out_set_does_not_fall():

@@ -200,3 +200,16 @@ def test_a_numbered_line_with_a_directive_and_units_only_heads_the_work_below():
         ("Công an xã", None),
         ("Văn phòng HĐND và UBND xã", date(2025, 10, 20)),
     ]
+
+
+def test_asked_to_direct_another_unit_in_the_items_below_the_unit_asked_leads_them():
+    text = (
+        "Kính gửi: Công ty Cấp nước Quảng Bình\n\n"
+        "UBND huyện Bố Trạch kính đề nghị Quý Công ty quan tâm, chỉ đạo Xí nghiệp Cấp nước Bố "
+        "Trạch một số nội dung sau:\n\n"
+        "1. Khẩn trương di dời đường ống cấp nước ra khỏi phạm vi thi công trước ngày 15/8/2024.\n"
+        "2. Cử cán bộ kỹ thuật giám sát việc đấu nối lại đường ống.\n"
+    )
+    tasks = read_notice(text, issued_on=date(2024, 7, 20)).tasks
+    # "Quý Công ty" is the addressee; the intro announcing the items is no task of its own
+    assert [t.lead for t in tasks] == ["Công ty Cấp nước Quảng Bình"] * 2

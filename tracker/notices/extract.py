@@ -850,6 +850,13 @@ _LIST_INTRO_RE = re.compile(
     r"(?:\s+\w+){0,3}?\s+(?:sau|sau\s+đây|như\s+sau)\s*[:.]?",
     re.I,
 )
+# "(quan tâm,) chỉ đạo Điện lực Thạch Hà (thực hiện) một số nội dung sau:" announces items that
+# the unit asked directs.
+_DIRECTS_ITEMS_RE = re.compile(
+    r"(?:[^,;:]{0,30},\s*)?chỉ\s+đạo\s+[^;:]{0,80}?\b(?:một\s+số|các|những)\s+(?:nội\s+dung|"
+    r"nhiệm\s+vụ|việc|công\s+việc)(?:\s+\w+){0,2}?\s+(?:sau|sau\s+đây|như\s+sau)\s*[:.]?",
+    re.I,
+)
 # "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
 _ANSWERABLE_RE = re.compile(
     r"(?:chịu\s+trách\s+nhiệm\s+)?trước\s+(?:Chủ\s+tịch|UBND|Ủy\s+ban|"
@@ -1205,6 +1212,15 @@ class _SentenceReader:
         ):
             # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
             # the sentence directs; whom it directs is part of its work, not a new lead.
+            return None
+        if (
+            toks[i].key == "chỉ"
+            and self.found
+            and self.found[-1].kind == "trigger"
+            and _DIRECTS_ITEMS_RE.fullmatch(self.text[toks[i].start : toks[-1].end].rstrip())
+        ):
+            # "đề nghị Quý cơ quan quan tâm, chỉ đạo Điện lực X một số nội dung sau:": the unit
+            # asked directs X in the items below; X is no lead of its own.
             return None
         if toks[i].key == "chỉ" and not self.found and self.context and self._item_initial(i):
             # "a) UBND thành phố Đông Hà: - Tập trung chỉ đạo Hội đồng bồi thường ...": an item
@@ -1940,6 +1956,7 @@ class _TaskBuilder:
             _GENERIC_WORK_RE.fullmatch(task_text)
             or _ANSWERABLE_RE.match(task_text)
             or _LIST_INTRO_RE.fullmatch(task_text)
+            or _DIRECTS_ITEMS_RE.fullmatch(task_text)
         ):
             return []
         closing = _CLOSING_RE.fullmatch(task_text) is not None
@@ -2740,7 +2757,9 @@ def _announces_items(claim: _Claim, text: str, span: tuple[int, int]) -> bool:
     if claim.task_start >= len(toks):
         return False
     work = text[toks[claim.task_start].start : span[1]].rstrip()
-    return work.endswith(":") and _LIST_INTRO_RE.fullmatch(work) is not None
+    return work.endswith(":") and (
+        _LIST_INTRO_RE.fullmatch(work) is not None or _DIRECTS_ITEMS_RE.fullmatch(work) is not None
+    )
 
 
 def _heading_with_local_name(text: str) -> list[UnitSpan]:
