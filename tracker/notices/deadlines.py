@@ -68,10 +68,35 @@ _YEAR_RE = re.compile(
     r"(?:(?:\d{1,2}\s+)?năm\s+|giai\s+đoạn\s+)(?:(?:19|20)\d\d\s*[-–]\s*)?(?P<y>\d{4})(?!\d)",
     re.IGNORECASE,
 )
+# Counts written as words ("trong vòng một tuần", "trong mười lăm ngày"); longest first.
+_NUMBER_WORDS = {
+    "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8,
+    "chín": 9, "mười": 10, "mười lăm": 15, "hai mươi": 20, "ba mươi": 30,
+}  # fmt: skip
+_NUMBER_WORD_ALT = "|".join(
+    r"\s+".join(word.split()) for word in sorted(_NUMBER_WORDS, key=len, reverse=True)
+)
 _RELATIVE_RE = re.compile(
     r"(?<!\w)(?:trong\s+(?:thời\s+hạn\s+|thời\s+gian\s+|vòng\s+)?|sau\s+|không\s+quá\s+)"
-    r"(?P<n>\d{1,3})\s+(?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)"
-    r"(?:\s*,?\s*(?P<since>(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+[^,;.\n]{0,60}))?",
+    rf"(?P<n>\d{{1,3}}|{_NUMBER_WORD_ALT})\s+(?P<unit>ngày\s+làm\s+việc|ngày|tuần|tháng)(?!\w)"
+    # a few words may name the period before it is anchored to a day: "trong 30 ngày cao
+    # điểm bắt đầu từ ngày 15/11"
+    r"(?:(?P<named>(?:\s+[^\W\d]+){0,3}?)\s+bắt\s+đầu\s+từ\s+(?:ngày\s+)?"
+    r"(?P<bd>\d{1,2})\s*[/.\-]\s*(?P<bm>\d{1,2})(?:\s*[/.\-]\s*(?P<by>\d{4}))?(?![\d/])"
+    r"|\s*,?\s*(?P<since>(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+[^,;.\n]{0,60}))?",
+    re.IGNORECASE,
+)
+# "kể từ ngày hội nghị / cuộc họp / làm việc": counted from the meeting, which a news report
+# dates in its first lines ("Sáng 9/4, ..."); a formal notice's meeting day is not read.
+_SINCE_MEETING_RE = re.compile(
+    r"^(?:kể\s+)?từ\s+(?:ngày|khi|thời\s+điểm)\s+(?:tổ\s+chức\s+)?(?:hội\s+nghị|cuộc\s+họp"
+    r"|họp|buổi\s+(?:làm\s+việc|họp|kiểm\s+tra)|làm\s+việc|kiểm\s+tra|kết\s+luận\s+(?:này|cuộc))",
+    re.IGNORECASE,
+)
+# "kể từ ngày 15/11": counted from the day it names.
+_SINCE_DATE_RE = re.compile(
+    r"^(?:kể\s+)?từ\s+ngày\s+(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})"
+    r"(?:\s*[/.\-]\s*(?P<y>\d{4}))?(?![\d/])",
     re.IGNORECASE,
 )
 # "kể từ ngày ..." counts from the notice itself only when it says so ("kể từ ngày ký", "ngày
@@ -174,10 +199,12 @@ def find_deadlines(
     issued_on: date | None = None,
     calendar: WorkingCalendar | None = None,
     year_hint: int | None = None,
+    meeting_day: date | None = None,
 ) -> list[DeadlineMatch]:
     """Every deadline phrase in `text`, in order of position, overlapping ones removed.
     `year_hint` is the year of dates written without one when the notice's date is unknown
-    (the year the sentence itself names)."""
+    (the year the sentence itself names); `meeting_day` (a news report's meeting) is the day
+    "trong 15 ngày" counts from, instead of the date of publication."""
     calendar = calendar or DEFAULT_CALENDAR
     default_year = issued_on.year if issued_on else year_hint
     found: list[DeadlineMatch] = []
@@ -194,21 +221,48 @@ def find_deadlines(
         )
 
     for m in _RELATIVE_RE.finditer(text):
-        count, unit = int(m.group("n")), " ".join(m.group("unit").lower().split())
-        deadline = None
+        number = " ".join(m.group("n").lower().split())
+        count = int(number) if number.isdigit() else _NUMBER_WORDS[number]
+        unit = " ".join(m.group("unit").lower().split())
+        # Counted from the notice's day, or in a news report from the meeting's (`meeting_day`).
+        base = meeting_day or issued_on
         since = m.group("since")
-        if since and not _SINCE_NOTICE_RE.match(since):
+        inclusive = False
+        # The Civil Code's shift of a last day off to the next working day is for periods a
+        # document sets from its own day; a period counted from a meeting or a day the text
+        # names ends on the day counted (what a clerk enters from a report).
+        plain = meeting_day is not None
+        if m.group("bd"):
+            # "30 ngày bắt đầu từ ngày 15/11": a period that starts on that day (counted in).
+            base, _warning = _resolve_year(
+                int(m.group("bd")), int(m.group("bm")), m.group("by"), base, year_hint
+            )
+            inclusive = plain = True
+        elif since and _SINCE_DATE_RE.match(since):
+            named = _SINCE_DATE_RE.match(since)
+            assert named is not None
+            base, _warning = _resolve_year(
+                int(named.group("d")), int(named.group("m")), named.group("y"), base, year_hint
+            )
+            plain = True
+        elif since and _SINCE_MEETING_RE.match(since):
+            base = meeting_day
+        elif since and not _SINCE_NOTICE_RE.match(since):
             found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), None))
             continue
-        if issued_on is not None and count > 0:
+        elif since:
+            base, plain = issued_on, False
+        deadline = None
+        if base is not None and count > 0:
             if unit == "ngày làm việc":
-                deadline = calendar.add_working_days(issued_on, count)
-            elif unit == "ngày":
-                deadline = calendar.add_days(issued_on, count)
-            elif unit == "tuần":
-                deadline = calendar.add_days(issued_on, 7 * count)
+                deadline = calendar.add_working_days(base, count)
+            elif unit in {"ngày", "tuần"}:
+                days = count * (7 if unit == "tuần" else 1) - (1 if inclusive else 0)
+                deadline = base + timedelta(days=days)
+                if not plain:
+                    deadline = calendar.add_days(base, days)
             else:
-                deadline = calendar.next_working_day(_add_months(issued_on, count))
+                deadline = calendar.next_working_day(_add_months(base, count))
         found.append(DeadlineMatch(m.group(0).strip(), m.start(), m.end(), deadline))
 
     for m in _WEEK_RE.finditer(text):

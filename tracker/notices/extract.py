@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import takewhile
 from typing import Any
 
 from tracker.core.workdays import DEFAULT_CALENDAR, WorkingCalendar
@@ -421,6 +422,14 @@ _ISSUED_IN_TEXT_RE = re.compile(
 )
 _THEO_DATE_RE = re.compile(
     r"\((?:Theo|theo)\s[^)]{0,300}?ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)"
+)
+# A news report's meeting day, at the start of a paragraph after the paper's tag: "(BĐ) - Sáng
+# 28-10, ...", "Ngày 21-9, ...", "Chiều 7/12, ...".
+_MEETING_DAY_RE = re.compile(
+    r"^[ \t]*(?:\([^()\n]{1,40}\)\s*[-–—]?\s*|[A-ZĐ]{2,10}\s*[-–—]\s*)?"
+    r"(?:(?:Sáng|Chiều|Trưa|Tối|Đêm)\s+(?:nay\s+)?(?:ngày\s+)?|Ngày\s+)"
+    r"(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?(?![\d/])\s*,",
+    re.M,
 )
 _POSTED_RE = re.compile(r"đăng\s+ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.I)
 _SIGN_TITLE_RE = re.compile(
@@ -841,6 +850,13 @@ _LIST_INTRO_RE = re.compile(
     r"(?:\s+\w+){0,3}?\s+(?:sau|sau\s+đây|như\s+sau)\s*[:.]?",
     re.I,
 )
+# "(quan tâm,) chỉ đạo Điện lực Thạch Hà (thực hiện) một số nội dung sau:" announces items that
+# the unit asked directs.
+_DIRECTS_ITEMS_RE = re.compile(
+    r"(?:[^,;:]{0,30},\s*)?chỉ\s+đạo\s+[^;:]{0,80}?\b(?:một\s+số|các|những)\s+(?:nội\s+dung|"
+    r"nhiệm\s+vụ|việc|công\s+việc)(?:\s+\w+){0,2}?\s+(?:sau|sau\s+đây|như\s+sau)\s*[:.]?",
+    re.I,
+)
 # "chịu trách nhiệm trước Chủ tịch UBND tỉnh nếu ..." states accountability, not work.
 _ANSWERABLE_RE = re.compile(
     r"(?:chịu\s+trách\s+nhiệm\s+)?trước\s+(?:Chủ\s+tịch|UBND|Ủy\s+ban|"
@@ -1015,9 +1031,16 @@ def _issuer_tier(text: str) -> int | None:
         ):
             break
         found = _tier_of(stripped)
+        if found == 3 and _TIER_RE.search(stripped).group(1).lower() == "thành phố":  # type: ignore[union-attr]
+            found = _CITY_TIER  # "THÀNH PHỐ HÀ NỘI": a city of the province's tier
         if found is not None:
             tier = found if tier is None else min(tier, found)
     return tier
+
+
+# A city run by the centre issues as a province; a "thành phố" named in a province's notice is
+# the province's city, of a district's tier ("UBND thành phố Đông Hà:" in Quảng Trị's notice).
+_CITY_TIER = 4
 
 
 def _heading_issuer(unit: UnitSpan, tier: int | None) -> bool:
@@ -1028,6 +1051,9 @@ def _heading_issuer(unit: UnitSpan, tier: int | None) -> bool:
     if tier is None:
         return True
     own = _tier_of(unit.text)
+    m = _TIER_RE.search(unit.text)
+    if own == 3 and m is not None and m.group(1).lower() == "thành phố":
+        own = _CITY_TIER if tier == _CITY_TIER else 2
     return own is None or own >= tier
 
 
@@ -1064,6 +1090,7 @@ class _SentenceReader:
         self.n = len(toks)
         self.addressees = addressees  # match keys of the units the letter is addressed to
         self.found: list[_Claim] = []
+        self.context: list[_Claim] | None = None  # the heading claims of `claims`
         # Where the last unit list that was not a subject ended, for subjects tried with and
         # without a bare verb: a subject tried again inside that list ends at the same place
         # and fails the same way, and trying it at every comma of a long list is quadratic.
@@ -1170,12 +1197,42 @@ class _SentenceReader:
         if (
             toks[i].key == "chỉ"
             and self.found
-            and self.found[-1].kind in {"subject", "inherited", "heading"}
-            and self._clause_initial(i)
+            and (
+                (
+                    self.found[-1].kind in {"subject", "inherited", "heading"}
+                    and self._clause_initial(i)
+                )
+                # "Đề nghị Sở A kiểm tra ...; đồng thời chỉ đạo Chi cục B ...": after a ";" the
+                # unit asked goes on directing its own agency (the issuer would "giao" anew).
+                or (self.found[-1].kind == "trigger" and self._clause_initial(i, ";"))
+                # "a) UBND thành phố: - Tập trung chỉ đạo Hội đồng bồi thường ...": an item
+                # under a heading opening with "chỉ đạo" is the heading unit's directing.
+                or (self.found[-1].kind in {"heading", "inherited"} and self._item_initial(i))
+            )
         ):
             # "Công an tỉnh bố trí lực lượng ...; chỉ đạo Công an các huyện ...": the subject of
             # the sentence directs; whom it directs is part of its work, not a new lead.
             return None
+        if (
+            toks[i].key == "chỉ"
+            and self.found
+            and self.found[-1].kind == "trigger"
+            and _DIRECTS_ITEMS_RE.fullmatch(self.text[toks[i].start : toks[-1].end].rstrip())
+        ):
+            # "đề nghị Quý cơ quan quan tâm, chỉ đạo Điện lực X một số nội dung sau:": the unit
+            # asked directs X in the items below; X is no lead of its own.
+            return None
+        if toks[i].key == "chỉ" and not self.found and self.context and self._item_initial(i):
+            # "a) UBND thành phố Đông Hà: - Tập trung chỉ đạo Hội đồng bồi thường ...": an item
+            # under a heading that opens with "chỉ đạo" is the heading unit's directing.
+            parent = self.context[-1]
+            claim = _Claim(
+                "inherited", parent.leads, list(parent.coordinating), 0, 0,
+                explicit=parent.explicit, confidence=0.8,
+            )  # fmt: skip
+            self.after_lead(0, claim)
+            claim.resume = i + 2
+            return claim
         if self._advised_before(i):
             return None
         if i > 0 and not toks[i - 1].is_capital:  # ("UBND TP Hà Nội giao": a name's word)
@@ -1260,16 +1317,25 @@ class _SentenceReader:
                 return True
         return False
 
-    def _clause_initial(self, i: int) -> bool:
-        """Whether token `i` opens a clause whose subject is elided: after ";" or "," and an
-        optional "đồng thời" / "và" / "cũng"."""
+    def _item_initial(self, i: int) -> bool:
+        """Whether token `i` opens its sentence or item, after at most one adverb of manner
+        ("Tập trung", "Trực tiếp", "Khẩn trương", "Tiếp tục", "Thường xuyên")."""
+        toks = self.toks
+        k = i - 1
+        if k >= 1 and f"{toks[k - 1].key} {toks[k].key}" in _DIRECTING_ADVERBS:
+            k -= 2
+        return k < 0 or (not toks[k].is_word and toks[k].text not in {",", ";"})
+
+    def _clause_initial(self, i: int, separators: str = ";,") -> bool:
+        """Whether token `i` opens a clause whose subject is elided: after ";" or "," (those of
+        `separators`) and an optional "đồng thời" / "và" / "cũng"."""
         toks = self.toks
         k = i - 1
         if k >= 1 and toks[k].key == "thời" and toks[k - 1].key == "đồng":
             k -= 2
         if k >= 0 and toks[k].key in {"và", "cũng"}:
             k -= 1
-        return k >= 0 and toks[k].text in {";", ","}
+        return k >= 0 and len(toks[k].text) == 1 and toks[k].text in separators
 
     def try_subject(self, i: int, strong_only: bool) -> _Claim | None:
         if i < self._not_subject_until[strong_only]:
@@ -1315,6 +1381,20 @@ class _SentenceReader:
             return claim
         if toks[k].key == "là":
             k = self._after_role(k)
+        if (
+            toks[k].key == "được"
+            and k + 1 < n
+            and toks[k + 1].key in {"yêu", "giao", "đề"}
+            and TRIGGERS.match(toks, k + 1, n)
+            and k + 1 + TRIGGERS.match(toks, k + 1, n) < n
+            and is_verb_at(toks, k + 1 + TRIGGERS.match(toks, k + 1, n), n)
+        ):
+            # "Ban Quản lý dự án được yêu cầu đôn đốc nhà thầu ...": asked in the passive, the
+            # subject is the lead of the work after the directive.
+            k += 1 + TRIGGERS.match(toks, k + 1, n)
+            claim = _Claim("subject", leads, [], i, k, confidence=0.75)
+            self.after_lead(k, claim)
+            return claim
         strong = _STRONG.match(toks, k, n)
         directing = toks[k].key == "chỉ" and k + 1 < n and toks[k + 1].key == "đạo"
         if directing:
@@ -1529,6 +1609,7 @@ class _SentenceReader:
         subject continues."""
         toks, n = self.toks, self.n
         found: list[_Claim] = self.found
+        self.context = context
         i = 0
         clause_start = True
         segment_start = 0
@@ -1788,12 +1869,14 @@ class _TaskBuilder:
         # "Ngày 12/7/2023, ...") dates "trước ngày 20-7" when its sentence names none.
         first = _FULL_DATE_RE.search(text, 0, 5000) if issued_on is None else None
         self.text_year = int(first.group(1) or first.group(2)) if first else None
+        # A news report's meeting day (set by read_notice): "trong 15 ngày" counts from it.
+        self.meeting_day: date | None = None
 
     def deadlines_in(self, text: str, sentence: str) -> list[DeadlineMatch]:
         """Deadline phrases of `text`, a part of `sentence` (whose year, when the notice's date
         is unknown, dates the phrases written without one)."""
         year_hint = (year_named_in(sentence) or self.text_year) if self.issued_on is None else None
-        return find_deadlines(text, self.issued_on, self.calendar, year_hint)
+        return find_deadlines(text, self.issued_on, self.calendar, year_hint, self.meeting_day)
 
     def _year_of(self, sentence: tuple[int, int]) -> int | None:
         """The year the sentence names (computed once per sentence)."""
@@ -1824,7 +1907,9 @@ class _TaskBuilder:
         year_hint = None
         if self.issued_on is None:
             year_hint = self._year_of(sentence)
-        matches = find_deadlines(segment, self.issued_on, self.calendar, year_hint)
+        matches = find_deadlines(
+            segment, self.issued_on, self.calendar, year_hint, self.meeting_day
+        )
         chosen = _pick_deadline(segment, matches)
         work_end = len(segment)
         if task_end is not None:
@@ -1847,7 +1932,9 @@ class _TaskBuilder:
             intro_text = self.text[toks[a].start : toks[b - 1].end] if b > a else ""
             intro_matches = [
                 m
-                for m in find_deadlines(intro_text, self.issued_on, self.calendar, year_hint)
+                for m in find_deadlines(
+                    intro_text, self.issued_on, self.calendar, year_hint, self.meeting_day
+                )
                 if m.strong and not m.recurring
             ]
             if intro_matches:
@@ -1869,6 +1956,7 @@ class _TaskBuilder:
             _GENERIC_WORK_RE.fullmatch(task_text)
             or _ANSWERABLE_RE.match(task_text)
             or _LIST_INTRO_RE.fullmatch(task_text)
+            or _DIRECTS_ITEMS_RE.fullmatch(task_text)
         ):
             return []
         closing = _CLOSING_RE.fullmatch(task_text) is not None
@@ -2326,6 +2414,8 @@ def read_notice(
         header.issued_on = issued_on
     builder = _TaskBuilder(normalised, header.issued_on, calendar)
     tier = _issuer_tier(normalised)
+    if _is_news(header, tier):
+        builder.meeting_day = _meeting_day(normalised, header.issued_on, builder.text_year)
     tasks: list[ProposedTask] = []
     last_group: list[ProposedTask] = []
     contexts: list[tuple[int, _Claim]] = []  # (outline level, heading claim)
@@ -2374,6 +2464,12 @@ def read_notice(
             contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
             if not any(_heading_issuer(u, tier) for u in named):
                 contexts.append((level, _Claim("heading", named, [], 0, 0, confidence=0.7)))
+            last_group = []
+            continue
+        if level is not None and (asked := _asked_heading(line[marker_len:])):
+            # "4. Đề nghị Công an xã" alone on its line heads the work written below it.
+            contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
+            contexts.append((level, _Claim("heading", asked, [], 0, 0, confidence=0.75)))
             last_group = []
             continue
         sentences = _sentences(normalised, content_start, line_start + len(line))
@@ -2466,7 +2562,10 @@ def read_notice(
             # "1. Sở Y tế" alone on its line (a plan's "Tổ chức thực hiện") heads the work
             # written below it.
             if any(
-                _heading_issuer(u, tier) and match_key(u.text) not in builder.addressees
+                _heading_issuer(u, tier)
+                and match_key(u.text) not in builder.addressees
+                # ("5. Văn phòng HĐND và UBND xã" with work below: the office is asked)
+                and not u.text.lower().startswith("văn phòng")
                 for u in heads
             ):
                 contexts = [(lvl, c) for lvl, c in contexts if lvl < level]
@@ -2482,6 +2581,7 @@ def read_notice(
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
     tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
+    _name_bare_places(tasks, normalised)
     names = list(dict.fromkeys(builder.addressee_names))
     for task in tasks:
         if len(names) == 1 and task.lead.lower().startswith("quý "):
@@ -2634,6 +2734,18 @@ def _unit_heading(text: str) -> list[UnitSpan]:
     return units
 
 
+def _asked_heading(text: str) -> list[UnitSpan]:
+    """The units of a line that holds only a directive verb and them ("Đề nghị Công an xã",
+    "Giao Phòng Tài chính - Kế hoạch:"), or an empty list."""
+    if len(text) > 200:
+        return []
+    toks = tokenize(text)
+    m = TRIGGERS.match(toks, 0, len(toks))
+    if not m or not toks[0].is_capital:
+        return []
+    return _unit_heading(text[toks[m].start :]) if m < len(toks) else []
+
+
 _TIER_KEYS = {"tỉnh", "huyện", "xã", "phường", "quận", "phố", "trấn", "khu"}
 
 
@@ -2645,7 +2757,9 @@ def _announces_items(claim: _Claim, text: str, span: tuple[int, int]) -> bool:
     if claim.task_start >= len(toks):
         return False
     work = text[toks[claim.task_start].start : span[1]].rstrip()
-    return work.endswith(":") and _LIST_INTRO_RE.fullmatch(work) is not None
+    return work.endswith(":") and (
+        _LIST_INTRO_RE.fullmatch(work) is not None or _DIRECTS_ITEMS_RE.fullmatch(work) is not None
+    )
 
 
 def _heading_with_local_name(text: str) -> list[UnitSpan]:
@@ -2869,6 +2983,11 @@ _EXHORTATION_RE = re.compile(
     r"[\s./]*",
     re.I,
 )
+# Everyone at once: "các cấp, các ngành", "các cấp, các ngành, địa phương", "mọi cấp, mọi ngành".
+_EVERYONE_RE = re.compile(
+    r"(?:các|mọi)\s+cấp(?:\s*(?:,|và)\s*(?:các|mọi)\s+(?:ngành|địa\s+phương|lực\s+lượng))*",
+    re.I,
+)
 _EXHORTING_RE = re.compile(r"quyết\s+tâm|tinh\s+thần|thắng\s+lợi|xuất\s+sắc", re.I)
 _EXHORTATION_LEAD_RE = re.compile(r"\s+(?:nêu\s+cao|phát\s+huy)\s+tinh\s+thần\b.*$", re.I)
 # "các ngành, các xã tập trung làm tốt một số nhiệm vụ. Một là, …" announces counted items.
@@ -2886,9 +3005,60 @@ _COUNTED_ITEM_RE = re.compile(r"\s*(?:Một\s+là|Thứ\s+nhất)\s*[,:]", re.I)
 _UBND_PREFIX_RE = re.compile(r"^(?:UBND|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân)\s+", re.I)
 
 
+def _meeting_day(text: str, issued_on: date | None, text_year: int | None) -> date | None:
+    """The day of the meeting a news report tells of ("Sáng 28-10, ..." in its first
+    paragraphs): its year as written, else the publication's (the year before when the day
+    would come after it), else the first full date's."""
+    m = _MEETING_DAY_RE.search(text, 0, 3000)
+    if m is None:
+        return None
+    day, month = int(m.group(1)), int(m.group(2))
+    year = int(m.group(3)) if m.group(3) else (issued_on.year if issued_on else text_year)
+    if year is None:
+        return None
+    result = _safe_date(str(year), str(month), str(day))
+    if result is not None and not m.group(3) and issued_on is not None and result > issued_on:
+        result = _safe_date(str(year - 1), str(month), str(day))
+    return result
+
+
+_DIRECTING_ADVERBS = {
+    "tập trung", "trực tiếp", "khẩn trương", "tiếp tục", "thường xuyên", "kịp thời", "quan tâm"
+}  # fmt: skip
+
+
+_BARE_PLACE_RE = re.compile(r"(?:huyện|xã|phường|quận|thị xã|thị trấn|đặc khu)", re.I)
+
+
+def _name_bare_places(tasks: list[ProposedTask], text: str) -> None:
+    """A lead that is a bare kind of place ("Ông đề nghị huyện khẩn trương …") is the
+    committee of the one place of that kind the text named before it ("huyện Tân Thạnh"); with
+    none or several, it stays as written."""
+    for task in tasks:
+        if not _BARE_PLACE_RE.fullmatch(task.lead):
+            continue
+        kind = task.lead.lower()
+        names = set()
+        for m in re.finditer(
+            rf"(?<!\w){kind}(?=((?:\s+[\w-]+){{1,4}}))", text[: task.source_start]
+        ):
+            words = m.group(1).split()
+            proper = list(takewhile(lambda w: w[0].isupper() or w.isdigit(), words))
+            if proper:
+                names.add(" ".join(proper))
+        if len(names) == 1:
+            task.lead = f"UBND {kind} {names.pop()}"
+
+
 def _is_news(header: NoticeHeader, tier: int | None) -> bool:
     """A report without an official header: no number and no issuer block."""
     return header.number is None and tier is None
+
+
+_PAGE_DATELINE_RE = re.compile(
+    r"^(?:[^\W\d]+(?:\s+[^\W\d]+)?\s*[:,]?\s*)?(?:\d{1,2}[:h]\d{2}\s*[,\-|]?\s*)?"
+    r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?:\s*[,\-|]?\s*\d{1,2}[:h]\d{2}(?:\s*\S{0,10})?)?$"
+)
 
 
 def _headline_end(text: str) -> int:
@@ -2900,6 +3070,15 @@ def _headline_end(text: str) -> int:
     if end < 0:
         return 0
     line = text[start:end].strip()
+    after = text.find("\n", end + 1)
+    if after > 0 and _PAGE_DATELINE_RE.match(text[end + 1 : after].strip()):
+        # "Cập nhật: 15:42, 09/04/2021", "Thứ Năm, 07/12/2023 - 16:05" under the headline: the
+        # page's dateline belongs to it; the blank line comes after both.
+        end = after
+    for cut in (k for k in range(max(0, len(line) - 45), len(line)) if line[k] == " "):
+        if _PAGE_DATELINE_RE.match(line[cut + 1 :]) and re.search(r"[^\W\d]", line[cut + 1 :]):
+            line = line[:cut].rstrip()  # the dateline joined to the headline's line
+            break
     if (
         not line
         or line[-1] in ".!?:;…"
@@ -2959,6 +3138,13 @@ def _drop_scaffolding(
             continue  # (a plain "hoàn thành mục tiêu 6 tháng đầu năm" is work with a date)
         if _ANNOUNCES_RE.fullmatch(task.task) and _COUNTED_ITEM_RE.match(text, task.source_end):
             continue
+        if (
+            news
+            and _EVERYONE_RE.fullmatch(task.lead)
+            and re.search(r"\btinh\s+thần\b", task.task, re.I)
+            and not task.deadline_text
+        ):
+            continue  # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"": a call
         kept.append(task)
     if (
         kept

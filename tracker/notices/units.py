@@ -218,7 +218,8 @@ dịch vụ công|trợ giúp pháp lý|kiểm soát bệnh tật|bảo vệ r�
 quản lý, khai thác công trình thủy lợi|khai thác công trình thủy lợi|quản lý đường bộ
 giải phóng mặt bằng|bồi thường, giải phóng mặt bằng|phát triển nông thôn|phát triển cụm công nghiệp
 công lập|ngoài công lập|giao thông|giao thông vận tải|tín dụng|cung cấp nước sạch|cấp nước
-thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ
+thoát nước|chiếu sáng|môi trường đô thị|quản lý chợ|dịch vụ tổng hợp
+chương trình|các chương trình|chương trình mục tiêu quốc gia|các chương trình mục tiêu quốc gia
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
@@ -537,6 +538,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break  # "Ban CHQS huyện cùng Công an huyện ...": "cùng" names a coordinating unit
         if token.key == "cũng":
             break  # "Sở này cũng phải báo cáo ...": an adverb before the verb
+        if token.key in {"đã", "đang", "sẽ", "vừa"} and not token.is_capital:
+            break  # "Đoàn đã đến kiểm tra ...": a mark of tense is never inside a name
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
@@ -554,6 +557,23 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             j += 2
             name_words += 2
             continue
+        if not token.is_capital and name_words:
+            # A known compound begun in capitals runs on in lower case: "Trung tâm Giáo dục
+            # thường xuyên tỉnh", "Đội Trật tự đô thị phường", "Trung tâm Dịch vụ tổng hợp".
+            runs_on = next(
+                (
+                    k + n
+                    for k in range(max(head_first + head_len, j - 3), j)
+                    if tokens[k].is_capital
+                    for n in [NAME_COMPOUNDS.match(tokens, k, end)]
+                    if k + n > j
+                ),
+                0,
+            )
+            if runs_on:
+                name_words += runs_on - j
+                j = runs_on
+                continue
         if (name_words or protected or det) and is_verb_at(tokens, j, end):
             break
         if (
@@ -579,6 +599,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         if first_is_verb and (
             generic
             or tokens[head_first].key in {"ubnd", "hđnd"}
+            # ("Hạt Kiểm lâm duy trì ...": a head of three words is a name already)
+            or head_len >= 3
             # ("giám đốc bệnh viện phải ...": a lower-case head after a title names no unit
             # of its own, so a verb right after it is the work)
             or (after_title and not tokens[head_first].is_capital)
@@ -700,6 +722,13 @@ def parse_unit_list(
             break
         current = units[-1]
         nxt = tokens[k]
+        place_unit = _committee_of_next_place(current, tokens, k, end, text)
+        if place_unit is not None and sep.text in {",", "và"}:
+            # "UBND thành phố Thủ Đức, Quận 7, huyện Nhà Bè và huyện Bình Chánh": each place
+            # after a committee of a named place has its own committee.
+            units.append(place_unit)
+            j = place_unit.last
+            continue
         # A lower-case generic noun (or "các ...") continues a group: "các sở, ban, ngành".
         generic_len = _generic_lower_at(tokens, k, end)
         det_len = DETERMINERS.match(tokens, k, end) if nxt.key == "các" else 0
@@ -789,6 +818,43 @@ def parse_unit_list(
     if any(u.is_group for u in units):
         units = [member for u in units for member in _distribute_places(u, tokens, text)]
     return units, j
+
+
+_COMMITTEE_HEADS = {"ubnd", "ủy ban nhân dân", "uỷ ban nhân dân", "hđnd", "hội đồng nhân dân"}
+
+
+def _committee_of_next_place(
+    current: UnitSpan, tokens: Sequence[Token], k: int, end: int, text: str
+) -> UnitSpan | None:
+    """At `k` after a committee of one named place ("UBND huyện Nhà Bè"): a place of its own
+    ("huyện Bình Chánh", "Quận 7", "thành phố Thủ Đức") as that kind of committee, else None."""
+    if current.is_group or key_of(current.head) not in _COMMITTEE_HEADS:
+        return None
+    # the current committee: head, a kind of place, a capitalised name (or a place given its
+    # committee here, whose span is the place only)
+    span = " ".join(text[tokens[current.first].start : tokens[current.last - 1].end].split())
+    last = tokens[current.last - 1]
+    if not (last.is_capital or last.text.isdigit()):
+        return None
+    if current.text != span and current.text.endswith(" " + span):
+        prefix = current.text[: -len(span) - 1]
+    else:
+        p = current.first
+        while p < current.last and not (_is_place(tokens, p, p + 1) or _is_place(tokens, p, p + 2)):
+            p += 1
+        if p == current.first or p >= current.last - 1:
+            return None
+        prefix = " ".join(text[tokens[current.first].start : tokens[p - 1].end].split())
+    kind = 2 if _is_place(tokens, k, k + 2) else 1 if _is_place(tokens, k, k + 1) else 0
+    m = k + kind
+    if not kind or m >= end or not (tokens[m].is_capital or tokens[m].text.isdigit()):
+        return None
+    while m < end and tokens[m].is_word and tokens[m].key != "và":
+        if not (tokens[m].is_capital or tokens[m].text.isdigit()):
+            break
+        m += 1
+    place = " ".join(text[tokens[k].start : tokens[m - 1].end].split())
+    return UnitSpan(f"{prefix} {place}", k, m, False, current.head)
 
 
 _SHARED_HEADS = {"sở", "bộ", "phòng", "ban", "cục", "chi cục", "trung tâm", "hội"}
