@@ -2580,6 +2580,7 @@ def read_notice(
         )
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
+    tasks = _assign_back(tasks, normalised)
     tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
     _name_bare_places(tasks, normalised)
     names = list(dict.fromkeys(builder.addressee_names))
@@ -2592,6 +2593,45 @@ def read_notice(
     else:
         reading.warnings.extend(_doubts(reading))
     return reading
+
+
+# "Giao Công an huyện thực hiện, báo cáo kết quả …" after work written without its unit: the
+# unit given is the lead of that work, and what follows "thực hiện" adds to it.
+_GIVEN_BACK_RE = re.compile(
+    r"(?:chủ\s+trì,?\s+)?(?:tổ\s+chức\s+)?thực\s+hiện(?:\s+(?:nội\s+dung|việc|nhiệm\s+vụ)\s+"
+    r"(?:này|trên))?\s*(?:[,;]\s*(?P<rest>.*))?",
+    re.I | re.S,
+)
+
+
+def _assign_back(tasks: list[ProposedTask], text: str) -> list[ProposedTask]:
+    """Work without a unit of its own ("Thứ ba, làm rõ nguyên nhân …") followed in the same
+    paragraph by "Giao X thực hiện(, …)" is X's: the two make one task."""
+    result: list[ProposedTask] = []
+    for task in tasks:
+        given = _GIVEN_BACK_RE.fullmatch(task.task.rstrip(" ."))
+        previous = result[-1] if result else None
+        if (
+            given is not None
+            and previous is not None
+            and re.match(r"\s*giao\b", task.source, re.I)
+            and previous.source_end <= task.source_start
+            and "\n" not in text[previous.source_end : task.source_start]
+            # (the earlier work's unit was carried from before it, not written in it)
+            and previous.lead not in previous.source
+        ):
+            assert previous is not None and given is not None
+            previous.lead, previous.lead_is_group = task.lead, task.lead_is_group
+            previous.coordinating = list(task.coordinating)
+            if given.group("rest"):
+                previous.task = f"{previous.task.rstrip(' .')}, {given.group('rest').strip()}"
+            if task.deadline_text:
+                previous.deadline_text, previous.deadline = task.deadline_text, task.deadline
+            previous.source = text[previous.source_start : task.source_end]
+            previous.source_end = task.source_end
+            continue
+        result.append(task)
+    return result
 
 
 def _unique(messages: list[str]) -> list[str]:
@@ -3067,6 +3107,11 @@ def _headline_end(text: str) -> int:
     stripped = text.lstrip("\n ")
     start = len(text) - len(stripped)
     end = text.find("\n", start)
+    if end > 0 and _PAGE_DATELINE_RE.match(text[start:end].strip()):
+        # "Cập nhật: 14:20, 06/03/2024" above the headline: the page's dateline, then the headline
+        stripped = text[end:].lstrip("\n ")
+        start = len(text) - len(stripped)
+        end = text.find("\n", start)
     if end < 0:
         return 0
     line = text[start:end].strip()
@@ -3141,10 +3186,12 @@ def _drop_scaffolding(
         if (
             news
             and _EVERYONE_RE.fullmatch(task.lead)
-            and re.search(r"\btinh\s+thần\b", task.task, re.I)
+            and re.search(r"\btinh\s+thần\b|\bchủ\s+quan\b|\blơ\s+là\b", task.task, re.I)
             and not task.deadline_text
         ):
-            continue  # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"": a call
+            # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"", "… không được
+            # chủ quan, lơ là": a call to everyone
+            continue
         kept.append(task)
     if (
         kept

@@ -540,6 +540,12 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break  # "Sở này cũng phải báo cáo ...": an adverb before the verb
         if token.key in {"đã", "đang", "sẽ", "vừa"} and not token.is_capital:
             break  # "Đoàn đã đến kiểm tra ...": a mark of tense is never inside a name
+        if (
+            token.key == "không"
+            and not token.is_capital
+            and not (j > 0 and tokens[j - 1].key in {"hàng", "phòng"})
+        ):
+            break  # "các cấp, các ngành không được chủ quan": a negation ("hàng không" is a name)
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
@@ -894,6 +900,10 @@ def _group_member_end(tokens: Sequence[Token], m: int, end: int) -> int:
     while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
         if tokens[m].key in {"và"}:
             break
+        if tokens[m].key in {"không", "đã", "đang", "sẽ", "cũng"} and not (
+            m > 0 and tokens[m - 1].key in {"hàng", "phòng"}
+        ):
+            break  # "các cấp, các ngành không được chủ quan": negation and tense end a member
         if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
             break
         if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
