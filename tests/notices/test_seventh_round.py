@@ -39,3 +39,24 @@ def test_giao_x_thuc_hien_gives_the_unitless_work_before_it_to_x():
 def test_a_call_not_to_be_complacent_is_no_task_and_a_negation_ends_a_group():
     rows = _rows(VISIT)
     assert [lead for lead, _task in rows] == ["Sở Xây dựng", "Chi cục Thủy lợi"]
+
+
+TITLED = (
+    "ỦY BAN NHÂN DÂN\nTỈNH HÀ GIANG\nSố: 77/TB-UBND\nHà Giang, ngày 10 tháng 5 năm 2024\n\n"
+    "THÔNG BÁO\nKết luận của đồng chí Nguyễn Văn A, Phó Chủ tịch UBND tỉnh tại buổi làm việc "
+    "về tiến độ Dự án hồ chứa nước Phó Bảng\n\n"
+    "1. Sở Nông nghiệp và Phát triển nông thôn nghiệm thu khối lượng hoàn thành năm 2023 của dự "
+    "án.\n"
+    "2. Ban Quản lý dự án tỉnh hoàn thành năm 2024 hạng mục đập chính.\n"
+)
+
+
+def test_a_notices_title_at_a_meeting_is_no_task():
+    leads = [lead for lead, _task in _rows(TITLED)]
+    assert leads == ["Sở Nông nghiệp và Phát triển nông thôn", "Ban Quản lý dự án tỉnh"]
+
+
+def test_hoan_thanh_after_a_noun_of_work_done_is_no_deadline():
+    tasks = read_notice(TITLED).tasks
+    assert tasks[0].deadline is None and tasks[0].deadline_text is None
+    assert tasks[1].deadline is not None  # "hoàn thành năm 2024 <work>" is still by when

@@ -1805,6 +1805,14 @@ def _clean_task(text: str) -> str:
 _PURPOSE_AFTER_RE = re.compile(r"\s*,?\s*(?:để|nhằm)\s", re.I)
 
 
+# A noun of work done right before a weak "hoàn thành <time>" makes it the noun's attribute.
+_MEASURED_WORK_RE = re.compile(
+    r"\b(?:khối\s+lượng|hạng\s+mục|công\s+trình|sản\s+phẩm|giá\s+trị|phần\s+việc|dự\s+án)"
+    r"(?:\s+(?:đã|đã\s+được|được))?\s*$",
+    re.I,
+)
+
+
 def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch | None:
     """The deadline of a task among the phrases in its text: strong ones anywhere, weak ones
     only at the end or start of the task or right after "hoàn thành"."""
@@ -1822,6 +1830,8 @@ def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch 
                 return m
             accepted.append(m)
             continue
+        if _MEASURED_WORK_RE.search(segment, 0, m.start) and m.text.lower().startswith("hoàn"):
+            continue  # "thanh toán khối lượng hoàn thành năm 2024": what was done, not by when
         at_end = m.end >= stripped_end - 1
         at_start = not segment[: m.start].strip(" ,;:")
         near = _COMPLETION_NEAR_RE.search(segment[max(0, m.start - 60) : m.start]) is not None
@@ -3147,7 +3157,8 @@ def _narrative(task: ProposedTask) -> bool:
     """A sentence saying who chaired a meeting or made a visit ("Ông X, Chủ tịch UBND huyện chủ
     trì hội nghị", "Chủ tịch UBND tỉnh đi kiểm tra …"): the lead is taken from a person's title
     and no directive verb comes before the work."""
-    if _MEETING_WORK_RE.match(task.task):
+    if _MEETING_WORK_RE.match(re.sub(r"^tại\s+", "", task.task, flags=re.I)):
+        # ("… Phó Chủ tịch UBND tỉnh tại buổi làm việc về …": a notice's title)
         return True
     at = task.source.find(task.lead)
     if at < 0 or _DIRECTIVE_RE.search(task.source, 0, at):
