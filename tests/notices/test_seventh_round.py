@@ -60,3 +60,17 @@ def test_hoan_thanh_after_a_noun_of_work_done_is_no_deadline():
     tasks = read_notice(TITLED).tasks
     assert tasks[0].deadline is None and tasks[0].deadline_text is None
     assert tasks[1].deadline is not None  # "hoàn thành năm 2024 <work>" is still by when
+
+
+def test_a_post_office_is_a_unit_and_a_lower_case_town_before_its_name_coordinates():
+    text = (
+        "Chủ tịch UBND tỉnh yêu cầu:\n\n"
+        "1. Đề nghị Bưu điện tỉnh bố trí điểm nhận hồ sơ cấp giấy khai sinh.\n"
+        "2. Sở Giao thông vận tải phối hợp với thị trấn Phong Điền lập phương án phân luồng.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [(t.lead, t.coordinating) for t in tasks] == [
+        ("Bưu điện tỉnh", []),
+        ("Sở Giao thông vận tải", ["thị trấn Phong Điền"]),
+    ]
+    assert tasks[1].task.lower().startswith("lập phương án")

@@ -126,6 +126,7 @@ trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn qu�
 lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
 hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
 thuế cơ sở|thuế tỉnh|thuế thành phố
+bưu điện|viễn thông
 """.replace("\n", "|").split("|")
 )
 
@@ -153,6 +154,9 @@ _BARE_GENERIC = {
     "phường",
     "đặc khu",
 }
+
+# Kinds of place that name a unit in lower case only before a proper name ("thị xã Long Mỹ").
+_NAMED_PLACE_KINDS = {"thị xã", "thị trấn", "quận", "thành phố"}
 
 # Generic nouns that name a unit even alone and capitalised, at the start of a sentence or
 # after a trigger ("đề nghị Chủ đầu tư khẩn trương ..."); "Sở" or "Xã" alone do not.
@@ -441,6 +445,7 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         return None, i
     first = j
     is_group = False
+    proper_only = False  # a lower-case kind of place: its name is the capitalised words after it
     det = DETERMINERS.match(tokens, j, end)
     if det:
         j += det
@@ -452,12 +457,20 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     else:
         head_len, generic = _head_at(tokens, j, end, after_title)
         if not head_len:
-            if (
-                _generic_lower_at(tokens, j, end)
-                and " ".join(t.key for t in tokens[j : j + _generic_lower_at(tokens, j, end)])
-                in _BARE_GENERIC
+            lower = _generic_lower_at(tokens, j, end)
+            kind = " ".join(t.key for t in tokens[j : j + lower]) if lower else ""
+            if lower and (
+                kind in _BARE_GENERIC
+                # "phối hợp với thị xã Long Mỹ": a kind of place before its proper name
+                or (
+                    kind in _NAMED_PLACE_KINDS
+                    and j + lower < end
+                    and tokens[j + lower].is_capital
+                    and tokens[j + lower].is_word
+                )
             ):
                 head_len, generic = _generic_lower_at(tokens, j, end), True
+                proper_only = kind not in _BARE_GENERIC
             else:
                 return None, i
     head_first = j
@@ -546,6 +559,8 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             and not (j > 0 and tokens[j - 1].key in {"hàng", "phòng"})
         ):
             break  # "các cấp, các ngành không được chủ quan": a negation ("hàng không" is a name)
+        if proper_only and not token.is_capital:
+            break
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
