@@ -18,7 +18,7 @@ VISIT = (
     "Thứ nhất, Sở Xây dựng rà soát các điểm sạt lở, lập danh mục ưu tiên xử lý.\n\n"
     "Thứ hai, đánh giá lại chất lượng các cống qua đê. Giao Chi cục Thủy lợi thực hiện, báo "
     "cáo kết quả về Sở Nông nghiệp.\n\n"
-    "Phó Chủ tịch UBND tỉnh yêu cầu các cấp, các ngành không được chủ quan trong mùa mưa lũ.\n"
+    "Phó Chủ tịch UBND tỉnh yêu cầu các cấp, các ngành không được chủ quan, coi đây là nhiệm vụ thường xuyên.\n"
 )
 
 

@@ -3198,10 +3198,10 @@ def _drop_scaffolding(
             news
             and _EVERYONE_RE.fullmatch(task.lead)
             and re.search(r"\btinh\s+thần\b|\bchủ\s+quan\b|\blơ\s+là\b", task.task, re.I)
-            and not task.deadline_text
+            and task.deadline is None
         ):
             # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"", "… không được
-            # chủ quan, lơ là": a call to everyone
+            # chủ quan, lơ là, … nhiệm vụ thường xuyên": a call to everyone (a recurrence too)
             continue
         kept.append(task)
     if (
