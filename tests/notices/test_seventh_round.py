@@ -74,3 +74,14 @@ def test_a_post_office_is_a_unit_and_a_lower_case_town_before_its_name_coordinat
         ("Sở Giao thông vận tải", ["thị trấn Phong Điền"]),
     ]
     assert tasks[1].task.lower().startswith("lập phương án")
+
+
+def test_units_owned_by_cua_are_roles_not_subjects():
+    text = (
+        "I. MỤC ĐÍCH, YÊU CẦU\n"
+        "1. Phân công rõ trách nhiệm của đơn vị chủ trì, đơn vị phối hợp và thời hạn.\n\n"
+        "II. NHIỆM VỤ\n"
+        "1. Phòng Y tế chủ trì, phối hợp với Trạm Y tế các xã rà soát danh sách trẻ em.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [(t.lead, t.coordinating) for t in tasks] == [("Phòng Y tế", ["Trạm Y tế các xã"])]

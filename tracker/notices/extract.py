@@ -1352,6 +1352,8 @@ class _SentenceReader:
         self._list_end = -1
         if i >= n or not toks[i].is_word:
             return None
+        if self._owned(i):
+            return None
         leads, j = self.units(i)
         if not leads:
             leads, j = self._responsible_group(i)
@@ -1425,6 +1427,21 @@ class _SentenceReader:
         claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
         self.after_lead(k, claim)
         return claim
+
+    def _owned(self, i: int) -> bool:
+        """A unit after "của", or listed after one ("trách nhiệm của cơ quan chủ trì, cơ quan
+        phối hợp"), is owned: a role named, not the subject of a clause."""
+        toks = self.toks
+        if i > 0 and toks[i - 1].key == "của" and not toks[i].is_capital:
+            return True
+        if i < 2 or toks[i - 1].text != ",":
+            return False
+        m = i - 2
+        while m > 0 and i - m < 10 and toks[m].text not in {",", ";", ":", "."}:
+            if toks[m - 1].key == "của" and toks[m].key == toks[i].key:
+                return True
+            m -= 1
+        return False
 
     def _responsible_group(self, i: int) -> tuple[list[UnitSpan], int]:
         """ "Các chủ rừng là tổ chức có trách nhiệm rà soát ...": a plural noun phrase outside
