@@ -85,3 +85,17 @@ def test_units_owned_by_cua_are_roles_not_subjects():
     )
     tasks = read_notice(text).tasks
     assert [(t.lead, t.coordinating) for t in tasks] == [("Phòng Y tế", ["Trạm Y tế các xã"])]
+
+
+def test_short_work_after_a_fronted_topic_takes_the_topic():
+    text = (
+        "Chủ tịch UBND tỉnh kết luận:\n\n"
+        "Về đề xuất của xã Tân Phú mở rộng chợ, giao Sở Công Thương xem xét, tham mưu UBND tỉnh "
+        "trong 10 ngày. Đối với các hộ kinh doanh lấn chiếm lòng đường, giao Công an xã xử lý "
+        "dứt điểm.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.task for t in tasks] == [
+        "Xem xét, tham mưu UBND tỉnh về đề xuất của xã Tân Phú mở rộng chợ",
+        "Xử lý dứt điểm các hộ kinh doanh lấn chiếm lòng đường",
+    ]

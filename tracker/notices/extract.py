@@ -2610,6 +2610,7 @@ def read_notice(
     tasks = _assign_back(tasks, normalised)
     tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
     _name_bare_places(tasks, normalised)
+    _add_fronted_topic(tasks)
     names = list(dict.fromkeys(builder.addressee_names))
     for task in tasks:
         if len(names) == 1 and task.lead.lower().startswith("quý "):
@@ -3115,6 +3116,25 @@ def _name_bare_places(tasks: list[ProposedTask], text: str) -> None:
                 names.add(" ".join(proper))
         if len(names) == 1:
             task.lead = f"UBND {kind} {names.pop()}"
+
+
+# "Về kiến nghị của huyện …, Chủ tịch UBND tỉnh giao Sở A xem xét, tham mưu UBND tỉnh": the
+# topic set before the directive is what the work is about.
+_FRONTED_TOPIC_RE = re.compile(r"\s*(Về|Đối\s+với)\s+([^,;:]{3,90}?),\s")
+
+
+def _add_fronted_topic(tasks: list[ProposedTask]) -> None:
+    """Work too short to name its object ("xem xét, tham mưu UBND tỉnh", "hướng dẫn huyện xử lý
+    dứt điểm") after a fronted "Về X, …" / "Đối với X, …" takes X: "… về X", "… X"."""
+    for task in tasks:
+        m = _FRONTED_TOPIC_RE.match(task.source)
+        if m is None or len(task.task.split()) > 8:
+            continue
+        topic = " ".join(m.group(2).split())
+        if match_key(topic) in match_key(task.task) or match_key(task.lead) in match_key(topic):
+            continue  # ("Đối với Sở Y tế, …" names the lead, not the object)
+        joiner = "về " if m.group(1) == "Về" else ""
+        task.task = f"{task.task.rstrip(' .,;')} {joiner}{topic}"
 
 
 def _is_news(header: NoticeHeader, tier: int | None) -> bool:
