@@ -99,3 +99,13 @@ def test_short_work_after_a_fronted_topic_takes_the_topic():
         "Xem xét, tham mưu UBND tỉnh về đề xuất của xã Tân Phú mở rộng chợ",
         "Xử lý dứt điểm các hộ kinh doanh lấn chiếm lòng đường",
     ]
+
+
+def test_a_joint_venture_of_contractors_is_a_lead_after_luu_y():
+    text = (
+        "Tại buổi kiểm tra, Giám đốc Sở Giao thông vận tải lưu ý liên danh nhà thầu thi công "
+        "bố trí người điều tiết giao thông tại nút giao Quốc lộ 1.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.lead for t in tasks] == ["liên danh nhà thầu thi công"]
+    assert tasks[0].task.startswith("Bố trí người điều tiết")

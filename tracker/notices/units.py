@@ -139,6 +139,7 @@ trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|th
 cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
 thôn|ấp|tổ dân phố|khu phố|thôn, bản
 cấp|cấp ủy|cấp uỷ|chính quyền|chính quyền địa phương
+liên danh
 """.replace("\n", "|").split("|")
 )
 
@@ -153,6 +154,7 @@ _BARE_GENERIC = {
     "huyện",
     "phường",
     "đặc khu",
+    "liên danh",  # "liên danh nhà thầu thi công": a joint venture of contractors
 }
 
 # Kinds of place that name a unit in lower case only before a proper name ("thị xã Long Mỹ").
@@ -227,6 +229,7 @@ chương trình|các chương trình|chương trình mục tiêu quốc gia|các
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
+nhà thầu thi công|nhà thầu
 """.replace("\n", "|").split("|")
 )
 
