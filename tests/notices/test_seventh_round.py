@@ -109,3 +109,13 @@ def test_a_joint_venture_of_contractors_is_a_lead_after_luu_y():
     tasks = read_notice(text).tasks
     assert [t.lead for t in tasks] == ["liên danh nhà thầu thi công"]
     assert tasks[0].task.startswith("Bố trí người điều tiết")
+
+
+def test_a_group_member_ban_quan_ly_keeps_its_name():
+    text = (
+        "Chủ tịch UBND tỉnh yêu cầu:\n\n"
+        "Các hạt kiểm lâm, ban quản lý rừng đặc dụng tổ chức tuần tra các khu rừng giáp ranh.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.lead for t in tasks] == ["Các hạt kiểm lâm, ban quản lý rừng đặc dụng"]
+    assert tasks[0].task.startswith("Tổ chức tuần tra")

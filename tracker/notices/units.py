@@ -230,6 +230,7 @@ công trình|các công trình|công trình dân dụng và công nghiệp|dân 
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
 nhà thầu thi công|nhà thầu
+rừng phòng hộ|rừng đặc dụng|rừng phòng hộ, đặc dụng|rừng đặc dụng, phòng hộ|rừng phòng hộ và đặc dụng
 """.replace("\n", "|").split("|")
 )
 
@@ -915,7 +916,22 @@ def _group_is_of_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
 
 def _group_member_end(tokens: Sequence[Token], m: int, end: int) -> int:
     """Index after the name words of a group member ("các ngành có liên quan", "thành phố")."""
-    while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+    while m < end and tokens[m].is_word:
+        if (
+            tokens[m].key == "quản"
+            and m + 1 < end
+            and tokens[m + 1].key == "lý"
+            and m > 0
+            and tokens[m - 1].key in {"ban", "đơn vị", "cơ quan"}
+        ):
+            m += 2  # "ban quản lý rừng phòng hộ": a kind of agency, not the verb "quản lý"
+            continue
+        compound = NAME_COMPOUNDS.match(tokens, m, end)
+        if compound and m > 0 and tokens[m - 1].key != "các":
+            m += compound  # "rừng phòng hộ, đặc dụng" inside a member's name
+            continue
+        if is_verb_at(tokens, m, end):
+            break
         if tokens[m].key in {"và"}:
             break
         if tokens[m].key in {"không", "đã", "đang", "sẽ", "cũng"} and not (
