@@ -119,3 +119,19 @@ def test_a_group_member_ban_quan_ly_keeps_its_name():
     tasks = read_notice(text).tasks
     assert [t.lead for t in tasks] == ["Các hạt kiểm lâm, ban quản lý rừng đặc dụng"]
     assert tasks[0].task.startswith("Tổ chức tuần tra")
+
+
+def test_an_items_unit_that_checks_and_asks_keeps_the_whole_work():
+    text = (
+        "Chủ tịch UBND phường giao nhiệm vụ như sau:\n\n"
+        "1. Phòng Kinh tế\n"
+        "- Chủ trì lập lại trật tự vỉa hè các tuyến đường trung tâm.\n"
+        "- Kiểm tra, yêu cầu chủ đầu tư các công trình đang thi công ven chợ che chắn, thu dọn "
+        "vật liệu trước ngày 20/01/2026.\n\n"
+        "2. Công an phường\n"
+        "- Tăng cường tuần tra ban đêm.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.lead for t in tasks] == ["Phòng Kinh tế", "Phòng Kinh tế", "Công an phường"]
+    assert tasks[1].task.startswith("Kiểm tra, yêu cầu chủ đầu tư các công trình đang thi công")
+    assert tasks[1].deadline is not None

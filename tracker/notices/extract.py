@@ -2607,7 +2607,7 @@ def read_notice(
         )
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
-    tasks = _assign_back(tasks, normalised)
+    tasks = _glue_asked_work(_assign_back(tasks, normalised))
     tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
     _name_bare_places(tasks, normalised)
     _add_fronted_topic(tasks)
@@ -2658,6 +2658,38 @@ def _assign_back(tasks: list[ProposedTask], text: str) -> list[ProposedTask]:
             previous.source = text[previous.source_start : task.source_end]
             previous.source_end = task.source_end
             continue
+        result.append(task)
+    return result
+
+
+_ASKS_NEXT_RE = re.compile(r"\s*,\s*(yêu\s+cầu|đề\s+nghị|đôn\s+đốc|hướng\s+dẫn)\s+", re.I)
+
+
+def _glue_asked_work(tasks: list[ProposedTask]) -> list[ProposedTask]:
+    """An item's unit that checks and asks ("- Kiểm tra, yêu cầu chủ đầu tư … che chắn …" under
+    "1. Phòng Kinh tế:") does both: one task of the item's unit, not a verb alone and a task of
+    the unit asked."""
+    result: list[ProposedTask] = []
+    for task in tasks:
+        previous = result[-1] if result else None
+        if previous is not None and previous.source_start == task.source_start:
+            at = previous.source.lower().find(previous.task.lower())
+            asks = (
+                _ASKS_NEXT_RE.match(previous.source, at + len(previous.task)) if at >= 0 else None
+            )
+            if (
+                asks is not None
+                and len(previous.task.split()) <= 3
+                and previous.lead not in previous.source
+                and not previous.deadline_text
+            ):
+                rest = task.task[:1].lower() + task.task[1:]
+                previous.task = (
+                    f"{previous.task}, {' '.join(asks.group(1).split())} {task.lead} {rest}"
+                )
+                previous.deadline_text, previous.deadline = task.deadline_text, task.deadline
+                previous.recurring = task.recurring
+                continue
         result.append(task)
     return result
 
