@@ -135,3 +135,19 @@ def test_an_items_unit_that_checks_and_asks_keeps_the_whole_work():
     assert [t.lead for t in tasks] == ["Phòng Kinh tế", "Phòng Kinh tế", "Công an phường"]
     assert tasks[1].task.startswith("Kiểm tra, yêu cầu chủ đầu tư các công trình đang thi công")
     assert tasks[1].deadline is not None
+
+
+def test_a_long_note_in_brackets_after_the_units_does_not_hide_them():
+    text = (
+        "Chủ tịch UBND tỉnh yêu cầu:\n\n"
+        "1. Sở Nội vụ rà soát hồ sơ công chức.\n\n"
+        "Riêng Sở Xây dựng và UBND huyện Yên Thế (là các đơn vị có số hồ sơ quá hạn nhiều nhất "
+        "toàn tỉnh trong sáu tháng đầu năm 2023) tổ chức kiểm điểm trách nhiệm, báo cáo trước "
+        "ngày 20/7/2023.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [(t.lead, t.deadline is not None) for t in tasks] == [
+        ("Sở Nội vụ", False),
+        ("Sở Xây dựng", True),
+        ("UBND huyện Yên Thế", True),
+    ]

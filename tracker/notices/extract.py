@@ -1061,7 +1061,7 @@ def _skip_parenthesis(toks: Sequence[Token], j: int, n: int) -> int:
     """Index after a short note in brackets behind a unit ("Phòng Nội vụ (Ban Thi đua - Khen
     thưởng) hướng dẫn ..."), or `j` when there is none."""
     if j < n and toks[j].text == "(":
-        for m in range(j + 1, min(n, j + 16)):
+        for m in range(j + 1, min(n, j + 30)):  # (a note of up to ~25 words)
             if toks[m].text == ")":
                 return m + 1
     return j
