@@ -151,3 +151,21 @@ def test_a_long_note_in_brackets_after_the_units_does_not_hide_them():
         ("Sở Xây dựng", True),
         ("UBND huyện Yên Thế", True),
     ]
+
+
+def test_kêu_gọi_opens_an_item_and_places_that_have_a_project_are_a_group():
+    text = (
+        "Chủ tịch UBND tỉnh yêu cầu:\n\n"
+        "1. UBND các huyện ven biển:\n"
+        "- Kêu gọi ngư dân đưa lồng bè vào nơi an toàn.\n"
+        "- Kiểm tra các khu neo đậu.\n\n"
+        "2. Sở Xây dựng rà soát hồ sơ; UBND các xã có dự án đi qua bàn giao mặt bằng trong "
+        "tháng 11.\n"
+    )
+    tasks = read_notice(text).tasks
+    assert [t.lead for t in tasks] == [
+        "UBND các huyện ven biển",
+        "UBND các huyện ven biển",
+        "Sở Xây dựng",
+        "UBND các xã có dự án đi qua",
+    ]

@@ -208,6 +208,7 @@ _NAME_WORDS = Lexicon(
     """
 liên quan|có liên quan|thuộc|trực thuộc|chuyên môn|chuyên ngành|huyện|tỉnh|xã|thị xã|thị trấn
 thành phố|phường|quận|các|và|tư vấn|thuộc tỉnh|thuộc huyện|trên địa bàn|cấp|nhà nước|chức năng
+có dự án|có dự án đi qua|có công trình đi qua|có rừng|có biển
 """.replace("\n", "|").split("|")
 )
 
@@ -272,7 +273,7 @@ giải trình|tổng hợp|trình|gửi|lập|phê duyệt|thẩm định|thẩm
 thành lập|ban hành|cung cấp|điều chỉnh|bổ sung|theo dõi|quản lý|nghiên cứu|tiếp thu|tiếp nhận
 chịu trách nhiệm|có trách nhiệm|chủ trì|khẩn trương|tiếp tục|chủ động|cần|phải|sớm|nên|được giao
 đánh giá|xác định|xác minh|xử lý|khắc phục|tăng cường|nâng cao|đảm bảo|bảo đảm|duy trì|củng cố
-vận động|khuyến khích|hỗ trợ|phân bổ|cân đối|thanh toán|giải ngân|quyết toán|thu hồi|cấp|cấp phát
+vận động|khuyến khích|hỗ trợ|phân bổ|cân đối|thanh toán|giải ngân|quyết toán|thu hồi|cấp|cấp phát|kêu gọi|sơ tán|di dời
 lựa chọn|khảo sát|đo đạc|kê khai|thống kê|cập nhật|công khai|niêm yết|phổ biến|quán triệt
 thông báo|trả lời|làm việc|làm rõ|góp ý|tham gia|dự thảo|soạn thảo|sửa đổi|thay đổi|phân công
 rút kinh nghiệm|nghiêm túc|kịp thời|ngăn chặn|phòng, chống|phòng chống|chấn chỉnh|tháo gỡ
