@@ -219,11 +219,11 @@ def test_asked_to_direct_another_unit_in_the_items_below_the_unit_asked_leads_th
 
 
 def test_the_sixth_held_out_set_does_not_fall():
-    # m01-m14, written while the sixth round ran and never developed on: 0.955 task F1 (lead
-    # 0.987, deadline 0.933) on the fifth round's reader, 0.969 / 0.987 / 0.987 after the sixth
-    # (docs/notice-reader.md). A floor against regression; develop elsewhere to keep it a
-    # measure.
+    # m01-m14, written while the sixth round ran: 0.955 task F1 (lead 0.987, deadline 0.933)
+    # on the fifth round's reader, 0.969 / 0.987 / 0.987 after the sixth; the seventh round
+    # developed on it (1.0 / 1.0 / 1.0; docs/notice-reader.md), so it is a guard now, no
+    # longer a measure of unseen text.
     totals = json.loads(list(evaluate_folder(Path(__file__).parent / "heldout6"))[-1])
     assert totals["notices_unread"] == 0
-    assert totals["task_f1"] >= 0.95 and totals["lead_accuracy"] >= 0.97
-    assert totals["deadline_accuracy"] >= 0.97
+    assert totals["task_f1"] >= 0.99 and totals["lead_accuracy"] >= 0.99
+    assert totals["deadline_accuracy"] >= 0.99

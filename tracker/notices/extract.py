@@ -1061,7 +1061,7 @@ def _skip_parenthesis(toks: Sequence[Token], j: int, n: int) -> int:
     """Index after a short note in brackets behind a unit ("Phòng Nội vụ (Ban Thi đua - Khen
     thưởng) hướng dẫn ..."), or `j` when there is none."""
     if j < n and toks[j].text == "(":
-        for m in range(j + 1, min(n, j + 16)):
+        for m in range(j + 1, min(n, j + 30)):  # (a note of up to ~25 words)
             if toks[m].text == ")":
                 return m + 1
     return j
@@ -1352,6 +1352,8 @@ class _SentenceReader:
         self._list_end = -1
         if i >= n or not toks[i].is_word:
             return None
+        if self._owned(i):
+            return None
         leads, j = self.units(i)
         if not leads:
             leads, j = self._responsible_group(i)
@@ -1425,6 +1427,21 @@ class _SentenceReader:
         claim = _Claim("subject", leads, [], i, k, confidence=0.75 if strong else 0.6)
         self.after_lead(k, claim)
         return claim
+
+    def _owned(self, i: int) -> bool:
+        """A unit after "của", or listed after one ("trách nhiệm của cơ quan chủ trì, cơ quan
+        phối hợp"), is owned: a role named, not the subject of a clause."""
+        toks = self.toks
+        if i > 0 and toks[i - 1].key == "của" and not toks[i].is_capital:
+            return True
+        if i < 2 or toks[i - 1].text != ",":
+            return False
+        m = i - 2
+        while m > 0 and i - m < 10 and toks[m].text not in {",", ";", ":", "."}:
+            if toks[m - 1].key == "của" and toks[m].key == toks[i].key:
+                return True
+            m -= 1
+        return False
 
     def _responsible_group(self, i: int) -> tuple[list[UnitSpan], int]:
         """ "Các chủ rừng là tổ chức có trách nhiệm rà soát ...": a plural noun phrase outside
@@ -1805,6 +1822,14 @@ def _clean_task(text: str) -> str:
 _PURPOSE_AFTER_RE = re.compile(r"\s*,?\s*(?:để|nhằm)\s", re.I)
 
 
+# A noun of work done right before a weak "hoàn thành <time>" makes it the noun's attribute.
+_MEASURED_WORK_RE = re.compile(
+    r"\b(?:khối\s+lượng|hạng\s+mục|công\s+trình|sản\s+phẩm|giá\s+trị|phần\s+việc|dự\s+án)"
+    r"(?:\s+(?:đã|đã\s+được|được))?\s*$",
+    re.I,
+)
+
+
 def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch | None:
     """The deadline of a task among the phrases in its text: strong ones anywhere, weak ones
     only at the end or start of the task or right after "hoàn thành"."""
@@ -1822,6 +1847,8 @@ def _pick_deadline(segment: str, matches: list[DeadlineMatch]) -> DeadlineMatch 
                 return m
             accepted.append(m)
             continue
+        if _MEASURED_WORK_RE.search(segment, 0, m.start) and m.text.lower().startswith("hoàn"):
+            continue  # "thanh toán khối lượng hoàn thành năm 2024": what was done, not by when
         at_end = m.end >= stripped_end - 1
         at_start = not segment[: m.start].strip(" ,;:")
         near = _COMPLETION_NEAR_RE.search(segment[max(0, m.start - 60) : m.start]) is not None
@@ -2580,8 +2607,10 @@ def read_notice(
         )
     while tasks and tasks[-1].closing:
         tasks.pop()  # "Các sở, ngành ... nghiêm túc triển khai thực hiện kế hoạch này ./."
+    tasks = _glue_asked_work(_assign_back(tasks, normalised))
     tasks = _drop_scaffolding(_drop_ledes(_deduplicate(tasks)), normalised, header, tier)
     _name_bare_places(tasks, normalised)
+    _add_fronted_topic(tasks)
     names = list(dict.fromkeys(builder.addressee_names))
     for task in tasks:
         if len(names) == 1 and task.lead.lower().startswith("quý "):
@@ -2592,6 +2621,77 @@ def read_notice(
     else:
         reading.warnings.extend(_doubts(reading))
     return reading
+
+
+# "Giao Công an huyện thực hiện, báo cáo kết quả …" after work written without its unit: the
+# unit given is the lead of that work, and what follows "thực hiện" adds to it.
+_GIVEN_BACK_RE = re.compile(
+    r"(?:chủ\s+trì,?\s+)?(?:tổ\s+chức\s+)?thực\s+hiện(?:\s+(?:nội\s+dung|việc|nhiệm\s+vụ)\s+"
+    r"(?:này|trên))?\s*(?:[,;]\s*(?P<rest>.*))?",
+    re.I | re.S,
+)
+
+
+def _assign_back(tasks: list[ProposedTask], text: str) -> list[ProposedTask]:
+    """Work without a unit of its own ("Thứ ba, làm rõ nguyên nhân …") followed in the same
+    paragraph by "Giao X thực hiện(, …)" is X's: the two make one task."""
+    result: list[ProposedTask] = []
+    for task in tasks:
+        given = _GIVEN_BACK_RE.fullmatch(task.task.rstrip(" ."))
+        previous = result[-1] if result else None
+        if (
+            given is not None
+            and previous is not None
+            and re.match(r"\s*giao\b", task.source, re.I)
+            and previous.source_end <= task.source_start
+            and "\n" not in text[previous.source_end : task.source_start]
+            # (the earlier work's unit was carried from before it, not written in it)
+            and previous.lead not in previous.source
+        ):
+            assert previous is not None and given is not None
+            previous.lead, previous.lead_is_group = task.lead, task.lead_is_group
+            previous.coordinating = list(task.coordinating)
+            if given.group("rest"):
+                previous.task = f"{previous.task.rstrip(' .')}, {given.group('rest').strip()}"
+            if task.deadline_text:
+                previous.deadline_text, previous.deadline = task.deadline_text, task.deadline
+            previous.source = text[previous.source_start : task.source_end]
+            previous.source_end = task.source_end
+            continue
+        result.append(task)
+    return result
+
+
+_ASKS_NEXT_RE = re.compile(r"\s*,\s*(yêu\s+cầu|đề\s+nghị|đôn\s+đốc|hướng\s+dẫn)\s+", re.I)
+
+
+def _glue_asked_work(tasks: list[ProposedTask]) -> list[ProposedTask]:
+    """An item's unit that checks and asks ("- Kiểm tra, yêu cầu chủ đầu tư … che chắn …" under
+    "1. Phòng Kinh tế:") does both: one task of the item's unit, not a verb alone and a task of
+    the unit asked."""
+    result: list[ProposedTask] = []
+    for task in tasks:
+        previous = result[-1] if result else None
+        if previous is not None and previous.source_start == task.source_start:
+            at = previous.source.lower().find(previous.task.lower())
+            asks = (
+                _ASKS_NEXT_RE.match(previous.source, at + len(previous.task)) if at >= 0 else None
+            )
+            if (
+                asks is not None
+                and len(previous.task.split()) <= 3
+                and previous.lead not in previous.source
+                and not previous.deadline_text
+            ):
+                rest = task.task[:1].lower() + task.task[1:]
+                previous.task = (
+                    f"{previous.task}, {' '.join(asks.group(1).split())} {task.lead} {rest}"
+                )
+                previous.deadline_text, previous.deadline = task.deadline_text, task.deadline
+                previous.recurring = task.recurring
+                continue
+        result.append(task)
+    return result
 
 
 def _unique(messages: list[str]) -> list[str]:
@@ -3050,6 +3150,25 @@ def _name_bare_places(tasks: list[ProposedTask], text: str) -> None:
             task.lead = f"UBND {kind} {names.pop()}"
 
 
+# "Về kiến nghị của huyện …, Chủ tịch UBND tỉnh giao Sở A xem xét, tham mưu UBND tỉnh": the
+# topic set before the directive is what the work is about.
+_FRONTED_TOPIC_RE = re.compile(r"\s*(Về|Đối\s+với)\s+([^,;:]{3,90}?),\s")
+
+
+def _add_fronted_topic(tasks: list[ProposedTask]) -> None:
+    """Work too short to name its object ("xem xét, tham mưu UBND tỉnh", "hướng dẫn huyện xử lý
+    dứt điểm") after a fronted "Về X, …" / "Đối với X, …" takes X: "… về X", "… X"."""
+    for task in tasks:
+        m = _FRONTED_TOPIC_RE.match(task.source)
+        if m is None or len(task.task.split()) > 8:
+            continue
+        topic = " ".join(m.group(2).split())
+        if match_key(topic) in match_key(task.task) or match_key(task.lead) in match_key(topic):
+            continue  # ("Đối với Sở Y tế, …" names the lead, not the object)
+        joiner = "về " if m.group(1) == "Về" else ""
+        task.task = f"{task.task.rstrip(' .,;')} {joiner}{topic}"
+
+
 def _is_news(header: NoticeHeader, tier: int | None) -> bool:
     """A report without an official header: no number and no issuer block."""
     return header.number is None and tier is None
@@ -3067,6 +3186,11 @@ def _headline_end(text: str) -> int:
     stripped = text.lstrip("\n ")
     start = len(text) - len(stripped)
     end = text.find("\n", start)
+    if end > 0 and _PAGE_DATELINE_RE.match(text[start:end].strip()):
+        # "Cập nhật: 14:20, 06/03/2024" above the headline: the page's dateline, then the headline
+        stripped = text[end:].lstrip("\n ")
+        start = len(text) - len(stripped)
+        end = text.find("\n", start)
     if end < 0:
         return 0
     line = text[start:end].strip()
@@ -3102,7 +3226,8 @@ def _narrative(task: ProposedTask) -> bool:
     """A sentence saying who chaired a meeting or made a visit ("Ông X, Chủ tịch UBND huyện chủ
     trì hội nghị", "Chủ tịch UBND tỉnh đi kiểm tra …"): the lead is taken from a person's title
     and no directive verb comes before the work."""
-    if _MEETING_WORK_RE.match(task.task):
+    if _MEETING_WORK_RE.match(re.sub(r"^tại\s+", "", task.task, flags=re.I)):
+        # ("… Phó Chủ tịch UBND tỉnh tại buổi làm việc về …": a notice's title)
         return True
     at = task.source.find(task.lead)
     if at < 0 or _DIRECTIVE_RE.search(task.source, 0, at):
@@ -3141,10 +3266,12 @@ def _drop_scaffolding(
         if (
             news
             and _EVERYONE_RE.fullmatch(task.lead)
-            and re.search(r"\btinh\s+thần\b", task.task, re.I)
-            and not task.deadline_text
+            and re.search(r"\btinh\s+thần\b|\bchủ\s+quan\b|\blơ\s+là\b", task.task, re.I)
+            and task.deadline is None
         ):
-            continue  # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"": a call
+            # "các cấp, các ngành … với tinh thần "chỉ bàn làm, không bàn lùi"", "… không được
+            # chủ quan, lơ là, … nhiệm vụ thường xuyên": a call to everyone (a recurrence too)
+            continue
         kept.append(task)
     if (
         kept

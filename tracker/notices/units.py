@@ -126,6 +126,7 @@ trạm|hợp tác xã|điện lực|báo|bộ chỉ huy|cảng vụ|vườn qu�
 lđlđ|mặt trận|ủy ban kiểm tra|chi đoàn|đồn biên phòng|bộ đội biên phòng|cơ quan thường trực
 hạt|công chức|văn phòng đăng ký đất đai|ban quản lý dự án
 thuế cơ sở|thuế tỉnh|thuế thành phố
+bưu điện|viễn thông
 """.replace("\n", "|").split("|")
 )
 
@@ -138,6 +139,7 @@ trường|hội|đoàn thể|tổ chức|doanh nghiệp|bộ|chủ đầu tư|th
 cơ sở|tổ chức chính trị - xã hội|hội đoàn thể|ngành chức năng|lực lượng|sở ngành|cơ quan chức năng
 thôn|ấp|tổ dân phố|khu phố|thôn, bản
 cấp|cấp ủy|cấp uỷ|chính quyền|chính quyền địa phương
+liên danh
 """.replace("\n", "|").split("|")
 )
 
@@ -152,7 +154,11 @@ _BARE_GENERIC = {
     "huyện",
     "phường",
     "đặc khu",
+    "liên danh",  # "liên danh nhà thầu thi công": a joint venture of contractors
 }
+
+# Kinds of place that name a unit in lower case only before a proper name ("thị xã Long Mỹ").
+_NAMED_PLACE_KINDS = {"thị xã", "thị trấn", "quận", "thành phố"}
 
 # Generic nouns that name a unit even alone and capitalised, at the start of a sentence or
 # after a trigger ("đề nghị Chủ đầu tư khẩn trương ..."); "Sở" or "Xã" alone do not.
@@ -202,6 +208,7 @@ _NAME_WORDS = Lexicon(
     """
 liên quan|có liên quan|thuộc|trực thuộc|chuyên môn|chuyên ngành|huyện|tỉnh|xã|thị xã|thị trấn
 thành phố|phường|quận|các|và|tư vấn|thuộc tỉnh|thuộc huyện|trên địa bàn|cấp|nhà nước|chức năng
+có dự án|có dự án đi qua|có công trình đi qua|có rừng|có biển
 """.replace("\n", "|").split("|")
 )
 
@@ -223,6 +230,8 @@ chương trình|các chương trình|chương trình mục tiêu quốc gia|các
 công trình|các công trình|công trình dân dụng và công nghiệp|dân dụng và công nghiệp
 các công trình dân dụng và công nghiệp|công trình giao thông|các công trình giao thông
 phòng chống thiên tai|phòng, chống thiên tai|phòng chống thiên tai và tìm kiếm cứu nạn
+nhà thầu thi công|nhà thầu
+rừng phòng hộ|rừng đặc dụng|rừng phòng hộ, đặc dụng|rừng đặc dụng, phòng hộ|rừng phòng hộ và đặc dụng
 """.replace("\n", "|").split("|")
 )
 
@@ -264,7 +273,7 @@ giải trình|tổng hợp|trình|gửi|lập|phê duyệt|thẩm định|thẩm
 thành lập|ban hành|cung cấp|điều chỉnh|bổ sung|theo dõi|quản lý|nghiên cứu|tiếp thu|tiếp nhận
 chịu trách nhiệm|có trách nhiệm|chủ trì|khẩn trương|tiếp tục|chủ động|cần|phải|sớm|nên|được giao
 đánh giá|xác định|xác minh|xử lý|khắc phục|tăng cường|nâng cao|đảm bảo|bảo đảm|duy trì|củng cố
-vận động|khuyến khích|hỗ trợ|phân bổ|cân đối|thanh toán|giải ngân|quyết toán|thu hồi|cấp|cấp phát
+vận động|khuyến khích|hỗ trợ|phân bổ|cân đối|thanh toán|giải ngân|quyết toán|thu hồi|cấp|cấp phát|kêu gọi|sơ tán|di dời
 lựa chọn|khảo sát|đo đạc|kê khai|thống kê|cập nhật|công khai|niêm yết|phổ biến|quán triệt
 thông báo|trả lời|làm việc|làm rõ|góp ý|tham gia|dự thảo|soạn thảo|sửa đổi|thay đổi|phân công
 rút kinh nghiệm|nghiêm túc|kịp thời|ngăn chặn|phòng, chống|phòng chống|chấn chỉnh|tháo gỡ
@@ -441,6 +450,7 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
         return None, i
     first = j
     is_group = False
+    proper_only = False  # a lower-case kind of place: its name is the capitalised words after it
     det = DETERMINERS.match(tokens, j, end)
     if det:
         j += det
@@ -452,12 +462,20 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
     else:
         head_len, generic = _head_at(tokens, j, end, after_title)
         if not head_len:
-            if (
-                _generic_lower_at(tokens, j, end)
-                and " ".join(t.key for t in tokens[j : j + _generic_lower_at(tokens, j, end)])
-                in _BARE_GENERIC
+            lower = _generic_lower_at(tokens, j, end)
+            kind = " ".join(t.key for t in tokens[j : j + lower]) if lower else ""
+            if lower and (
+                kind in _BARE_GENERIC
+                # "phối hợp với thị xã Long Mỹ": a kind of place before its proper name
+                or (
+                    kind in _NAMED_PLACE_KINDS
+                    and j + lower < end
+                    and tokens[j + lower].is_capital
+                    and tokens[j + lower].is_word
+                )
             ):
                 head_len, generic = _generic_lower_at(tokens, j, end), True
+                proper_only = kind not in _BARE_GENERIC
             else:
                 return None, i
     head_first = j
@@ -540,6 +558,14 @@ def _unit_at(tokens: Sequence[Token], i: int, end: int, text: str) -> tuple[Unit
             break  # "Sở này cũng phải báo cáo ...": an adverb before the verb
         if token.key in {"đã", "đang", "sẽ", "vừa"} and not token.is_capital:
             break  # "Đoàn đã đến kiểm tra ...": a mark of tense is never inside a name
+        if (
+            token.key == "không"
+            and not token.is_capital
+            and not (j > 0 and tokens[j - 1].key in {"hàng", "phòng"})
+        ):
+            break  # "các cấp, các ngành không được chủ quan": a negation ("hàng không" is a name)
+        if proper_only and not token.is_capital:
+            break
         compound = NAME_COMPOUNDS.match(tokens, j, end) or _PLACE_WORDS.match(tokens, j, end)
         if compound and not token.is_capital:
             j += compound
@@ -891,9 +917,28 @@ def _group_is_of_places(unit: UnitSpan, tokens: Sequence[Token]) -> bool:
 
 def _group_member_end(tokens: Sequence[Token], m: int, end: int) -> int:
     """Index after the name words of a group member ("các ngành có liên quan", "thành phố")."""
-    while m < end and tokens[m].is_word and not is_verb_at(tokens, m, end):
+    while m < end and tokens[m].is_word:
+        if (
+            tokens[m].key == "quản"
+            and m + 1 < end
+            and tokens[m + 1].key == "lý"
+            and m > 0
+            and tokens[m - 1].key in {"ban", "đơn vị", "cơ quan"}
+        ):
+            m += 2  # "ban quản lý rừng phòng hộ": a kind of agency, not the verb "quản lý"
+            continue
+        compound = NAME_COMPOUNDS.match(tokens, m, end)
+        if compound and m > 0 and tokens[m - 1].key != "các":
+            m += compound  # "rừng phòng hộ, đặc dụng" inside a member's name
+            continue
+        if is_verb_at(tokens, m, end):
+            break
         if tokens[m].key in {"và"}:
             break
+        if tokens[m].key in {"không", "đã", "đang", "sẽ", "cũng"} and not (
+            m > 0 and tokens[m - 1].key in {"hàng", "phòng"}
+        ):
+            break  # "các cấp, các ngành không được chủ quan": negation and tense end a member
         if tokens[m].key == "có" and not _NAME_WORDS.match(tokens, m, end):
             break
         if tokens[m].is_capital and _head_at(tokens, m, end, False)[0]:
