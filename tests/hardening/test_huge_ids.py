@@ -8,7 +8,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from tracker.auth.operations import create_api_token
-from tracker.core.web import MAX_ID
+from tracker.core.limits import MAX_ID
 from tracker.extensions import db
 
 HUGE = 99_999_999_999_999_999_999

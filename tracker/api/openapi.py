@@ -14,6 +14,7 @@ import importlib.util
 from typing import Any
 
 from tracker.api.schemas import SCHEMAS, ref
+from tracker.core.limits import MAX_ID
 from tracker.tasks.models import STATUS_VALUES
 
 OPENAPI_VERSION = "3.1.0"
@@ -123,7 +124,7 @@ PATHS: dict[str, Any] = {
                 _LANG,
                 _query(
                     "unit",
-                    {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     "Only tasks of this unit.",
                 ),
                 _query(
@@ -142,7 +143,7 @@ PATHS: dict[str, Any] = {
                 _query("timeliness", ref("Timeliness"), "Timeliness class today."),
                 _query(
                     "meeting",
-                    {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     "Tasks of this meeting.",
                 ),
                 _query(

@@ -33,6 +33,7 @@ from tracker.api.serializers import (
 )
 from tracker.calendar.operations import working_calendar
 from tracker.core.errors import StaleVersion, ValidationError
+from tracker.core.limits import MAX_ID
 from tracker.core.permissions import (
     Action,
     NotVisible,
@@ -69,8 +70,7 @@ MAX_PER_PAGE = 200
 MAX_QUERY_CHARS = 200
 ROLES = ("lead", "coordinating")
 TIMELINESS_VALUES = tuple(t.value for t in Timeliness)
-# Bounds that keep ids within PostgreSQL's integer and offsets within a 64-bit integer.
-MAX_ID = 2**31 - 1
+# Offsets bounded within a 64-bit integer.
 MAX_PAGE = 1_000_000
 
 

@@ -13,6 +13,10 @@ from flask_babel import gettext as _
 DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2100, 12, 31)
 
+# The largest id the database holds (a 32-bit signed integer column on PostgreSQL): an id past
+# it in a URL, a query string or a body is refused before a query overflows.
+MAX_ID = 2**31 - 1
+
 # Characters that change how the text around them is shown without being seen themselves:
 # the bidirectional overrides and isolates (U+202E turned "…fdp.bat" into "…tab.pdf") and
 # the zero-width ones.

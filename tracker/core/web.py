@@ -19,7 +19,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter, Map
 
-from tracker.core.limits import is_control
+from tracker.core.limits import MAX_ID, is_control
 from tracker.core.permissions import can_administer, can_manage_meetings
 from tracker.core.time import request_today, to_local
 from tracker.extensions import db, login_manager
@@ -137,10 +137,6 @@ ERROR_TITLES = {
     500: _l("Đã có lỗi xảy ra"),
     503: _l("Hệ thống tạm thời không sẵn sàng"),
 }
-
-
-# The largest id the database holds (a 32-bit signed integer column on PostgreSQL).
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

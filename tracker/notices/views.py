@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.core.errors import ValidationError
+from tracker.core.limits import MAX_ID
 from tracker.core.permissions import can_view_meeting
-from tracker.core.web import MAX_ID, manager_required
+from tracker.core.web import manager_required
 from tracker.extensions import db
 from tracker.meetings.models import Meeting
 from tracker.notices import operations

@@ -13,6 +13,7 @@ from tracker.api.auth import api_error, api_user, check_api_query, token_require
 from tracker.api.inputs import unknown_query_parameters
 from tracker.api.serializers import unit_ref, user_ref
 from tracker.auth.models import User
+from tracker.core.limits import MAX_ID
 from tracker.core.permissions import can_view_officer_summary
 from tracker.core.time import request_today
 from tracker.extensions import csrf, db
@@ -23,9 +24,6 @@ from tracker.units.models import Unit
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 csrf.exempt(bp)
-
-
-MAX_ID = 2**31 - 1  # the database's integer range
 
 
 class FilterError(Exception):

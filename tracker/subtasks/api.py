@@ -16,6 +16,7 @@ from tracker.api.inputs import Fields, read_json_object
 from tracker.api.serializers import iso_date, iso_datetime, unit_ref, user_ref
 from tracker.auth.models import User
 from tracker.core.errors import ValidationError
+from tracker.core.limits import MAX_ID
 from tracker.core.permissions import (
     Action,
     NotVisible,
@@ -39,8 +40,6 @@ from tracker.units.models import Unit
 
 bp = Blueprint("subtasks_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-MAX_ID = 2**31 - 1
 
 
 @bp.before_request
