@@ -96,7 +96,8 @@ _LANG = _query(
 )
 
 # One status or several, comma-separated: what the list endpoint accepts.
-_STATUS_ONE = "(?:" + "|".join(STATUS_VALUES) + ")"
+# Sorted: a frozenset joins in a different order in each process, and the document should not change.
+_STATUS_ONE = "(?:" + "|".join(sorted(STATUS_VALUES)) + ")"
 _STATUS_LIST = f"^(?:{_STATUS_ONE}(?:,{_STATUS_ONE})*)?$"
 
 PATHS: dict[str, Any] = {

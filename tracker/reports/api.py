@@ -327,6 +327,18 @@ OPENAPI_SCHEMAS["OfficerSummary"] = {
 
 _DATE_PARAM = {"type": "string", "format": "date"}
 
+# A period as both report endpoints take it: from/to, or a code.
+_PERIOD_PARAMS: list[dict[str, Any]] = [
+    {"name": "from", "in": "query", "schema": _DATE_PARAM, "example": "2017-04-01"},
+    {"name": "to", "in": "query", "schema": _DATE_PARAM, "example": "2017-06-30"},
+    {
+        "name": "period",
+        "in": "query",
+        "description": "Instead of from/to: 2017-Q2, 2017-06, 2017-H1 or 2017.",
+        "schema": {"type": "string", "pattern": r"^\d{4}(-(Q\d|H\d|\d{1,2}))?$"},
+    },
+]
+
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/reports/units": {
         "get": {
@@ -338,14 +350,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "unit member's token sees its own unit only.",
             "tags": ["reports"],
             "parameters": [
-                {"name": "from", "in": "query", "schema": _DATE_PARAM, "example": "2017-04-01"},
-                {"name": "to", "in": "query", "schema": _DATE_PARAM, "example": "2017-06-30"},
-                {
-                    "name": "period",
-                    "in": "query",
-                    "description": "Instead of from/to: 2017-Q2, 2017-06, 2017-H1 or 2017.",
-                    "schema": {"type": "string", "pattern": r"^\d{4}(-(Q\d|H\d|\d{1,2}))?$"},
-                },
+                *_PERIOD_PARAMS,
                 {"name": "unit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                 {"name": "meeting", "in": "query", "schema": {"type": "integer", "minimum": 1}},
             ],
@@ -373,14 +378,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "was completed on or before as_of. Not part of the official figures.",
             "tags": ["reports"],
             "parameters": [
-                {"name": "from", "in": "query", "schema": _DATE_PARAM, "example": "2017-04-01"},
-                {"name": "to", "in": "query", "schema": _DATE_PARAM, "example": "2017-06-30"},
-                {
-                    "name": "period",
-                    "in": "query",
-                    "description": "Instead of from/to: 2017-Q2, 2017-06, 2017-H1 or 2017.",
-                    "schema": {"type": "string", "pattern": r"^\d{4}(-(Q\d|H\d|\d{1,2}))?$"},
-                },
+                *_PERIOD_PARAMS,
                 {"name": "meeting", "in": "query", "schema": {"type": "integer", "minimum": 1}},
             ],
             "responses": {

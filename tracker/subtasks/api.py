@@ -347,6 +347,20 @@ _LANG_PARAMETER = {
     "description": "Language of the messages.",
 }
 
+# What a write of a part may answer besides its success, in the OpenAPI document.
+_WRITE_ERRORS: dict[str, Any] = {
+    code: {"$ref": f"#/components/responses/{name}"}
+    for code, name in (
+        ("401", "Unauthorized"),
+        ("403", "Forbidden"),
+        ("404", "NotFound"),
+        ("409", "Conflict"),
+        ("413", "TooLarge"),
+        ("422", "ValidationFailed"),
+        ("500", "ServerError"),
+    )
+}
+
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/subtasks/{subtask_id}": {
         "patch": {
@@ -382,13 +396,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "description": "The part as it is now.",
                     "content": {"application/json": {"schema": _ref("Subtask")}},
                 },
-                "401": {"$ref": "#/components/responses/Unauthorized"},
-                "403": {"$ref": "#/components/responses/Forbidden"},
-                "404": {"$ref": "#/components/responses/NotFound"},
-                "409": {"$ref": "#/components/responses/Conflict"},
-                "413": {"$ref": "#/components/responses/TooLarge"},
-                "422": {"$ref": "#/components/responses/ValidationFailed"},
-                "500": {"$ref": "#/components/responses/ServerError"},
+                **_WRITE_ERRORS,
             },
         }
     },
@@ -436,13 +444,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "description": "The sub-task.",
                     "content": {"application/json": {"schema": _ref("Subtask")}},
                 },
-                "401": {"$ref": "#/components/responses/Unauthorized"},
-                "403": {"$ref": "#/components/responses/Forbidden"},
-                "404": {"$ref": "#/components/responses/NotFound"},
-                "409": {"$ref": "#/components/responses/Conflict"},
-                "413": {"$ref": "#/components/responses/TooLarge"},
-                "422": {"$ref": "#/components/responses/ValidationFailed"},
-                "500": {"$ref": "#/components/responses/ServerError"},
+                **_WRITE_ERRORS,
             },
         }
     },
